@@ -1,0 +1,1 @@
+"""Packaged default configuration (installed as `kiosk.default_config`): data, not code."""

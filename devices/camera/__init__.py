@@ -1,0 +1,1 @@
+"""camera device package (see settings.py for its config section)."""

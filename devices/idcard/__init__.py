@@ -1,0 +1,1 @@
+"""idcard device package (see settings.py for its config section)."""

@@ -1,0 +1,1 @@
+"""printer device package (see settings.py for its config section)."""

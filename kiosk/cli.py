@@ -1,0 +1,110 @@
+"""The `kiosk` console command.
+
+Subcommands live beside the code they drive: each module in COMMAND_MODULES has a
+`register(cli: CommandLine)` function. A device package that is not installed yet is
+skipped (its module is absent); an error inside a present module is never hidden.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import logging
+import sys
+from typing import Any, Callable
+
+from kiosk.errors import KioskError
+
+log = logging.getLogger("kiosk.cli")
+
+COMMAND_MODULES = (
+    "kiosk.queue_cli",
+    "kiosk.guides.cli",
+    "devices.idcard.cli",
+    "devices.printer.cli",
+    "devices.camera.cli",
+    "kiosk.app_cli",
+)
+
+
+class CommandLine:
+    """Owns the argparse tree; modules add groups (`ticket`, `sim`, …) and commands."""
+
+    def __init__(self) -> None:
+        self.parser = argparse.ArgumentParser(
+            prog="kiosk",
+            description="沁心办 township hall kiosk: queue, devices, guides and the touch-screen app.",
+        )
+        self.parser.add_argument("--config", help="hall settings file (default: the packaged 嘉峰镇 hall, or $KIOSK_CONFIG)")
+        self.parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
+        self._top = self.parser.add_subparsers(dest="command", metavar="COMMAND")
+        self._groups: dict[str, Any] = {}
+
+    def group(self, name: str, help: str) -> Any:
+        """The sub-command set of a group such as `ticket` or `sim`, created once."""
+        if name not in self._groups:
+            parser = self._top.add_parser(name, help=help)
+            self._groups[name] = parser.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
+        return self._groups[name]
+
+    def command(self, name: str, help: str, handler: Callable[[argparse.Namespace], int | None],
+                group: str | None = None, group_help: str = "") -> argparse.ArgumentParser:
+        where = self.group(group, group_help) if group else self._top
+        parser = where.add_parser(name, help=help, description=help)
+        parser.set_defaults(handler=handler)
+        return parser
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON on stdout (for scripts)")
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def build_command_line() -> CommandLine:
+    cli = CommandLine()
+    for module_name in COMMAND_MODULES:
+        if importlib.util.find_spec(module_name.rsplit(".", 1)[0]) is None:
+            continue
+        try:
+            spec = importlib.util.find_spec(module_name)
+        except ModuleNotFoundError:
+            spec = None
+        if spec is None:
+            continue
+        importlib.import_module(module_name).register(cli)
+    return cli
+
+
+def main(argv: list[str] | None = None) -> int:
+    cli = build_command_line()
+    args = cli.parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        cli.parser.print_help()
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except KioskError as exc:
+        log.error("%s: %s", exc.code, exc.message_en)
+        if getattr(args, "json", False):
+            print_json(exc.as_dict())
+        else:
+            print(f"错误：{exc.message_zh}\nerror: {exc.message_en}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+"""The hall's settings: one typed, validated object loaded from TOML.
+
+The packaged default is `config/hall.toml` (嘉峰镇便民服务中心, 沁水县). A hall's own
+file is given with `--config` or `KIOSK_CONFIG`; `KIOSK_DATA_DIR` overrides the data
+directory (tests, several halls on one machine).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from devices.camera.settings import CameraSettings
+from devices.idcard.settings import IdCardSettings
+from devices.printer.settings import PrinterSettings
+from kiosk.errors import ConfigError
+from kiosk.settings_schema import build, require
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.time
+    end: dt.time
+
+    def contains(self, moment: dt.time) -> bool:
+        return self.start <= moment < self.end
+
+    def label(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def _parse_periods(texts: tuple[str, ...], file: str, key: str) -> tuple[Period, ...]:
+    periods = []
+    for i, text in enumerate(texts):
+        try:
+            start_text, end_text = text.split("-")
+            start = dt.time.fromisoformat(start_text.strip())
+            end = dt.time.fromisoformat(end_text.strip())
+        except ValueError:
+            raise ConfigError(file, f"{key}[{i}]", f"{text!r} is not a time range", 'write it like "08:30-12:00"') from None
+        require(start < end, file, f"{key}[{i}]", f"{text!r} ends before it starts", "the end must be later than the start")
+        if periods:
+            require(periods[-1].end <= start, file, f"{key}[{i}]", f"{text!r} overlaps the range before it",
+                    "list ranges in order without overlaps")
+        periods.append(Period(start, end))
+    return tuple(periods)
+
+
+@dataclass(frozen=True)
+class HallInfo:
+    name: str
+    township: str
+    county: str
+    brand: str = "沁心办"
+    address: str = ""
+    phone: str = ""
+    # Base URL of the hall's online pages (progress, rating, guides) used in QR codes.
+    public_url: str = ""
+
+    def check(self, file: str, prefix: str) -> None:
+        require(bool(self.name.strip()), file, f"{prefix}.name", "empty", "write the hall's name")
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    mon: tuple[str, ...] = ()
+    tue: tuple[str, ...] = ()
+    wed: tuple[str, ...] = ()
+    thu: tuple[str, ...] = ()
+    fri: tuple[str, ...] = ()
+    sat: tuple[str, ...] = ()
+    sun: tuple[str, ...] = ()
+    # Dates the hall is closed although it is a weekday (法定节假日).
+    holidays: tuple[dt.date, ...] = ()
+    # Weekend dates the hall works (调休上班日); they use `workday_hours`.
+    extra_workdays: tuple[dt.date, ...] = ()
+    workday_hours: tuple[str, ...] = ("08:30-12:00", "14:30-17:30")
+    # No new tickets this many minutes before a period ends.
+    stop_issuing_minutes_before_close: int = 15
+
+    def check(self, file: str, prefix: str) -> None:
+        for day in WEEKDAYS:
+            _parse_periods(getattr(self, day), file, f"{prefix}.{day}")
+        _parse_periods(self.workday_hours, file, f"{prefix}.workday_hours")
+        clash = set(self.holidays) & set(self.extra_workdays)
+        require(not clash, file, f"{prefix}.holidays", f"{sorted(clash)} is both holiday and workday",
+                "list each date in only one of holidays / extra_workdays")
+        require(0 <= self.stop_issuing_minutes_before_close <= 120, file,
+                f"{prefix}.stop_issuing_minutes_before_close", "must be 0-120", "use 15")
+
+    def periods_on(self, day: dt.date) -> tuple[Period, ...]:
+        if day in self.holidays:
+            return ()
+        if day in self.extra_workdays:
+            return _parse_periods(self.workday_hours, "", "")
+        return _parse_periods(getattr(self, WEEKDAYS[day.weekday()]), "", "")
+
+
+@dataclass(frozen=True)
+class QueueDef:
+    id: str
+    name: str
+    prefix: str
+    # One line on what this window does, shown under the button.
+    description: str = ""
+    daily_cap: int = 300
+    norm_service_minutes: float = 10.0
+
+    def check(self, file: str, prefix: str) -> None:
+        require(self.id.isascii() and self.id.isalnum(), file, f"{prefix}.id", f"{self.id!r} is not a short code",
+                'use letters and digits only, like "A"')
+        require(len(self.prefix) == 1 and self.prefix.isascii() and self.prefix.isalpha() and self.prefix.isupper(),
+                file, f"{prefix}.prefix", f"{self.prefix!r} is not one capital letter", 'use one capital letter like "A"')
+        require(1 <= self.daily_cap <= 9999, file, f"{prefix}.daily_cap", f"{self.daily_cap} is out of range", "use 1-9999")
+        require(self.norm_service_minutes > 0, file, f"{prefix}.norm_service_minutes", "must be positive", "use e.g. 10")
+
+
+@dataclass(frozen=True)
+class WindowDef:
+    number: int
+    name: str
+    queues: tuple[str, ...]
+
+    def check(self, file: str, prefix: str) -> None:
+        require(self.number > 0, file, f"{prefix}.number", "must be positive", "number windows 1, 2, 3 …")
+        require(bool(self.queues), file, f"{prefix}.queues", "empty", 'list the queue ids it serves, like ["A"]')
+
+
+@dataclass(frozen=True)
+class PriorityClass:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class QueuePolicy:
+    # strict: priority tickets always first; aging: a priority ticket counts as having
+    # arrived `aging_minutes` earlier; interleave: priority and normal alternate 1:1.
+    priority_policy: Literal["strict", "aging", "interleave"] = "aging"
+    aging_minutes: float = 15.0
+    # Recalls allowed after the first call; one more makes the ticket a no-show.
+    recall_limit: int = 2
+    one_waiting_ticket_per_person: bool = True
+    # Age from the ID card at or above which a citizen gets the elderly priority.
+    elderly_priority_age: int = 70
+    priority_classes: tuple[PriorityClass, ...] = (
+        PriorityClass("elderly", "老年人优先"),
+        PriorityClass("disabled", "残疾人优先"),
+        PriorityClass("military", "军人依法优先"),
+        PriorityClass("pregnant", "孕妇优先"),
+    )
+
+    def check(self, file: str, prefix: str) -> None:
+        require(0 <= self.recall_limit <= 10, file, f"{prefix}.recall_limit", "must be 0-10", "use 2")
+        require(self.aging_minutes >= 0, file, f"{prefix}.aging_minutes", "must not be negative", "use 15")
+        ids = [p.id for p in self.priority_classes]
+        require("normal" not in ids, file, f"{prefix}.priority_classes", "'normal' is reserved", "remove it")
+        require(len(ids) == len(set(ids)), file, f"{prefix}.priority_classes", "duplicate id", "give each class its own id")
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    data_dir: str = "~/.local/share/qinxin-kiosk"
+    # Scans, drop-offs and holder hashes older than this are purged.
+    retention_days: int = 180
+
+    def check(self, file: str, prefix: str) -> None:
+        require(1 <= self.retention_days <= 3650, file, f"{prefix}.retention_days", "must be 1-3650", "use 180")
+
+
+@dataclass(frozen=True)
+class KioskSettings:
+    fullscreen: bool = False
+    idle_seconds: int = 90
+    idle_warning_seconds: int = 15
+    voice_prompts: bool = True
+    staff_pin: str = "2580"
+    notices: tuple[str, ...] = ()
+
+    def check(self, file: str, prefix: str) -> None:
+        require(self.idle_seconds >= 20, file, f"{prefix}.idle_seconds", "too short for an elderly citizen",
+                "use 60 or more")
+        require(self.staff_pin.isdigit() and 4 <= len(self.staff_pin) <= 8, file, f"{prefix}.staff_pin",
+                "must be 4-8 digits", 'write it like "2580"')
+
+
+@dataclass(frozen=True)
+class DeviceSettings:
+    idcard: IdCardSettings = field(default_factory=IdCardSettings)
+    printer: PrinterSettings = field(default_factory=PrinterSettings)
+    camera: CameraSettings = field(default_factory=CameraSettings)
+
+
+@dataclass(frozen=True)
+class Settings:
+    hall: HallInfo
+    hours: OpeningHours
+    queues: tuple[QueueDef, ...]
+    windows: tuple[WindowDef, ...]
+    policy: QueuePolicy = field(default_factory=QueuePolicy)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    kiosk: KioskSettings = field(default_factory=KioskSettings)
+    devices: DeviceSettings = field(default_factory=DeviceSettings)
+    # Not in the file: where it was loaded from, and the data directory in effect.
+    source: str = field(default="", compare=False, init=False)
+
+    def check(self, file: str, prefix: str) -> None:
+        require(bool(self.queues), file, "queues", "no queue defined", "add [[queues]] for 综合受理 (A) and 综合出件 (B)")
+        seen_ids, seen_prefixes = set(), set()
+        for i, queue in enumerate(self.queues):
+            require(queue.id not in seen_ids, file, f"queues[{i}].id", f"{queue.id!r} used twice", "give each queue its own id")
+            require(queue.prefix not in seen_prefixes, file, f"queues[{i}].prefix", f"{queue.prefix!r} used twice",
+                    "give each queue its own prefix letter")
+            seen_ids.add(queue.id)
+            seen_prefixes.add(queue.prefix)
+        numbers = set()
+        for i, window in enumerate(self.windows):
+            require(window.number not in numbers, file, f"windows[{i}].number", f"{window.number} used twice",
+                    "give each window its own number")
+            numbers.add(window.number)
+            for j, queue_id in enumerate(window.queues):
+                require(queue_id in seen_ids, file, f"windows[{i}].queues[{j}]", f"no queue {queue_id!r}",
+                        f"use one of {sorted(seen_ids)}")
+        for queue in self.queues:
+            require(any(queue.id in w.queues for w in self.windows), file, "windows",
+                    f"no window serves queue {queue.id!r}", f"add {queue.id!r} to some window's queues")
+
+    # -- lookups used everywhere ------------------------------------------------
+    def queue(self, queue_id: str) -> QueueDef | None:
+        for queue in self.queues:
+            if queue.id == queue_id or queue.prefix == queue_id:
+                return queue
+        return None
+
+    def window(self, number: int) -> WindowDef | None:
+        for window in self.windows:
+            if window.number == number:
+                return window
+        return None
+
+    @property
+    def data_dir(self) -> Path:
+        override = os.environ.get("KIOSK_DATA_DIR")
+        return Path(override or self.storage.data_dir).expanduser()
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "hall.db"
+
+    def priority_ids(self) -> tuple[str, ...]:
+        return ("normal",) + tuple(p.id for p in self.policy.priority_classes)
+
+
+def default_config_dir() -> Path:
+    """The packaged `config/` directory (installed as `kiosk.default_config`)."""
+    try:
+        return Path(str(resources.files("kiosk.default_config")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "config"
+
+
+def default_config_path() -> Path:
+    return default_config_dir() / "hall.toml"
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Load and validate settings; raises ConfigError naming file, key and fix."""
+    if path is None:
+        path = os.environ.get("KIOSK_CONFIG") or default_config_path()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), "(file)", "file not found", "check the path, or omit --config to use the default") from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "(file)", "not UTF-8 text", "save the file as UTF-8") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), "(syntax)", f"TOML syntax error: {exc}", "fix the line named; strings need quotes") from None
+    settings = build(Settings, raw, path)
+    return _with_source(settings, str(path))
+
+
+def _with_source(settings: Settings, source: str) -> Settings:
+    object.__setattr__(settings, "source", source)
+    return settings

@@ -1,0 +1,85 @@
+"""Masking and keyed hashing of personal data.
+
+ID numbers and names never leave the process in clear except where a flow needs
+them: everything shown, printed or logged goes through these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+
+def mask_id_number(id_number: str | None) -> str:
+    """`140521198001011234` -> `1405**********1234` (first 4, last 4 kept)."""
+    if not id_number:
+        return ""
+    text = str(id_number)
+    if len(text) <= 8:
+        return "*" * len(text)
+    return text[:4] + "*" * (len(text) - 8) + text[-4:]
+
+
+def mask_name(name: str | None) -> str:
+    """`张三` -> `张*`, `欧阳娜娜` -> `欧***`; Latin names keep their first letter."""
+    if not name:
+        return ""
+    text = str(name).strip()
+    if len(text) <= 1:
+        return text
+    return text[0] + "*" * (len(text) - 1)
+
+
+def mask_phone(phone: str | None) -> str:
+    if not phone:
+        return ""
+    text = str(phone)
+    if len(text) < 7:
+        return "*" * len(text)
+    return text[:3] + "*" * (len(text) - 7) + text[-4:]
+
+
+class HolderKey:
+    """HMAC key for holder hashes, kept in the data directory, created on first use.
+
+    A keyed hash (not a plain SHA-256) because the space of ID numbers is small
+    enough to brute-force: without the key, a copied database reveals nothing.
+    """
+
+    FILE_NAME = "holder.key"
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / self.FILE_NAME
+        self._key: bytes | None = None
+
+    def key(self) -> bytes:
+        if self._key is None:
+            self._key = self._load_or_create()
+        return self._key
+
+    def _load_or_create(self) -> bytes:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            data = self.path.read_bytes()
+            if len(data) >= 32:
+                return data
+        except FileNotFoundError:
+            pass
+        new_key = secrets.token_bytes(32)
+        # O_EXCL so two processes starting together agree on one key.
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return self.path.read_bytes()
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(new_key)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return new_key
+
+    def holder_hash(self, id_number: str) -> str:
+        normalised = str(id_number).strip().upper()
+        return hmac.new(self.key(), normalised.encode("ascii", "replace"), hashlib.sha256).hexdigest()

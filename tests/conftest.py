@@ -1,0 +1,52 @@
+"""Root test configuration.
+
+Kivy reads its environment at first import, so these are set before anything
+imports kivy (see shared kivy-notes §2). Every test gets its own data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
+os.environ.setdefault("KIVY_USE_DEFAULTCONFIG", "1")
+os.environ.setdefault("KIVY_METRICS_DENSITY", "1")
+os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+
+import pytest  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def artifacts_dir(area: str) -> Path:
+    """Where tests leave files for a person to look at (PNG renders, contact sheets)."""
+    base = Path(os.environ.get("KIOSK_ARTIFACTS_DIR", REPO_ROOT / "test-artifacts"))
+    path = base / area
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path, monkeypatch):
+    """No test ever writes to the real data directory."""
+    data_dir = tmp_path / "kiosk-data"
+    monkeypatch.setenv("KIOSK_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    return data_dir
+
+
+@pytest.fixture
+def data_dir(_isolated_data_dir):
+    return _isolated_data_dir
+
+
+@pytest.fixture
+def settings():
+    from kiosk.config import load_settings
+
+    return load_settings()

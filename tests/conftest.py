@@ -50,3 +50,9 @@ def settings():
     from kiosk.config import load_settings
 
     return load_settings()
+
+
+@pytest.fixture
+def artifacts():
+    """`artifacts("printer")` -> a folder under test-artifacts/ for files a person looks at."""
+    return artifacts_dir

@@ -66,5 +66,6 @@ def to_stamp(when: dt.datetime) -> str:
     return when.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-def from_stamp(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
+def from_stamp(text: str, tz: dt.tzinfo = HALL_TZ) -> dt.datetime:
+    """Stored UTC stamp -> aware datetime in hall-local time (for display and maths)."""
+    return dt.datetime.fromisoformat(text).astimezone(tz)

@@ -43,7 +43,8 @@ def _parse_periods(texts: tuple[str, ...], file: str, key: str) -> tuple[Period,
         try:
             start_text, end_text = text.split("-")
             start = dt.time.fromisoformat(start_text.strip())
-            end = dt.time.fromisoformat(end_text.strip())
+            # "24:00" means until midnight (a hall open round the clock, or tests).
+            end = dt.time.max if end_text.strip() == "24:00" else dt.time.fromisoformat(end_text.strip())
         except ValueError:
             raise ConfigError(file, f"{key}[{i}]", f"{text!r} is not a time range", 'write it like "08:30-12:00"') from None
         require(start < end, file, f"{key}[{i}]", f"{text!r} ends before it starts", "the end must be later than the start")

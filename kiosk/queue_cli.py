@@ -1,0 +1,155 @@
+"""`kiosk ticket …`, `kiosk window …`, `kiosk queue status`, `kiosk db check`.
+
+For scripts and operators: every command takes `--db PATH` (default: the hall's
+database in its data directory), `--at 2026-11-27T09:30` (act at a given local
+time) and `--json` (machine-readable stdout).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kiosk.cli import CommandLine, add_json_flag, print_json
+from kiosk.clock import ManualClock, SystemClock, parse_local
+from kiosk.config import Settings, load_settings
+from kiosk.queue_engine import CounterResult, QueueEngine
+from kiosk.store import Store
+
+
+def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--db", help="database file (default: hall.db in the data directory)")
+    parser.add_argument("--at", help="act at this local time, e.g. 2026-11-27T09:30 (scripts, tests)")
+    add_json_flag(parser)
+    return parser
+
+
+def open_engine(args: argparse.Namespace, settings: Settings | None = None) -> QueueEngine:
+    settings = settings or load_settings(args.config)
+    store = Store(Path(args.db) if args.db else settings.database_path)
+    clock = ManualClock(parse_local(args.at)) if args.at else SystemClock()
+    return QueueEngine(settings, store, clock)
+
+
+def _issue(args) -> int:
+    engine = open_engine(args)
+    issued = engine.issue(args.queue, priority=args.priority, holder_id_number=args.holder_id, channel=args.channel)
+    if args.json:
+        print_json(issued.as_dict())
+    else:
+        print(f"{issued.code}  {issued.queue_name}  前面还有{issued.people_ahead}人  {issued.estimate.text_zh}")
+    return 0
+
+
+def _print_result(args, result: CounterResult) -> int:
+    if args.json:
+        print_json(result.as_dict())
+    else:
+        code = result.ticket.code if result.ticket else ""
+        status = result.ticket.status if result.ticket else ""
+        print(" ".join(part for part in (result.action, code, status, result.announcement) if part))
+    return 0
+
+
+def _counter(action: str):
+    def handler(args) -> int:
+        engine = open_engine(args)
+        operations = {
+            "call": lambda: engine.call_ticket(args.window, args.code) if args.code else engine.call_next(args.window),
+            "recall": lambda: engine.recall(args.window),
+            "start": lambda: engine.start(args.window),
+            "finish": lambda: engine.finish(args.window),
+            "no-show": lambda: engine.no_show(args.window),
+            "transfer": lambda: engine.transfer(args.window, args.to),
+            "suspend": lambda: engine.suspend(args.window),
+            "resume": lambda: engine.resume(args.window, args.code),
+            "reactivate": lambda: engine.reactivate(args.code),
+            "pause": lambda: engine.pause_window(args.window),
+            "open": lambda: engine.resume_window(args.window),
+        }
+        return _print_result(args, operations[action]())
+
+    return handler
+
+
+def _status(args) -> int:
+    engine = open_engine(args)
+    queues = engine.status()
+    windows = engine.windows()
+    if args.json:
+        print_json({
+            "hall": engine.settings.hall.name,
+            "business_day": engine.today(),
+            "queues": [q.as_dict() for q in queues],
+            "windows": [
+                {"number": w.number, "name": w.name, "queues": list(w.queues), "paused": w.paused,
+                 "current": w.current.code if w.current else None}
+                for w in windows
+            ],
+        })
+        return 0
+    print(f"{engine.settings.hall.name}  {engine.today()}")
+    for q in queues:
+        print(f"  {q.queue_id} {q.name}: 已取{q.issued} 等候{q.waiting} 窗口{q.at_window} 挂起{q.suspended} "
+              f"办结{q.finished} 过号{q.no_show}  {q.estimate_for_next.text_zh}")
+    for w in windows:
+        state = "暂停" if w.paused else (w.current.code if w.current else "空闲")
+        print(f"  {w.number}号窗口 {w.name} ({'/'.join(w.queues)}): {state}")
+    return 0
+
+
+def _db_check(args) -> int:
+    settings = load_settings(args.config)
+    store = Store(Path(args.db) if args.db else settings.database_path)
+    problems = store.integrity_problems()
+    if args.json:
+        print_json({"database": str(store.path), "schema_version": store.schema_version(),
+                    "ok": not problems, "problems": problems})
+    elif problems:
+        print(f"{store.path}: {len(problems)} problem(s)")
+        for problem in problems:
+            print(f"  - {problem}")
+    else:
+        print(f"{store.path}: ok (schema version {store.schema_version()})")
+    return 1 if problems else 0
+
+
+def register(cli: CommandLine) -> None:
+    ticket_help = "queue tickets: issue and counter operations"
+    p = _common(cli.command("issue", "issue a ticket (取号)", _issue, group="ticket", group_help=ticket_help))
+    p.add_argument("--queue", required=True, help="queue id or prefix, e.g. A (综合受理) or B (综合出件)")
+    p.add_argument("--priority", default="normal", help="normal, elderly, disabled, military, pregnant")
+    p.add_argument("--holder-id", help="the holder's ID number (kept only as a keyed hash)")
+    p.add_argument("--channel", default="cli", help="where the ticket came from (kiosk, counter, cli)")
+
+    window_ops = {
+        "call": "call the next ticket (priority policy, then first come first served), or --code to call one",
+        "recall": "call the current ticket again (重呼); past the limit it becomes a no-show",
+        "start": "the citizen arrived at the window: service starts",
+        "finish": "finish the current ticket (办结)",
+        "no-show": "mark the current ticket as not turned up (过号)",
+        "transfer": "move the current ticket to another queue, keeping its place",
+        "suspend": "suspend the current ticket (挂起)",
+        "resume": "resume a suspended ticket at this window",
+    }
+    for name, help_text in window_ops.items():
+        p = _common(cli.command(name, help_text, _counter(name), group="ticket", group_help=ticket_help))
+        p.add_argument("--window", type=int, required=True, help="window number")
+        if name == "transfer":
+            p.add_argument("--to", required=True, help="target queue id")
+        if name in ("resume", "call"):
+            p.add_argument("--code", required=(name == "resume"), help="ticket number, e.g. A012")
+    p = _common(cli.command("reactivate", "put a no-show ticket back in line", _counter("reactivate"),
+                            group="ticket", group_help=ticket_help))
+    p.add_argument("--code", required=True, help="ticket number, e.g. A012")
+
+    for name, help_text in (("pause", "pause a window (暂停服务)"), ("open", "resume a paused window")):
+        p = _common(cli.command(name, help_text, _counter(name), group="window", group_help="counter windows"))
+        p.add_argument("--window", type=int, required=True)
+
+    _common(cli.command("status", "people waiting, windows and wait estimates", _status,
+                        group="queue", group_help="the hall's queues"))
+    p = cli.command("check", "check the database's integrity and the queue's invariants", _db_check,
+                    group="db", group_help="the hall database")
+    p.add_argument("--db", help="database file")
+    add_json_flag(p)

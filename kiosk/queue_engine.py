@@ -1,0 +1,770 @@
+"""The hall's queue: issuing numbers and every counter operation.
+
+Pure Python over the Store, with the clock injected. Every operation runs in one
+`BEGIN IMMEDIATE` transaction that also appends its event, so an operation either
+happened completely (ticket row, window state and event) or not at all.
+
+Ticket life cycle::
+
+    waiting ─call─► called ─start─► serving ─finish─► finished
+       ▲              │  ╲recall (≤ limit)          │
+       │              │   ╲─ over limit ─► no_show ◄┘(no_show from called)
+       └─reactivate───┴────────────────── no_show
+    called/serving ─suspend─► suspended ─resume─► serving
+    any open state ─transfer─► transferred (+ a linked waiting copy in the target queue)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import statistics
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from kiosk import texts_zh
+from kiosk.clock import Clock, SystemClock, business_day, from_stamp, to_stamp
+from kiosk.config import QueueDef, Settings, WindowDef
+from kiosk.errors import (
+    DailyCapReached,
+    HallClosed,
+    HolderAlreadyWaiting,
+    NobodyWaiting,
+    NoCurrentTicket,
+    TicketNotFound,
+    TicketStateError,
+    UnknownPriority,
+    UnknownQueue,
+    UnknownWindow,
+    WindowBusy,
+    WindowNotServingQueue,
+    WindowPaused,
+)
+from kiosk.hall_hours import issuing_state
+from kiosk.privacy import HolderKey
+from kiosk.store import Store
+
+log = logging.getLogger(__name__)
+
+OPEN_STATUSES = ("waiting", "called", "serving", "suspended")
+AT_WINDOW = ("called", "serving")
+SERVICE_SAMPLE = 30  # rolling window of today's service times used for estimates
+MIN_SAMPLES_FOR_QUARTILES = 5
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    queue_id: str
+    business_day: str
+    number: int
+    code: str
+    priority: str
+    status: str
+    channel: str
+    arrival_at: dt.datetime
+    issued_at: dt.datetime
+    called_at: dt.datetime | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    window_number: int | None
+    recall_count: int
+    origin_ticket_id: int | None
+    transferred_to_id: int | None
+
+    @property
+    def is_priority(self) -> bool:
+        return self.priority != "normal"
+
+    # Derived durations (minutes); None until both ends exist.
+    @property
+    def wait_minutes(self) -> float | None:
+        return _minutes(self.arrival_at, self.called_at)
+
+    @property
+    def walk_minutes(self) -> float | None:
+        return _minutes(self.called_at, self.started_at)
+
+    @property
+    def service_minutes(self) -> float | None:
+        return _minutes(self.started_at, self.finished_at)
+
+    @property
+    def total_minutes(self) -> float | None:
+        return _minutes(self.arrival_at, self.finished_at)
+
+    def as_dict(self) -> dict:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        for key, value in data.items():
+            if isinstance(value, dt.datetime):
+                data[key] = value.isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    low_minutes: int | None
+    high_minutes: int | None
+    open_windows: int
+    basis: str  # "today" (rolling median of today's service) or "norm" (configured)
+
+    @property
+    def text_zh(self) -> str:
+        if self.low_minutes is None or self.high_minutes is None:
+            return texts_zh.WAIT_UNKNOWN
+        if self.high_minutes == 0:
+            return texts_zh.WAIT_NOW
+        return texts_zh.WAIT_RANGE.format(low=self.low_minutes, high=self.high_minutes)
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    ticket: Ticket
+    queue_name: str
+    people_ahead: int
+    estimate: WaitEstimate
+
+    @property
+    def code(self) -> str:
+        return self.ticket.code
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.ticket.code,
+            "queue": self.ticket.queue_id,
+            "queue_name": self.queue_name,
+            "priority": self.ticket.priority,
+            "people_ahead": self.people_ahead,
+            "wait_minutes_low": self.estimate.low_minutes,
+            "wait_minutes_high": self.estimate.high_minutes,
+            "wait_text": self.estimate.text_zh,
+            "issued_at": self.ticket.issued_at.isoformat(),
+            "business_day": self.ticket.business_day,
+            "ticket_id": self.ticket.id,
+        }
+
+
+@dataclass(frozen=True)
+class CounterResult:
+    """What a counter operation did: the ticket it touched and what to announce."""
+
+    action: str
+    window_number: int
+    ticket: Ticket | None
+    announcement: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "action": self.action,
+            "window": self.window_number,
+            "ticket": self.ticket.as_dict() if self.ticket else None,
+            "announcement": self.announcement,
+            **self.extra,
+        }
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    queue_id: str
+    name: str
+    issued: int
+    waiting: int
+    at_window: int
+    suspended: int
+    finished: int
+    no_show: int
+    transferred_out: int
+    transferred_in: int
+    open_windows: int
+    last_code: str | None
+    estimate_for_next: WaitEstimate
+
+    def as_dict(self) -> dict:
+        data = dict(self.__dict__)
+        data["estimate_for_next"] = {
+            "low": self.estimate_for_next.low_minutes,
+            "high": self.estimate_for_next.high_minutes,
+            "text": self.estimate_for_next.text_zh,
+        }
+        return data
+
+
+@dataclass(frozen=True)
+class WindowStatus:
+    number: int
+    name: str
+    queues: tuple[str, ...]
+    paused: bool
+    current: Ticket | None
+
+
+class QueueEngine:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock | None = None,
+        holder_key: HolderKey | None = None,
+        enforce_hours: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.holder_key = holder_key or HolderKey(settings.data_dir)
+        self.enforce_hours = enforce_hours
+        self._ensure_windows()
+
+    # -- setup ------------------------------------------------------------------
+    def _ensure_windows(self) -> None:
+        with self.store.write() as conn:
+            for window in self.settings.windows:
+                conn.execute(
+                    "INSERT OR IGNORE INTO window_state (window_number, paused, updated_at) VALUES (?, 0, ?)",
+                    (window.number, to_stamp(self.clock.now())),
+                )
+
+    # -- lookups ------------------------------------------------------------------
+    def _queue(self, queue_id: str) -> QueueDef:
+        queue = self.settings.queue(queue_id)
+        if queue is None:
+            raise UnknownQueue(f"unknown queue {queue_id!r}", texts_zh.UNKNOWN_QUEUE, queue=queue_id)
+        return queue
+
+    def _window(self, number: int) -> WindowDef:
+        window = self.settings.window(number)
+        if window is None:
+            raise UnknownWindow(f"unknown window {number}", texts_zh.UNKNOWN_WINDOW, window=number)
+        return window
+
+    def today(self) -> str:
+        return business_day(self.clock.now()).isoformat()
+
+    # -- issuing ------------------------------------------------------------------
+    def issue(
+        self,
+        queue_id: str,
+        priority: str = "normal",
+        holder_id_number: str | None = None,
+        channel: str = "kiosk",
+    ) -> IssuedTicket:
+        """Draw the next number of `queue_id` for today, or raise a typed refusal."""
+        queue = self._queue(queue_id)
+        if priority not in self.settings.priority_ids():
+            raise UnknownPriority(f"unknown priority class {priority!r}", texts_zh.UNKNOWN_PRIORITY)
+        now = self.clock.now()
+        if self.enforce_hours:
+            state = issuing_state(self.settings.hours, now)
+            if not state.open:
+                raise HallClosed(state.message_en, state.message_zh,
+                                 next_open=state.next_open.isoformat() if state.next_open else None)
+        day = business_day(now).isoformat()
+        stamp = to_stamp(now)
+        holder_hash = self.holder_key.holder_hash(holder_id_number) if holder_id_number else None
+
+        with self.store.write() as conn:
+            if holder_hash and self.settings.policy.one_waiting_ticket_per_person:
+                row = conn.execute(
+                    "SELECT code FROM tickets WHERE holder_hash = ? AND business_day = ? AND queue_id = ? "
+                    "AND status IN ('waiting', 'called', 'serving', 'suspended') LIMIT 1",
+                    (holder_hash, day, queue.id),
+                ).fetchone()
+                if row:
+                    raise HolderAlreadyWaiting(
+                        f"holder already has open ticket {row['code']} in queue {queue.id}",
+                        texts_zh.HOLDER_WAITING.format(queue=queue.name, code=row["code"]),
+                        code=row["code"],
+                    )
+            number = conn.execute(
+                "INSERT INTO queue_counters (queue_id, business_day, last_number) VALUES (?, ?, 1) "
+                "ON CONFLICT (queue_id, business_day) DO UPDATE SET last_number = last_number + 1 "
+                "RETURNING last_number",
+                (queue.id, day),
+            ).fetchone()[0]
+            if number > queue.daily_cap:
+                # Raising rolls the counter back too: the cap never burns a number.
+                raise DailyCapReached(
+                    f"queue {queue.id} reached its daily cap of {queue.daily_cap}",
+                    texts_zh.DAILY_CAP.format(queue=queue.name),
+                    cap=queue.daily_cap,
+                )
+            code = format_code(queue.prefix, number)
+            ticket_id = conn.execute(
+                "INSERT INTO tickets (queue_id, business_day, number, code, priority, holder_hash, channel, "
+                "status, arrival_at, issued_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?)",
+                (queue.id, day, number, code, priority, holder_hash, channel, stamp, stamp, stamp),
+            ).lastrowid
+            _event(conn, stamp, "issue", ticket_id, None, queue.id, channel, {"code": code, "priority": priority})
+            ahead = conn.execute(
+                "SELECT COUNT(*) FROM tickets WHERE business_day = ? AND queue_id = ? AND status = 'waiting' "
+                "AND id <> ?",
+                (day, queue.id, ticket_id),
+            ).fetchone()[0]
+            ticket = self._ticket_by_id(conn, ticket_id)
+            estimate = self._estimate(conn, queue, day, ahead)
+        log.info("issued %s (queue %s, priority %s, %d ahead)", code, queue.id, priority, ahead)
+        return IssuedTicket(ticket, queue.name, ahead, estimate)
+
+    # -- counter operations ---------------------------------------------------------
+    def call_next(self, window_number: int, actor: str = "staff") -> CounterResult:
+        window = self._window(window_number)
+        now = self.clock.now()
+        day, stamp = business_day(now).isoformat(), to_stamp(now)
+        with self.store.write() as conn:
+            state = self._window_state(conn, window.number)
+            if state["paused"]:
+                raise WindowPaused(f"window {window.number} is paused",
+                                   texts_zh.WINDOW_PAUSED_REFUSAL.format(window=window.number))
+            current = self._current(conn, state, day)
+            if current is not None:
+                raise WindowBusy(f"window {window.number} still holds {current.code} ({current.status})",
+                                 texts_zh.WINDOW_BUSY.format(code=current.code), code=current.code)
+            chosen = self._choose_next(conn, window, day, bool(state["last_call_was_priority"]))
+            if chosen is None:
+                raise NobodyWaiting(f"nobody waiting for window {window.number}", texts_zh.NOBODY_WAITING)
+            conn.execute(
+                "UPDATE tickets SET status = 'called', called_at = ?, window_number = ?, updated_at = ? WHERE id = ?",
+                (stamp, window.number, stamp, chosen),
+            )
+            ticket = self._ticket_by_id(conn, chosen)
+            conn.execute(
+                "UPDATE window_state SET current_ticket_id = ?, last_call_was_priority = ?, updated_at = ? "
+                "WHERE window_number = ?",
+                (chosen, int(ticket.is_priority), stamp, window.number),
+            )
+            announcement = texts_zh.CALL.format(code=ticket.code, window=window.number)
+            _event(conn, stamp, "call", chosen, window.number, ticket.queue_id, actor, {"code": ticket.code})
+        return CounterResult("call", window.number, ticket, announcement)
+
+    def call_ticket(self, window_number: int, code: str, actor: str = "staff") -> CounterResult:
+        """特呼: call one waiting ticket by its number, out of turn (staff decision)."""
+        window = self._window(window_number)
+        stamp, day = self._stamp_day()
+        with self.store.write() as conn:
+            state = self._window_state(conn, window.number)
+            if state["paused"]:
+                raise WindowPaused(f"window {window.number} is paused",
+                                   texts_zh.WINDOW_PAUSED_REFUSAL.format(window=window.number))
+            current = self._current(conn, state, day)
+            if current is not None:
+                raise WindowBusy(f"window {window.number} still holds {current.code} ({current.status})",
+                                 texts_zh.WINDOW_BUSY.format(code=current.code), code=current.code)
+            ticket = self._ticket_by_code(conn, code, day)
+            self._require_serves(window, ticket.queue_id)
+            if ticket.status != "waiting":
+                raise self._state_error(ticket, "call")
+            conn.execute(
+                "UPDATE tickets SET status = 'called', called_at = ?, window_number = ?, updated_at = ? WHERE id = ?",
+                (stamp, window.number, stamp, ticket.id),
+            )
+            conn.execute(
+                "UPDATE window_state SET current_ticket_id = ?, updated_at = ? WHERE window_number = ?",
+                (ticket.id, stamp, window.number),
+            )
+            _event(conn, stamp, "call", ticket.id, window.number, ticket.queue_id, actor,
+                   {"code": ticket.code, "out_of_turn": True})
+            return CounterResult("call", window.number, self._ticket_by_id(conn, ticket.id),
+                                 texts_zh.CALL.format(code=ticket.code, window=window.number))
+
+    def recall(self, window_number: int, actor: str = "staff") -> CounterResult:
+        """Call the current ticket again; past the recall limit it becomes a no-show."""
+        window = self._window(window_number)
+        stamp, day = self._stamp_day()
+        with self.store.write() as conn:
+            ticket = self._require_current(conn, window, day, ("called",), "recall")
+            recalls = ticket.recall_count + 1
+            if recalls > self.settings.policy.recall_limit:
+                self._set_status(conn, ticket.id, "no_show", stamp)
+                self._clear_window(conn, window.number, stamp)
+                _event(conn, stamp, "no_show", ticket.id, window.number, ticket.queue_id, actor,
+                       {"code": ticket.code, "reason": "recall_limit"})
+                return CounterResult("no_show", window.number, self._ticket_by_id(conn, ticket.id),
+                                     extra={"reason": "recall_limit"})
+            conn.execute("UPDATE tickets SET recall_count = ?, updated_at = ? WHERE id = ?",
+                         (recalls, stamp, ticket.id))
+            _event(conn, stamp, "recall", ticket.id, window.number, ticket.queue_id, actor,
+                   {"code": ticket.code, "recall": recalls})
+            announcement = texts_zh.RECALL.format(code=ticket.code, window=window.number)
+            return CounterResult("recall", window.number, self._ticket_by_id(conn, ticket.id), announcement)
+
+    def start(self, window_number: int, actor: str = "staff") -> CounterResult:
+        """The citizen has arrived at the window: service time starts now."""
+        window = self._window(window_number)
+        stamp, day = self._stamp_day()
+        with self.store.write() as conn:
+            ticket = self._require_current(conn, window, day, ("called",), "start")
+            conn.execute("UPDATE tickets SET status = 'serving', started_at = ?, updated_at = ? WHERE id = ?",
+                         (stamp, stamp, ticket.id))
+            _event(conn, stamp, "start", ticket.id, window.number, ticket.queue_id, actor, {"code": ticket.code})
+            return CounterResult("start", window.number, self._ticket_by_id(conn, ticket.id))
+
+    def finish(self, window_number: int, actor: str = "staff") -> CounterResult:
+        window = self._window(window_number)
+        stamp, day = self._stamp_day()
+        with self.store.write() as conn:
+            ticket = self._require_current(conn, window, day, AT_WINDOW, "finish")
+            # Staff often press 办结 without 开始: the call time then counts as the start.
+            implicit_start = ticket.started_at is None
+            conn.execute(
+                "UPDATE tickets SET status = 'finished', started_at = COALESCE(started_at, called_at), "
+                "finished_at = ?, updated_at = ? WHERE id = ?",
+                (stamp, stamp, ticket.id),
+            )
+            self._clear_window(conn, window.number, stamp)
+            _event(conn, stamp, "finish", ticket.id, window.number, ticket.queue_id, actor,
+                   {"code": ticket.code, "implicit_start": implicit_start})
+            return CounterResult("finish", window.number, self._ticket_by_id(conn, ticket.id))
+
+    def no_show(self, window_number: int, actor: str = "staff") -> CounterResult:
+        window = self._window(window_number)
+        stamp, day = self._stamp_day()
+        with self.store.write() as conn:
+            ticket = self._require_current(conn, window, day, ("called",), "no_show")
+            self._set_status(conn, ticket.id, "no_show", stamp)
+            self._clear_window(conn, window.number, stamp)
+            _event(conn, stamp, "no_show", ticket.id, window.number, ticket.queue_id, actor,
+                   {"code": ticket.code, "reason": "staff"})
+            return CounterResult("no_show", window.number, self._ticket_by_id(conn, ticket.id))
+
+    def reactivate(self, code: str, actor: str = "staff") -> CounterResult:
+        """A late citizen whose number passed goes back in line, at the back of it."""
+        stamp, day = self._stamp_day()
+        with self.store.write() as conn:
+            ticket = self._ticket_by_code(conn, code, day)
+            if ticket.status != "no_show":
+                raise self._state_error(ticket, "reactivate")
+            conn.execute(
+                "UPDATE tickets SET status = 'waiting', arrival_at = ?, called_at = NULL, window_number = NULL, "
+                "recall_count = 0, updated_at = ? WHERE id = ?",
+                (stamp, stamp, ticket.id),
+            )
+            _event(conn, stamp, "reactivate", ticket.id, None, ticket.queue_id, actor, {"code": ticket.code})
+            return CounterResult("reactivate", 0, self._ticket_by_id(conn, ticket.id))
+
+    def transfer(self, window_number: int, to_queue_id: str, actor: str = "staff") -> CounterResult:
+        """Send the current ticket to another queue, keeping its place by arrival time."""
+        window = self._window(window_number)
+        target = self._queue(to_queue_id)
+        stamp, day = self._stamp_day()
+        with self.store.write() as conn:
+            ticket = self._require_current(conn, window, day, AT_WINDOW, "transfer")
+            if target.id == ticket.queue_id:
+                raise TicketStateError(
+                    f"{ticket.code} is already in queue {target.id}",
+                    texts_zh.TICKET_STATE.format(code=ticket.code, status=target.name,
+                                                 action=texts_zh.ACTION_NAMES["transfer"]),
+                )
+            copy_id = conn.execute(
+                "INSERT INTO tickets (queue_id, business_day, number, code, priority, holder_hash, channel, status, "
+                "arrival_at, issued_at, origin_ticket_id, updated_at) "
+                "SELECT ?, business_day, number, code, priority, holder_hash, channel, 'waiting', arrival_at, "
+                "issued_at, id, ? FROM tickets WHERE id = ?",
+                (target.id, stamp, ticket.id),
+            ).lastrowid
+            conn.execute(
+                "UPDATE tickets SET status = 'transferred', finished_at = ?, transferred_to_id = ?, updated_at = ? "
+                "WHERE id = ?",
+                (stamp, copy_id, stamp, ticket.id),
+            )
+            self._clear_window(conn, window.number, stamp)
+            _event(conn, stamp, "transfer", ticket.id, window.number, ticket.queue_id, actor,
+                   {"code": ticket.code, "to_queue": target.id, "new_ticket_id": copy_id})
+            return CounterResult("transfer", window.number, self._ticket_by_id(conn, copy_id),
+                                 extra={"from_queue": ticket.queue_id, "to_queue": target.id})
+
+    def suspend(self, window_number: int, actor: str = "staff") -> CounterResult:
+        """挂起: the citizen steps away (to copy a paper); the window can serve others."""
+        window = self._window(window_number)
+        stamp, day = self._stamp_day()
+        with self.store.write() as conn:
+            ticket = self._require_current(conn, window, day, AT_WINDOW, "suspend")
+            conn.execute(
+                "UPDATE tickets SET status = 'suspended', started_at = COALESCE(started_at, called_at), "
+                "updated_at = ? WHERE id = ?",
+                (stamp, ticket.id),
+            )
+            self._clear_window(conn, window.number, stamp)
+            _event(conn, stamp, "suspend", ticket.id, window.number, ticket.queue_id, actor, {"code": ticket.code})
+            return CounterResult("suspend", window.number, self._ticket_by_id(conn, ticket.id))
+
+    def resume(self, window_number: int, code: str, actor: str = "staff") -> CounterResult:
+        window = self._window(window_number)
+        stamp, day = self._stamp_day()
+        with self.store.write() as conn:
+            state = self._window_state(conn, window.number)
+            current = self._current(conn, state, day)
+            if current is not None:
+                raise WindowBusy(f"window {window.number} still holds {current.code}",
+                                 texts_zh.WINDOW_BUSY.format(code=current.code), code=current.code)
+            ticket = self._ticket_by_code(conn, code, day)
+            if ticket.status != "suspended":
+                raise self._state_error(ticket, "resume")
+            self._require_serves(window, ticket.queue_id)
+            conn.execute(
+                "UPDATE tickets SET status = 'serving', window_number = ?, updated_at = ? WHERE id = ?",
+                (window.number, stamp, ticket.id),
+            )
+            conn.execute("UPDATE window_state SET current_ticket_id = ?, updated_at = ? WHERE window_number = ?",
+                         (ticket.id, stamp, window.number))
+            _event(conn, stamp, "resume", ticket.id, window.number, ticket.queue_id, actor, {"code": ticket.code})
+            return CounterResult("resume", window.number, self._ticket_by_id(conn, ticket.id))
+
+    def pause_window(self, window_number: int, actor: str = "staff") -> CounterResult:
+        window = self._window(window_number)
+        stamp, _ = self._stamp_day()
+        with self.store.write() as conn:
+            conn.execute("UPDATE window_state SET paused = 1, updated_at = ? WHERE window_number = ?",
+                         (stamp, window.number))
+            _event(conn, stamp, "pause_window", None, window.number, None, actor, {})
+        return CounterResult("pause_window", window.number, None,
+                             texts_zh.WINDOW_PAUSED.format(window=window.number))
+
+    def resume_window(self, window_number: int, actor: str = "staff") -> CounterResult:
+        window = self._window(window_number)
+        stamp, _ = self._stamp_day()
+        with self.store.write() as conn:
+            conn.execute("UPDATE window_state SET paused = 0, updated_at = ? WHERE window_number = ?",
+                         (stamp, window.number))
+            _event(conn, stamp, "resume_window", None, window.number, None, actor, {})
+        return CounterResult("resume_window", window.number, None,
+                             texts_zh.WINDOW_RESUMED.format(window=window.number))
+
+    # -- reading ------------------------------------------------------------------------
+    def ticket(self, code: str, day: str | None = None) -> Ticket:
+        with self.store.read() as conn:
+            return self._ticket_by_code(conn, code, day or self.today())
+
+    def tickets(self, day: str | None = None, statuses: Iterable[str] | None = None) -> list[Ticket]:
+        day = day or self.today()
+        sql = "SELECT * FROM tickets WHERE business_day = ?"
+        params: list = [day]
+        if statuses:
+            statuses = tuple(statuses)
+            sql += f" AND status IN ({','.join('?' * len(statuses))})"
+            params.extend(statuses)
+        with self.store.read() as conn:
+            return [_row_to_ticket(r) for r in conn.execute(sql + " ORDER BY id", params)]
+
+    def windows(self) -> list[WindowStatus]:
+        day = self.today()
+        result = []
+        with self.store.read() as conn:
+            for window in self.settings.windows:
+                state = self._window_state(conn, window.number)
+                result.append(WindowStatus(window.number, window.name, window.queues, bool(state["paused"]),
+                                           self._current(conn, state, day)))
+        return result
+
+    def status(self) -> list[QueueStatus]:
+        day = self.today()
+        result = []
+        with self.store.read() as conn:
+            counts: dict[tuple[str, str], int] = {}
+            for row in conn.execute(
+                "SELECT queue_id, status, COUNT(*) AS n FROM tickets WHERE business_day = ? GROUP BY queue_id, status",
+                (day,),
+            ):
+                counts[(row["queue_id"], row["status"])] = row["n"]
+            transfers_in = dict(conn.execute(
+                "SELECT queue_id, COUNT(*) FROM tickets WHERE business_day = ? AND origin_ticket_id IS NOT NULL "
+                "GROUP BY queue_id", (day,)).fetchall())
+            issued = dict(conn.execute(
+                "SELECT queue_id, COUNT(*) FROM tickets WHERE business_day = ? AND origin_ticket_id IS NULL "
+                "GROUP BY queue_id", (day,)).fetchall())
+            last_codes = dict(conn.execute(
+                "SELECT queue_id, code FROM tickets WHERE business_day = ? AND origin_ticket_id IS NULL "
+                "AND number = (SELECT MAX(number) FROM tickets t2 WHERE t2.queue_id = tickets.queue_id "
+                "AND t2.business_day = tickets.business_day AND t2.origin_ticket_id IS NULL)", (day,)).fetchall())
+            for queue in self.settings.queues:
+                waiting = counts.get((queue.id, "waiting"), 0)
+                result.append(QueueStatus(
+                    queue_id=queue.id,
+                    name=queue.name,
+                    issued=issued.get(queue.id, 0),
+                    waiting=waiting,
+                    at_window=counts.get((queue.id, "called"), 0) + counts.get((queue.id, "serving"), 0),
+                    suspended=counts.get((queue.id, "suspended"), 0),
+                    finished=counts.get((queue.id, "finished"), 0),
+                    no_show=counts.get((queue.id, "no_show"), 0),
+                    transferred_out=counts.get((queue.id, "transferred"), 0),
+                    transferred_in=transfers_in.get(queue.id, 0),
+                    open_windows=self._open_windows(conn, queue.id),
+                    last_code=last_codes.get(queue.id),
+                    estimate_for_next=self._estimate(conn, queue, day, waiting),
+                ))
+        return result
+
+    def events(self, ticket_id: int | None = None) -> list[dict]:
+        sql, params = "SELECT * FROM events", ()
+        if ticket_id is not None:
+            sql, params = sql + " WHERE ticket_id = ?", (ticket_id,)
+        with self.store.read() as conn:
+            rows = conn.execute(sql + " ORDER BY id", params).fetchall()
+        return [dict(row) | {"data": json.loads(row["data"] or "{}")} for row in rows]
+
+    # -- internals ---------------------------------------------------------------------
+    def _stamp_day(self) -> tuple[str, str]:
+        now = self.clock.now()
+        return to_stamp(now), business_day(now).isoformat()
+
+    def _window_state(self, conn, number: int):
+        return conn.execute("SELECT * FROM window_state WHERE window_number = ?", (number,)).fetchone()
+
+    def _current(self, conn, state, day: str) -> Ticket | None:
+        if state["current_ticket_id"] is None:
+            return None
+        ticket = self._ticket_by_id(conn, state["current_ticket_id"])
+        # Yesterday's unfinished ticket does not block today's window.
+        if ticket.business_day != day or ticket.status not in AT_WINDOW:
+            return None
+        return ticket
+
+    def _require_current(self, conn, window: WindowDef, day: str, allowed: tuple[str, ...], action: str) -> Ticket:
+        current = self._current(conn, self._window_state(conn, window.number), day)
+        if current is None:
+            raise NoCurrentTicket(f"window {window.number} has no current ticket to {action}",
+                                  texts_zh.NO_CURRENT.format(window=window.number))
+        if current.status not in allowed:
+            raise self._state_error(current, action)
+        return current
+
+    def _require_serves(self, window: WindowDef, queue_id: str) -> None:
+        if queue_id not in window.queues:
+            queue = self._queue(queue_id)
+            raise WindowNotServingQueue(
+                f"window {window.number} does not serve queue {queue_id}",
+                texts_zh.WINDOW_NOT_SERVING.format(window=window.number, queue=queue.name),
+            )
+
+    def _state_error(self, ticket: Ticket, action: str) -> TicketStateError:
+        return TicketStateError(
+            f"cannot {action} {ticket.code}: it is {ticket.status}",
+            texts_zh.TICKET_STATE.format(code=ticket.code, status=texts_zh.STATUS_NAMES[ticket.status],
+                                         action=texts_zh.ACTION_NAMES[action]),
+            code=ticket.code, status=ticket.status,
+        )
+
+    def _set_status(self, conn, ticket_id: int, status: str, stamp: str) -> None:
+        conn.execute("UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?", (status, stamp, ticket_id))
+
+    def _clear_window(self, conn, number: int, stamp: str) -> None:
+        conn.execute("UPDATE window_state SET current_ticket_id = NULL, updated_at = ? WHERE window_number = ?",
+                     (stamp, number))
+
+    def _ticket_by_id(self, conn, ticket_id: int) -> Ticket:
+        row = conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        if row is None:
+            raise TicketNotFound(f"no ticket id {ticket_id}", texts_zh.TICKET_NOT_FOUND.format(code=ticket_id))
+        return _row_to_ticket(row)
+
+    def _ticket_by_code(self, conn, code: str, day: str) -> Ticket:
+        # A transferred ticket has two rows with one code: the live one is the newest.
+        row = conn.execute(
+            "SELECT * FROM tickets WHERE business_day = ? AND code = ? ORDER BY id DESC LIMIT 1",
+            (day, code.strip().upper()),
+        ).fetchone()
+        if row is None:
+            raise TicketNotFound(f"no ticket {code} on {day}", texts_zh.TICKET_NOT_FOUND.format(code=code))
+        return _row_to_ticket(row)
+
+    def _choose_next(self, conn, window: WindowDef, day: str, last_was_priority: bool) -> int | None:
+        queues = window.queues
+        marks = ",".join("?" * len(queues))
+        base = f"SELECT id FROM tickets WHERE business_day = ? AND status = 'waiting' AND queue_id IN ({marks})"
+        params = (day, *queues)
+        policy = self.settings.policy
+        if policy.priority_policy == "strict":
+            order = " ORDER BY (priority = 'normal'), arrival_at, id LIMIT 1"
+        elif policy.priority_policy == "aging":
+            # A priority ticket counts as having arrived aging_minutes earlier.
+            order = (" ORDER BY julianday(arrival_at) - CASE WHEN priority = 'normal' THEN 0 ELSE ? END, id LIMIT 1")
+            params = params + (policy.aging_minutes / 1440.0,)
+        else:  # interleave 1:1: serve the other class when it has someone waiting
+            preferred = "normal" if last_was_priority else "priority"
+            clause = " AND priority = 'normal'" if preferred == "normal" else " AND priority <> 'normal'"
+            row = conn.execute(base + clause + " ORDER BY arrival_at, id LIMIT 1", params).fetchone()
+            if row:
+                return row[0]
+            order = " ORDER BY arrival_at, id LIMIT 1"
+        row = conn.execute(base + order, params).fetchone()
+        return row[0] if row else None
+
+    def _open_windows(self, conn, queue_id: str) -> int:
+        serving = [w.number for w in self.settings.windows if queue_id in w.queues]
+        if not serving:
+            return 0
+        marks = ",".join("?" * len(serving))
+        return conn.execute(
+            f"SELECT COUNT(*) FROM window_state WHERE paused = 0 AND window_number IN ({marks})", serving
+        ).fetchone()[0]
+
+    def _estimate(self, conn, queue: QueueDef, day: str, ahead: int) -> WaitEstimate:
+        open_windows = self._open_windows(conn, queue.id)
+        if open_windows == 0:
+            return WaitEstimate(None, None, 0, "none")
+        if ahead == 0:
+            return WaitEstimate(0, 0, open_windows, "none")
+        samples = [
+            row[0] for row in conn.execute(
+                "SELECT (julianday(finished_at) - julianday(started_at)) * 1440.0 FROM tickets "
+                "WHERE business_day = ? AND queue_id = ? AND status = 'finished' AND started_at IS NOT NULL "
+                "ORDER BY finished_at DESC LIMIT ?",
+                (day, queue.id, SERVICE_SAMPLE),
+            )
+        ]
+        per_window = ahead / open_windows
+        if len(samples) >= MIN_SAMPLES_FOR_QUARTILES:
+            q1, _median, q3 = statistics.quantiles(samples, n=4)
+            low, high, basis = per_window * q1, per_window * q3, "today"
+        else:
+            low, high, basis = per_window * queue.norm_service_minutes * 0.7, \
+                per_window * queue.norm_service_minutes * 1.3, "norm"
+        low_minutes = max(0, math.floor(low))
+        high_minutes = max(low_minutes + 1, math.ceil(high))
+        return WaitEstimate(low_minutes, high_minutes, open_windows, basis)
+
+
+def format_code(prefix: str, number: int) -> str:
+    """A001 … A999, then A1000: three digits at least, never wrapping around."""
+    return f"{prefix}{number:03d}"
+
+
+def _event(conn, stamp: str, kind: str, ticket_id, window, queue_id, actor, data: dict) -> None:
+    conn.execute(
+        "INSERT INTO events (at, kind, ticket_id, window_number, queue_id, actor, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (stamp, kind, ticket_id, window, queue_id, actor, json.dumps(data, ensure_ascii=False)),
+    )
+
+
+def _stamp_or_none(text: str | None) -> dt.datetime | None:
+    return from_stamp(text) if text else None
+
+
+def _row_to_ticket(row) -> Ticket:
+    return Ticket(
+        id=row["id"],
+        queue_id=row["queue_id"],
+        business_day=row["business_day"],
+        number=row["number"],
+        code=row["code"],
+        priority=row["priority"],
+        status=row["status"],
+        channel=row["channel"],
+        arrival_at=from_stamp(row["arrival_at"]),
+        issued_at=from_stamp(row["issued_at"]),
+        called_at=_stamp_or_none(row["called_at"]),
+        started_at=_stamp_or_none(row["started_at"]),
+        finished_at=_stamp_or_none(row["finished_at"]),
+        window_number=row["window_number"],
+        recall_count=row["recall_count"],
+        origin_ticket_id=row["origin_ticket_id"],
+        transferred_to_id=row["transferred_to_id"],
+    )
+
+
+def _minutes(start: dt.datetime | None, end: dt.datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds() / 60.0

@@ -1,0 +1,273 @@
+"""The hall's SQLite database: WAL, synchronous=FULL, numbered migrations.
+
+One file per hall holds every ticket ever issued (history is kept; a new business
+day starts new sequences, it never deletes), an append-only event log and the
+state of each window. sqlite-utils runs the migrations and the reporting queries;
+the queue's hot path uses the same connection directly inside explicit
+`BEGIN IMMEDIATE` transactions so two kiosks can never draw the same number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from kiosk.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+# Each entry is applied once, in order, inside one transaction, and recorded in
+# schema_migrations. Never edit a shipped migration: append a new one.
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (
+        1,
+        "queue: counters, tickets, append-only events, window state, alerts",
+        """
+        CREATE TABLE queue_counters (
+            queue_id TEXT NOT NULL,
+            business_day TEXT NOT NULL,
+            last_number INTEGER NOT NULL,
+            PRIMARY KEY (queue_id, business_day)
+        );
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY,
+            queue_id TEXT NOT NULL,
+            business_day TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            code TEXT NOT NULL,
+            priority TEXT NOT NULL DEFAULT 'normal',
+            holder_hash TEXT,
+            channel TEXT NOT NULL DEFAULT 'kiosk',
+            status TEXT NOT NULL CHECK (status IN
+                ('waiting', 'called', 'serving', 'suspended', 'finished', 'no_show', 'transferred')),
+            arrival_at TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            called_at TEXT,
+            started_at TEXT,
+            finished_at TEXT,
+            window_number INTEGER,
+            recall_count INTEGER NOT NULL DEFAULT 0,
+            origin_ticket_id INTEGER REFERENCES tickets(id),
+            transferred_to_id INTEGER REFERENCES tickets(id),
+            updated_at TEXT NOT NULL
+        );
+        -- A number is drawn once per queue and day; transfer copies reuse theirs.
+        CREATE UNIQUE INDEX tickets_drawn_number
+            ON tickets (queue_id, business_day, number) WHERE origin_ticket_id IS NULL;
+        CREATE INDEX tickets_by_day_status ON tickets (business_day, status, queue_id);
+        CREATE INDEX tickets_by_holder ON tickets (holder_hash, business_day) WHERE holder_hash IS NOT NULL;
+        CREATE INDEX tickets_by_code ON tickets (business_day, code);
+
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            ticket_id INTEGER,
+            window_number INTEGER,
+            queue_id TEXT,
+            actor TEXT,
+            data TEXT
+        );
+        CREATE INDEX events_by_ticket ON events (ticket_id);
+        CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+        CREATE TABLE window_state (
+            window_number INTEGER PRIMARY KEY,
+            paused INTEGER NOT NULL DEFAULT 0,
+            current_ticket_id INTEGER REFERENCES tickets(id),
+            last_call_was_priority INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT
+        );
+
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            source TEXT NOT NULL,
+            level TEXT NOT NULL CHECK (level IN ('info', 'warning', 'error')),
+            code TEXT NOT NULL,
+            message_zh TEXT NOT NULL,
+            message_en TEXT NOT NULL,
+            resolved_at TEXT
+        );
+        CREATE INDEX alerts_open ON alerts (resolved_at, at);
+        """,
+    ),
+)
+
+
+class Store:
+    """One connection to the hall database, shared by the threads of one process.
+
+    SQLite serialises writers across processes; `_lock` serialises this process's
+    threads on the one connection (sqlite3 connections are not safe to interleave).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(
+                f"cannot open database {self.path}: {exc}",
+                "数据保存出了问题，请联系工作人员",
+                path=str(self.path),
+            ) from exc
+        self.conn = conn
+        self.conn.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self._apply_pragmas()
+        self.db = sqlite_utils.Database(self.conn)
+        self.migrate()
+
+    def _apply_pragmas(self) -> None:
+        mode = self.conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            log.warning("database %s refused WAL (journal_mode=%s)", self.path, mode)
+        # FULL: a ticket a citizen was told about survives a power cut.
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA busy_timeout=30000")
+
+    # -- migrations ---------------------------------------------------------
+    def schema_version(self) -> int:
+        if "schema_migrations" not in self.db.table_names():
+            return 0
+        row = self.conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self) -> int:
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
+                current = int(
+                    self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0]
+                )
+                for version, description, script in MIGRATIONS:
+                    if version <= current:
+                        continue
+                    for statement in _split_sql(script):
+                        self.conn.execute(statement)
+                    self.conn.execute(
+                        "INSERT INTO schema_migrations (version, description, applied_at) "
+                        "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                        (version, description),
+                    )
+                    log.info("database %s migrated to version %d", self.path, version)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+        return self.schema_version()
+
+    # -- transactions ---------------------------------------------------------
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """`BEGIN IMMEDIATE` … `COMMIT`: all or nothing, one writer at a time."""
+        with self._lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise _store_error("begin", exc) from exc
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self.conn.execute("ROLLBACK")
+                raise _store_error("commit", exc) from exc
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for several reads (WAL readers never block writers)."""
+        with self._lock:
+            self.conn.execute("BEGIN")
+            try:
+                yield self.conn
+            finally:
+                self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    # -- checks -----------------------------------------------------------------
+    def integrity_problems(self) -> list[str]:
+        """Everything `kiosk db check` reports; an empty list means healthy."""
+        problems: list[str] = []
+        with self.read() as conn:
+            result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+            if result != ["ok"]:
+                problems.extend(f"integrity_check: {line}" for line in result)
+            for row in conn.execute("PRAGMA foreign_key_check"):
+                problems.append(f"foreign key broken in {row[0]} rowid {row[1]}")
+            for row in conn.execute(
+                "SELECT queue_id, business_day, COUNT(*) AS n, MIN(number) AS lo, MAX(number) AS hi "
+                "FROM tickets WHERE origin_ticket_id IS NULL GROUP BY queue_id, business_day"
+            ):
+                if row["lo"] != 1 or row["hi"] != row["n"]:
+                    problems.append(
+                        f"queue {row['queue_id']} on {row['business_day']}: numbers {row['lo']}..{row['hi']} "
+                        f"for {row['n']} tickets (gap or duplicate)"
+                    )
+            for row in conn.execute(
+                "SELECT c.queue_id, c.business_day, c.last_number, "
+                "(SELECT MAX(number) FROM tickets t WHERE t.queue_id = c.queue_id "
+                " AND t.business_day = c.business_day AND t.origin_ticket_id IS NULL) AS hi "
+                "FROM queue_counters c"
+            ):
+                if row["hi"] is not None and row["hi"] != row["last_number"]:
+                    problems.append(
+                        f"counter {row['queue_id']} {row['business_day']} at {row['last_number']} "
+                        f"but highest ticket is {row['hi']}"
+                    )
+            for row in conn.execute(
+                "SELECT w.window_number, t.code, t.status FROM window_state w "
+                "JOIN tickets t ON t.id = w.current_ticket_id WHERE t.status NOT IN ('called', 'serving')"
+            ):
+                problems.append(f"window {row[0]} holds {row[1]} which is {row[2]}")
+        return problems
+
+
+def _store_error(stage: str, exc: sqlite3.Error) -> StoreError:
+    text = str(exc)
+    if "disk" in text or "full" in text:
+        zh = "存储空间已满，请联系工作人员"
+    else:
+        zh = "系统繁忙，请稍后再试"
+    return StoreError(f"database {stage} failed: {text}", zh)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements; trigger bodies keep their inner `;`."""
+    statements, buffer = [], []
+    for line in script.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("--"):
+            continue
+        buffer.append(line)
+        joined = "\n".join(buffer)
+        if stripped.endswith(";") and sqlite3.complete_statement(joined):
+            statements.append(joined)
+            buffer = []
+    if buffer:
+        statements.append("\n".join(buffer))
+    return statements

@@ -1,0 +1,59 @@
+"""Every Chinese sentence the core shows or announces, in one place for review.
+
+Written for an elderly villager: short, concrete, polite, no jargon. Templates use
+str.format fields; the English counterparts live beside the code that logs them.
+"""
+
+# Announcements (display board and voice).
+CALL = "请{code}号到{window}号窗口办理"
+RECALL = "请{code}号到{window}号窗口办理（重呼）"
+WINDOW_PAUSED = "{window}号窗口暂停服务"
+WINDOW_RESUMED = "{window}号窗口恢复服务"
+
+# Refusals when taking a number.
+UNKNOWN_QUEUE = "没有这个业务，请重新选择"
+UNKNOWN_PRIORITY = "没有这种优先类别，请重新选择"
+DAILY_CAP = "今天{queue}的号已经取完了，请明天再来，或到窗口咨询"
+HOLDER_WAITING = "您已经取过{queue}的号（{code}号），请耐心等候叫号"
+HALL_CLOSED_TODAY_LATER = "现在不是办公时间，请在今天{time}以后再来取号"
+HALL_CLOSED_NEXT_DAY = "现在不是办公时间，请在{date}（{weekday}）{time}以后再来取号"
+HALL_CLOSED_UNKNOWN = "现在不是办公时间，请在工作日办公时间来取号"
+ISSUING_STOPPED = "今天的取号已经结束，请在{date}（{weekday}）{time}以后再来"
+
+# Counter operations (shown to staff).
+UNKNOWN_WINDOW = "没有这个窗口号"
+WINDOW_NOT_SERVING = "{window}号窗口不办理{queue}业务"
+WINDOW_PAUSED_REFUSAL = "{window}号窗口已暂停服务，请先恢复服务"
+WINDOW_BUSY = "请先办结或过号当前的{code}号"
+NO_CURRENT = "{window}号窗口当前没有正在办理的号"
+NOBODY_WAITING = "现在没有人排队"
+TICKET_NOT_FOUND = "找不到{code}号"
+TICKET_STATE = "{code}号现在是“{status}”，不能{action}"
+
+STATUS_NAMES = {
+    "waiting": "等候中",
+    "called": "已叫号",
+    "serving": "办理中",
+    "suspended": "已挂起",
+    "finished": "已办结",
+    "no_show": "过号",
+    "transferred": "已转移",
+}
+
+ACTION_NAMES = {
+    "call": "叫号",
+    "start": "开始办理",
+    "finish": "办结",
+    "recall": "重呼",
+    "no_show": "标记过号",
+    "reactivate": "恢复排队",
+    "transfer": "转移",
+    "suspend": "挂起",
+    "resume": "恢复办理",
+}
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+WAIT_NOW = "马上就到您"
+WAIT_RANGE = "大约需要等{low}到{high}分钟"
+WAIT_UNKNOWN = "窗口暂未开放，开放后按顺序叫号"

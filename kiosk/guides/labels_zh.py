@@ -48,7 +48,8 @@ CHARGED = "收费"
 WORKING_DAYS = "{days}个工作日"
 VISITS = "{visits}次"
 COPIES = "{copies}份"
-ORIGINAL_OR_COPY_UNKNOWN = UNKNOWN
+# After the known details of a material when some are missing.
+MATERIAL_DETAILS_UNKNOWN = "其余要求请咨询窗口"
 DROPOFF_YES = "可以，下班后在本机投递材料，工作人员下个工作日办理"
 DROPOFF_NO = "不可以，请在办公时间到窗口办理"
 IN_PERSON_YES = "是，必须本人到场"

@@ -304,8 +304,11 @@ class Guide:
         if not self.materials:
             return zh.UNKNOWN
         lines = []
-        for i, (name, form, copies, required) in enumerate(material_rows(self), start=1):
-            lines.append(f"{i}. {name}（{form}，{copies}，{required}）")
+        for i, (name, *details) in enumerate(material_rows(self), start=1):
+            known_details = [d for d in details if d != zh.UNKNOWN]
+            if len(known_details) < len(details):
+                known_details.append(zh.MATERIAL_DETAILS_UNKNOWN if known_details else zh.UNKNOWN)
+            lines.append(f"{i}. {name}：" + "；".join(known_details))
         return "\n".join(lines)
 
 

@@ -1,0 +1,232 @@
+"""The matter catalogue: shipped files load, broken files are named, unknowns stay unknown."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.errors import ConfigError
+from kiosk.guides import labels_zh as zh
+from kiosk.guides.catalogue import checklist_items, checklist_notes, default_matters_dir, load_catalogue
+
+REFORM_DEPARTMENTS = ("民政", "残联", "社保", "医保", "市场监管")
+
+
+# --- the shipped catalogue -------------------------------------------------------
+
+def test_every_shipped_matter_file_loads_and_validates(shipped_catalogue):
+    files = sorted(default_matters_dir().glob("*.toml"))
+    assert len(files) == 26
+    assert sorted(g.id for g in shipped_catalogue.guides) == sorted(f.stem for f in files)
+    assert shipped_catalogue.problems == ()
+
+
+def test_shipped_catalogue_covers_every_department_the_reform_names(shipped_catalogue):
+    assert shipped_catalogue.departments[:5] == REFORM_DEPARTMENTS
+    for department in REFORM_DEPARTMENTS:
+        assert shipped_catalogue.by_department()[department], department
+
+
+def test_every_shipped_guide_is_marked_as_a_sample_with_its_source(shipped_catalogue):
+    for guide in shipped_catalogue:
+        p = guide.provenance
+        assert p.sample, guide.id
+        assert p.sample_record and p.sample_record.startswith("M"), guide.id
+        assert p.source_jurisdiction, guide.id
+        assert p.verified_date is None, guide.id
+        assert zh.SAMPLE_BANNER in dict(guide.display_fields())[zh.FIELD["source"]]
+    # One source page was found only through a search index; it has no address.
+    without_url = [g.id for g in shipped_catalogue if not g.provenance.source_url]
+    assert without_url == ["jiuye-chuangye-zheng"]
+
+
+def test_shipped_files_do_not_fill_in_values_the_sources_left_out(shipped_catalogue):
+    # No source gave a contact phone or a result name: they must read 请咨询窗口.
+    for guide in shipped_catalogue:
+        fields = dict(guide.display_fields())
+        assert fields[zh.FIELD["contact_phone"]] == zh.UNKNOWN, guide.id
+        assert fields[zh.FIELD["result_name"]] == zh.UNKNOWN, guide.id
+    # 社保卡启用: the source's material list was cut off, so the kiosk must not claim any.
+    enable_card = shipped_catalogue.get("shebaoka-qiyong")
+    assert enable_card.materials == ()
+    assert dict(enable_card.display_fields())[zh.FIELD["materials"]] == zh.UNKNOWN
+    # Only the 谯城区 guide gave structured statutory/promised days.
+    assert shipped_catalogue.get("yanglao-zhuxiao").time_limit.statutory_working_days == 20
+    assert shipped_catalogue.get("yanglao-zhuxiao").time_limit.promised_working_days == 1
+    assert shipped_catalogue.get("dibao").time_limit_text() == zh.UNKNOWN
+
+
+def test_categories_by_department_and_life_event(shipped_catalogue):
+    by_event = shipped_catalogue.by_life_event()
+    assert {"生育", "养老", "残疾", "救助", "开店"} <= set(shipped_catalogue.life_events)
+    assert [g.id for g in by_event["开店"]] == ["getihu-dengji"]
+    assert [g.id for g in by_event["生育"]] == ["shengyu-dengji"]
+    assert {"dibao", "linshi-jiuzhu", "tekun-gongyang"} <= {g.id for g in by_event["救助"]}
+    assert {"canjirenzheng", "canji-liangxiang-butie"} <= {g.id for g in by_event["残疾"]}
+    assert "getihu-dengji" in {g.id for g in shipped_catalogue.by_department()["市场监管"]}
+    assert shipped_catalogue.get("getihu-dengji").delegated_from_county is True
+
+
+# --- display fields and the printer checklist -----------------------------------
+
+def test_a_minimal_guide_shows_every_unknown_field_as_ask_at_the_window(write_matter, matters_dir):
+    write_matter("gaoling")
+    guide = load_catalogue(matters_dir).get("gaoling")
+    fields = guide.display_fields()
+    labels = [label for label, _ in fields]
+    assert len(labels) == len(set(labels))
+    unknown = {label for label, text in fields if text == zh.UNKNOWN}
+    for key in ("matter_type", "implementing_body", "materials", "process", "statutory_time_limit",
+                "promised_time_limit", "fee", "result_name", "result_delivery", "visits_required",
+                "in_person_required", "legal_basis", "contact_phone", "service_object", "conditions"):
+        assert zh.FIELD[key] in unknown, key
+    assert dict(fields)[zh.FIELD["accept_window"]] == "综合受理"
+    assert dict(fields)[zh.FIELD["result_window"]] == "综合出件"
+
+
+FULL_GUIDE = """\
+name = "个体工商户登记"
+department = "市场监管"
+after_hours_dropoff_allowed = true
+in_person_required = false
+delegated_from_county = true
+matter_type = "行政许可"
+basic_code = "000131128000"
+implementation_code = "11140521000000000000131128000"
+implementing_body = "沁水县市场监督管理局"
+acceptance_level = "乡镇受理"
+decision_level = "县级"
+service_object = "自然人"
+conditions = "有经营能力的公民"
+process = ["申请", "受理", "发照"]
+visits_required = 1
+contact_phone = "0356-7012345"
+
+[[legal_basis]]
+kind = "设定依据"
+title = "《促进个体工商户发展条例》"
+article = "第八条"
+text = "个体工商户应当依法办理登记"
+
+[[materials]]
+name = "居民身份证"
+original_or_copy = "原件"
+medium = "纸质"
+copies = 1
+requirement = "必要"
+source = "申请人自备"
+
+[time_limit]
+statutory_working_days = 15
+promised_working_days = 3
+
+[fee]
+charged = false
+
+[result]
+name = "营业执照"
+delivery = "窗口领取"
+
+[provenance]
+sample = false
+verified_date = 2026-11-20
+source_url = "https://example.gov.cn/guide"
+source_jurisdiction = "沁水县"
+"""
+
+
+def test_a_complete_guide_shows_no_unknowns(write_matter, matters_dir):
+    write_matter("getihu", FULL_GUIDE)
+    guide = load_catalogue(matters_dir).get("getihu")
+    fields = dict(guide.display_fields())
+    assert [label for label, text in guide.display_fields() if zh.UNKNOWN in text] == []
+    assert fields[zh.FIELD["promised_time_limit"]] == "3个工作日"
+    assert fields[zh.FIELD["fee"]] == zh.FREE
+    assert fields[zh.FIELD["legal_basis"]] == "设定依据：《促进个体工商户发展条例》第八条：个体工商户应当依法办理登记"
+    assert fields[zh.FIELD["verified_date"]] == "2026-11-20"
+    assert zh.SAMPLE_BANNER not in fields[zh.FIELD["source"]]
+    assert guide.time_limit_text() == "3个工作日"
+
+
+def test_checklist_items_feed_the_printer_with_ask_at_the_window_for_unknowns(shipped_catalogue):
+    rows = checklist_items(shipped_catalogue.get("shebaoka-zhuxiao"))
+    assert rows == [
+        ("中华人民共和国居民身份证", zh.UNKNOWN, "1份", "必须带"),
+        ("社会保障卡", zh.UNKNOWN, "1份", "可不带"),
+    ]
+    disabled = checklist_items(shipped_catalogue.get("tekun-gongyang"))
+    assert disabled[-1] == ("第二代《中华人民共和国残疾人证》（残疾人提供）", zh.UNKNOWN, zh.UNKNOWN, "申请人是残疾人时要带")
+    assert disabled[1][1:3] == ("原件和复印件", "原件及复印件各2张")
+    # Materials unknown: one row that says so, never an empty list on paper.
+    assert checklist_items(shipped_catalogue.get("shebaoka-qiyong")) == [
+        (zh.CHECKLIST_NOTE_UNKNOWN, zh.UNKNOWN, zh.UNKNOWN, zh.UNKNOWN)]
+    assert zh.CHECKLIST_NOTE_SAMPLE in checklist_notes(shipped_catalogue.get("dibao"))
+
+
+# --- broken files name the file and the field -------------------------------------
+
+BROKEN = [
+    ("wrong type for copies", 'name = "x"\ndepartment = "民政"\nafter_hours_dropoff_allowed = false\n'
+     '[[materials]]\nname = "身份证"\n[[materials]]\nname = "户口簿"\ncopies = "两份"\n[provenance]\nsample = true\n',
+     "materials[1].copies", "expected a whole number"),
+    ("misspelt key", 'nmae = "x"\nname = "x"\ndepartment = "民政"\nafter_hours_dropoff_allowed = false\n'
+     '[provenance]\nsample = true\n', "nmae", "unknown key"),
+    ("missing name", 'department = "民政"\nafter_hours_dropoff_allowed = false\n[provenance]\nsample = true\n',
+     "name", "missing"),
+    ("missing provenance", 'name = "x"\ndepartment = "民政"\nafter_hours_dropoff_allowed = false\n',
+     "provenance", "missing"),
+    ("matter type not one of the eight", 'name = "x"\ndepartment = "民政"\nmatter_type = "行政服务"\n'
+     'after_hours_dropoff_allowed = false\n[provenance]\nsample = true\n', "matter_type", "not allowed"),
+    ("id written in the file", 'id = "other"\nname = "x"\ndepartment = "民政"\nafter_hours_dropoff_allowed = false\n'
+     '[provenance]\nsample = true\n', "id", "file name"),
+    ("TOML syntax", 'name = "x\ndepartment = "民政"\n', "(syntax)", "line"),
+    ("drop-off for an in-person matter", 'name = "x"\ndepartment = "残联"\nin_person_required = true\n'
+     'after_hours_dropoff_allowed = true\n[provenance]\nsample = true\n', "after_hours_dropoff_allowed", "in person"),
+    ("unknown life event", 'name = "x"\ndepartment = "民政"\nlife_events = ["养老", "养 老"]\n'
+     'after_hours_dropoff_allowed = false\n[provenance]\nsample = true\n', "life_events[1]", "life event"),
+    ("promise longer than the law", 'name = "x"\ndepartment = "民政"\nafter_hours_dropoff_allowed = false\n'
+     '[time_limit]\nstatutory_working_days = 5\npromised_working_days = 10\n[provenance]\nsample = true\n',
+     "time_limit.promised_working_days", "longer"),
+    ("case-dependent material without its case", 'name = "x"\ndepartment = "民政"\nafter_hours_dropoff_allowed = false\n'
+     '[[materials]]\nname = "委托书"\nrequirement = "视情形"\n[provenance]\nsample = true\n', "materials[0].case", "case"),
+    ("verified guide without a date", 'name = "x"\ndepartment = "民政"\nafter_hours_dropoff_allowed = false\n'
+     '[provenance]\nsample = false\n', "provenance.verified_date", "verified_date"),
+    ("code with letters", 'name = "x"\ndepartment = "民政"\nbasic_code = "00013A"\nafter_hours_dropoff_allowed = false\n'
+     '[provenance]\nsample = true\n', "basic_code", "digits"),
+    ("fee standard but free", 'name = "x"\ndepartment = "民政"\nafter_hours_dropoff_allowed = false\n'
+     '[fee]\ncharged = false\nstandard = "10元"\n[provenance]\nsample = true\n', "fee.standard", "charged"),
+]
+
+
+@pytest.mark.parametrize("text,key,problem", [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
+def test_a_broken_file_names_the_file_and_the_field(write_matter, matters_dir, text, key, problem):
+    write_matter("gaoling")
+    path = matters_dir / "broken-one.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_catalogue(matters_dir)
+    error = caught.value
+    assert error.file == str(path)
+    assert error.key == key
+    assert problem in error.problem + error.fix
+    assert "broken-one.toml" in error.message_en and key in error.message_en
+    assert error.message_zh  # the screen gets a Chinese sentence, not a traceback
+
+
+def test_a_bad_file_name_is_refused(write_matter, matters_dir):
+    write_matter("Low Bao")
+    with pytest.raises(ConfigError) as caught:
+        load_catalogue(matters_dir)
+    assert caught.value.key == "(file name)"
+
+
+def test_lenient_loading_skips_only_the_broken_file_and_reports_it(shipped_copy):
+    broken = shipped_copy / "dibao.toml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("copies = 1", 'copies = "一份"', 1), encoding="utf-8")
+    catalogue = load_catalogue(shipped_copy, strict=False)
+    assert len(catalogue) == 25
+    assert catalogue.get("dibao") is None and catalogue.get("dibao-2") is not None
+    [problem] = catalogue.problems
+    assert problem.file == str(broken) and problem.key == "materials[0].copies"
+    with pytest.raises(ConfigError):
+        load_catalogue(shipped_copy)
+

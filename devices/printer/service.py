@@ -1,0 +1,253 @@
+"""The kiosk's ticket printer: one worker thread, status before and after each job.
+
+The queue number is issued before printing and stays valid whatever happens here;
+this service only reports what happened, through a callback the app marshals onto its
+UI thread. It never resends a job by itself (a ticket must not come out twice), and
+a non-reprint job for a ticket that was already printed is skipped.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import logging
+import queue
+import threading
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from devices.printer import messages_zh as zh
+from devices.printer.connection import close_quietly, describe_link, open_printer, read_status, width_dots
+from devices.printer.errors import PrinterError, PrinterUnreachable
+from devices.printer.layouts import layout
+from devices.printer.settings import PrinterSettings
+from devices.printer.status import PrinterState, PrinterStatus
+from kiosk.clock import Clock, SystemClock
+
+log = logging.getLogger("devices.printer")
+
+# After a job, these states mean the paper may have stopped half way.
+_BROKEN_AFTER_JOB = (PrinterState.PAPER_OUT, PrinterState.COVER_OPEN, PrinterState.OFFLINE,
+                     PrinterState.ERROR, PrinterState.NO_ANSWER, PrinterState.BAD_REPLY, PrinterState.UNREACHABLE)
+_REMEMBERED_KEYS = 5000
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    printed: bool
+    status: PrinterStatus
+    message_zh: str
+    message_en: str
+    job_bytes: int
+    kind: str = ""
+    # Ticket id / receipt key of the job ("" for checklists).
+    key: str = ""
+    reprint: bool = False
+    # The same original was printed before; nothing was sent this time.
+    duplicate: bool = False
+    # Bytes were sent but the printer failed right after: offer a 补打.
+    maybe_incomplete: bool = False
+
+    @property
+    def state(self) -> PrinterState:
+        return self.status.state
+
+    @property
+    def show_on_screen(self) -> bool:
+        """The app must show the number large with an on-screen QR."""
+        return not self.printed or self.maybe_incomplete
+
+
+@dataclass(frozen=True)
+class PrinterAlert:
+    state: PrinterState
+    message_zh: str  # for staff
+    message_en: str
+    at: dt.datetime
+    job_key: str = ""
+
+
+class TicketPrinterService:
+    def __init__(self, settings: PrinterSettings, on_alert: Callable[[PrinterAlert], None] | None = None,
+                 clock: Clock | None = None, port: int | None = None) -> None:
+        self.settings = settings
+        self.on_alert = on_alert
+        self.clock = clock or SystemClock()
+        # A simulator started on a free port passes its port here.
+        self.port = port
+        self.alerts: collections.deque[PrinterAlert] = collections.deque(maxlen=200)
+        self._jobs: queue.Queue = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._link_lock = threading.Lock()
+        self._printed_keys: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._last_state: PrinterState | None = None
+        self._width_dots = width_dots(settings)
+
+    def __repr__(self) -> str:
+        return f"TicketPrinterService({describe_link(self.settings, self.port)})"
+
+    # -- public API -------------------------------------------------------------------
+    def submit(self, job: object, on_done: Callable[[PrintOutcome], None] | None = None) -> None:
+        """Queue a job for the worker thread; returns at once. `on_done` runs on the worker."""
+        self._ensure_worker()
+        self._jobs.put((job, on_done))
+
+    def reprint(self, job: object, on_done: Callable[[PrintOutcome], None] | None = None) -> None:
+        """Print a ticket/receipt again, marked 补打, with the same number."""
+        self.submit(replace(job, reprint=True), on_done)
+
+    def print_now(self, job: object, timeout: float | None = None) -> PrintOutcome:
+        """Blocking print for the CLI and tests (still runs on the worker, in order)."""
+        done = threading.Event()
+        result: list[PrintOutcome] = []
+
+        def finished(outcome: PrintOutcome) -> None:
+            result.append(outcome)
+            done.set()
+
+        self.submit(job, finished)
+        limit = timeout if timeout is not None else self._job_time_limit()
+        if not done.wait(limit):
+            status = PrinterStatus(PrinterState.NO_ANSWER, detail=f"job not finished within {limit:.1f} s")
+            self._alert(status, "")
+            return PrintOutcome(False, status, zh.CITIZEN_TIMEOUT, status.message_en, 0)
+        return result[0]
+
+    def status(self) -> PrinterStatus:
+        """Ask the printer now (blocking, at most a few status timeouts)."""
+        with self._link_lock:
+            try:
+                printer = open_printer(self.settings, self.port)
+            except PrinterUnreachable as exc:
+                status = PrinterStatus(PrinterState.UNREACHABLE, detail=exc.message_en)
+            else:
+                try:
+                    status = read_status(printer, self.settings.status_timeout_seconds)
+                finally:
+                    close_quietly(printer)
+        if status.state is not self._last_state and status.state.needs_staff:
+            self._alert(status, "")
+        self._last_state = status.state
+        return status
+
+    def close(self, timeout: float = 5.0) -> None:
+        worker = self._worker
+        if worker is not None:
+            self._jobs.put(None)
+            worker.join(timeout)
+            self._worker = None
+
+    # -- worker -----------------------------------------------------------------------
+    def _job_time_limit(self) -> float:
+        return self.settings.timeout_seconds * 3 + self.settings.status_timeout_seconds * 8 + 5
+
+    def _ensure_worker(self) -> None:
+        with self._start_lock:
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._work, name="ticket-printer", daemon=True)
+                self._worker.start()
+
+    def _work(self) -> None:
+        while True:
+            item = self._jobs.get()
+            if item is None:
+                return
+            job, on_done = item
+            try:
+                outcome = self._run(job)
+            except PrinterError as exc:
+                status = PrinterStatus(PrinterState.ERROR, detail=exc.message_en)
+                outcome = PrintOutcome(False, status, exc.message_zh, exc.message_en, 0)
+                self._alert(status, "")
+            except Exception as exc:  # a bug must not kill the worker and strand later jobs
+                log.exception("printing failed")
+                status = PrinterStatus(PrinterState.ERROR, detail=f"{type(exc).__name__}: {exc}")
+                outcome = PrintOutcome(False, status, zh.CITIZEN_BY_STATE["error"], status.message_en, 0)
+            if on_done is not None:
+                try:
+                    on_done(outcome)
+                except Exception:
+                    log.exception("print outcome callback failed")
+
+    def _run(self, job: object) -> PrintOutcome:
+        from devices.printer.escpos_writer import WriteOptions, write_document
+
+        document = layout(job, self._width_dots, self.settings.print_masked_name,
+                          self.settings.qr_module_size or None)
+        common = dict(kind=document.kind, key=document.key, reprint=document.reprint)
+        if document.key and not document.reprint and document.key in self._printed_keys:
+            status = PrinterStatus(PrinterState.READY, detail="already printed")
+            log.info("%s %s already printed; not printing a second original", document.kind, document.key)
+            return PrintOutcome(True, status, zh.CITIZEN_ALREADY_PRINTED, f"{document.kind} already printed; skipped",
+                                0, duplicate=True, **common)
+        with self._link_lock:
+            try:
+                printer = open_printer(self.settings, self.port)
+            except PrinterUnreachable as exc:
+                status = PrinterStatus(PrinterState.UNREACHABLE, detail=exc.message_en)
+                return self._refused(status, document.key, common)
+            sent = [0]
+            try:
+                before = read_status(printer, self.settings.status_timeout_seconds, self.settings.timeout_seconds)
+                if not before.can_print:
+                    return self._refused(before, document.key, common)
+                raw = printer._raw
+
+                def counting_raw(message: bytes) -> None:
+                    raw(message)
+                    sent[0] += len(message)
+
+                printer._raw = counting_raw
+                try:
+                    write_document(printer, document, WriteOptions.from_settings(self.settings))
+                finally:
+                    del printer._raw
+                after = read_status(printer, self.settings.status_timeout_seconds, self.settings.timeout_seconds)
+            except OSError as exc:
+                status = PrinterStatus(PrinterState.UNREACHABLE, detail=f"link broke while printing: {exc}")
+                if sent[0] == 0:
+                    return self._refused(status, document.key, common)
+                return self._incomplete(status, document.key, sent[0], common)
+            finally:
+                close_quietly(printer)
+        self._last_state = after.state
+        if after.state in _BROKEN_AFTER_JOB:
+            return self._incomplete(after, document.key, sent[0], common)
+        if document.key:
+            self._remember(document.key)
+        if PrinterState.NEAR_END in (before.state, after.state):
+            near_end = after if after.state is PrinterState.NEAR_END else before
+            self._alert(near_end, document.key)
+        log.info("printed %s (%d bytes): %s", document.kind, sent[0], after.message_en)
+        return PrintOutcome(True, after, zh.CITIZEN_BY_STATE[after.state.value],
+                            f"printed {document.kind}, {sent[0]} bytes; {after.message_en}", sent[0], **common)
+
+    def _refused(self, status: PrinterStatus, key: str, common: dict) -> PrintOutcome:
+        self._last_state = status.state
+        self._alert(status, key)
+        log.warning("not printing %s: %s", common["kind"], status.message_en)
+        return PrintOutcome(False, status, status.message_zh, f"not printed: {status.message_en}", 0, **common)
+
+    def _incomplete(self, status: PrinterStatus, key: str, sent: int, common: dict) -> PrintOutcome:
+        self._last_state = status.state
+        self._alert(status, key, zh.STAFF_MAYBE_INCOMPLETE)
+        log.warning("%s may be incomplete (%d bytes sent): %s", common["kind"], sent, status.message_en)
+        return PrintOutcome(False, status, zh.CITIZEN_MAYBE_INCOMPLETE,
+                            f"sent {sent} bytes but then: {status.message_en}", sent, maybe_incomplete=True, **common)
+
+    def _remember(self, key: str) -> None:
+        self._printed_keys[key] = None
+        while len(self._printed_keys) > _REMEMBERED_KEYS:
+            self._printed_keys.popitem(last=False)
+
+    def _alert(self, status: PrinterStatus, key: str, staff_zh: str = "") -> None:
+        alert = PrinterAlert(status.state, staff_zh or status.staff_message_zh or status.message_zh,
+                             status.message_en, self.clock.now(), key)
+        self.alerts.append(alert)
+        log.warning("printer alert: %s", alert.message_en)
+        if self.on_alert is not None:
+            try:
+                self.on_alert(alert)
+            except Exception:
+                log.exception("printer alert callback failed")

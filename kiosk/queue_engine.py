@@ -706,8 +706,9 @@ class QueueEngine:
             return WaitEstimate(None, None, 0, "none")
         if ahead == 0:
             return WaitEstimate(0, 0, open_windows, "none")
+        # julianday arithmetic carries float noise: round to the second.
         samples = [
-            row[0] for row in conn.execute(
+            round(row[0], 2) for row in conn.execute(
                 "SELECT (julianday(finished_at) - julianday(started_at)) * 1440.0 FROM tickets "
                 "WHERE business_day = ? AND queue_id = ? AND status = 'finished' AND started_at IS NOT NULL "
                 "ORDER BY finished_at DESC LIMIT ?",

@@ -1,0 +1,51 @@
+"""Several kiosks and counters share one database file: numbers stay unique."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from kiosk.clock import HALL_TZ, ManualClock
+from kiosk.config import load_settings
+from kiosk.queue_engine import QueueEngine
+from kiosk.store import Store
+
+WORKER = Path(__file__).with_name("issue_worker.py")
+PROCESSES, PER_PROCESS = 8, 100
+
+
+def test_eight_processes_draw_800_distinct_consecutive_numbers(tmp_path):
+    db_path, go_file = tmp_path / "shared.db", tmp_path / "go"
+    Store(db_path).close()  # migrate once so workers only contend for tickets
+    env = dict(os.environ)
+    workers = [
+        subprocess.Popen([sys.executable, str(WORKER), str(db_path), str(PER_PROCESS), str(i), str(go_file)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for i in range(PROCESSES)
+    ]
+    go_file.touch()
+    outputs = [w.communicate(timeout=120) for w in workers]
+    assert all(w.returncode == 0 for w in workers), [err for _, err in outputs]
+    codes = [code for out, _ in outputs for code in out.split()]
+    assert len(codes) == 800
+    assert len(set(codes)) == 800, [c for c, n in Counter(codes).items() if n > 1]
+    for prefix in "AB":
+        numbers = sorted(int(c[1:]) for c in codes if c[0] == prefix)
+        assert numbers == list(range(1, 401)), f"queue {prefix} has a gap or duplicate"
+
+    # Closing and reopening keeps the sequence; the database passes its own check.
+    reopened = Store(db_path)
+    assert reopened.integrity_problems() == []
+    assert reopened.conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'issue'").fetchone()[0] == 800
+    settings = load_settings()
+    roomy = dataclasses.replace(settings, queues=tuple(dataclasses.replace(q, daily_cap=9999) for q in settings.queues))
+    later = QueueEngine(roomy, reopened, ManualClock(dt.datetime(2026, 11, 27, 16, 0, tzinfo=HALL_TZ)))
+    assert later.issue("A").code == "A401"
+    # The next business day starts again at 001.
+    later.clock.set(dt.datetime(2026, 11, 30, 8, 31, tzinfo=HALL_TZ))
+    assert later.issue("B").code == "B001"

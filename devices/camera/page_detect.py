@@ -1,0 +1,539 @@
+"""Find the page on the platen: four corners and a confidence.
+
+The camera and the platen never move, so when an empty-platen reference is known the
+page is simply what differs from it (after a gain correction for auto-exposure).
+Without a reference, several cheap candidate masks are tried (distance from the
+border colour, paper-like pixels, Otsu on grey, closed edges). Every candidate quad is
+then refined the same way: each side is re-fitted as a straight line through the
+strongest edge found along short profiles across it, skipping the parts nearest the
+corners (fingers, rounded ID-card corners). The candidate whose sides have the best
+edge support wins. On a still the winning quad is refined again at full resolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+WORK_WIDTH = 640
+# Parts of each side ignored by the refinement (corners are often occluded or rounded).
+SIDE_MARGIN = 0.08
+MIN_AREA_FRACTION = 0.012
+MAX_AREA_FRACTION = 0.97
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A page found in an image. `corners` are image pixels, clockwise from top-left."""
+
+    corners: np.ndarray
+    confidence: float
+    image_size: tuple[int, int]  # (width, height)
+    touches_edge: bool = False
+    # Worst distance of the edge points from their fitted side, as a fraction of the
+    # side length: large when the page is curled or folded.
+    bend: float = 0.0
+    method: str = ""
+    side_support: tuple[float, ...] = field(default=(), compare=False)
+
+    @property
+    def area_fraction(self) -> float:
+        w, h = self.image_size
+        return float(cv2.contourArea(self.corners.astype(np.float32)) / (w * h))
+
+    def scaled(self, width: int, height: int) -> "Detection":
+        """The same detection for an image of another size (preview → still)."""
+        sx = width / self.image_size[0]
+        sy = height / self.image_size[1]
+        corners = self.corners * np.array([sx, sy], np.float32)
+        return Detection(corners.astype(np.float32), self.confidence, (width, height), self.touches_edge,
+                         self.bend, self.method, self.side_support)
+
+    def as_dict(self) -> dict:
+        return {
+            "corners": [[round(float(x), 1), round(float(y), 1)] for x, y in self.corners],
+            "confidence": round(float(self.confidence), 3),
+            "image_size": list(self.image_size),
+            "touches_edge": self.touches_edge,
+            "area_fraction": round(self.area_fraction, 4),
+            "method": self.method,
+        }
+
+
+class PlatenReference:
+    """The empty platen as the camera sees it, kept small (640 px wide)."""
+
+    def __init__(self, image: np.ndarray) -> None:
+        small = _resize_to_width(image, WORK_WIDTH)
+        self.small = cv2.GaussianBlur(small, (5, 5), 0).astype(np.float32)
+        self.source_size = (image.shape[1], image.shape[0])
+
+    @classmethod
+    def load(cls, path: str | Path) -> "PlatenReference":
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise FileNotFoundError(f"cannot read empty-platen reference {path}")
+        return cls(image)
+
+    def save(self, path: str | Path) -> None:
+        cv2.imwrite(str(path), np.clip(self.small, 0, 255).astype(np.uint8))
+
+    def matches(self, image: np.ndarray) -> bool:
+        """True when `image` has the reference's aspect ratio (same camera, same mode)."""
+        h, w = image.shape[:2]
+        rw, rh = self.source_size
+        return abs(w / h - rw / rh) < 0.02
+
+
+def _resize_to_width(image: np.ndarray, width: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    if w == width:
+        return image
+    height = max(1, int(round(h * width / w)))
+    interpolation = cv2.INTER_AREA if w > width else cv2.INTER_LINEAR
+    if w >= 4 * width:
+        # Two cheap halvings before the area resize keep 12 MP stills fast.
+        while image.shape[1] >= 4 * width:
+            image = cv2.pyrDown(image)
+    return cv2.resize(image, (width, height), interpolation=interpolation)
+
+
+def order_clockwise(points: np.ndarray) -> np.ndarray:
+    """Four points clockwise (image y down), starting with the one nearest the top-left."""
+    pts = np.asarray(points, np.float32).reshape(4, 2)
+    centre = pts.mean(axis=0)
+    angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
+    pts = pts[np.argsort(angles)]  # increasing angle = clockwise on screen
+    start = int(np.argmin(pts[:, 0] + pts[:, 1]))
+    return np.roll(pts, -start, axis=0)
+
+
+# --------------------------------------------------------------------------- candidates
+
+def _quad_from_contour(contour: np.ndarray) -> np.ndarray | None:
+    hull = cv2.convexHull(contour)
+    if len(hull) < 4:
+        return None
+    perimeter = cv2.arcLength(hull, True)
+    for eps in (0.01, 0.02, 0.03, 0.045, 0.06, 0.08):
+        approx = cv2.approxPolyDP(hull, eps * perimeter, True)
+        if len(approx) == 4:
+            return order_clockwise(approx.reshape(4, 2))
+        if len(approx) < 4:
+            break
+    box = cv2.boxPoints(cv2.minAreaRect(hull))
+    return order_clockwise(box)
+
+
+def _mask_quads(mask: np.ndarray, max_regions: int = 2) -> list[np.ndarray]:
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    area_min = MIN_AREA_FRACTION * mask.shape[0] * mask.shape[1]
+    contours = sorted((c for c in contours if cv2.contourArea(c) > area_min), key=cv2.contourArea, reverse=True)
+    quads = []
+    for contour in contours[:max_regions]:
+        quad = _quad_from_contour(contour)
+        if quad is not None:
+            quads.append(quad)
+    return quads
+
+
+def _clean(mask: np.ndarray, size: int = 5) -> np.ndarray:
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel, iterations=2)
+
+
+def _border_pixels(image: np.ndarray, fraction: float = 0.03) -> np.ndarray:
+    h, w = image.shape[:2]
+    b = max(2, int(fraction * min(h, w)))
+    parts = [image[:b].reshape(-1, image.shape[2]), image[-b:].reshape(-1, image.shape[2]),
+             image[:, :b].reshape(-1, image.shape[2]), image[:, -b:].reshape(-1, image.shape[2])]
+    return np.concatenate(parts, axis=0)
+
+
+def _reference_masks(small_blur: np.ndarray, reference: PlatenReference) -> list[np.ndarray]:
+    ref = reference.small
+    if ref.shape != small_blur.shape:
+        ref = cv2.resize(ref, (small_blur.shape[1], small_blur.shape[0]), interpolation=cv2.INTER_AREA)
+    frame = small_blur.astype(np.float32)
+    # Auto-exposure moves the whole frame: correct the gain on the border (mostly platen).
+    border_f = _border_pixels(frame, 0.05)
+    border_r = _border_pixels(ref, 0.05)
+    gain = np.median(border_f, axis=0) / np.maximum(np.median(border_r, axis=0), 1.0)
+    diff = np.abs(frame - ref * gain).max(axis=2)
+    border_diff = _border_pixels(diff[..., None], 0.05)
+    noise = float(np.median(border_diff))
+    diff8 = np.clip(diff, 0, 255).astype(np.uint8)
+    masks = []
+    for threshold in (max(14.0, 3 * noise + 8), max(30.0, 5 * noise + 16)):
+        masks.append(_clean((diff8 > threshold).astype(np.uint8) * 255))
+    return masks
+
+
+def _free_masks(small_blur: np.ndarray) -> list[np.ndarray]:
+    masks = []
+    lab = cv2.cvtColor(small_blur, cv2.COLOR_BGR2LAB).astype(np.float32)
+    border = _border_pixels(lab, 0.03)
+    centre = np.median(border, axis=0)
+    spread = np.median(np.abs(border - centre), axis=0) + np.array([3.0, 2.0, 2.0])
+    distance = np.sqrt((((lab - centre) / spread) ** 2).sum(axis=2))
+    d8 = np.clip(distance * 8, 0, 255).astype(np.uint8)
+    _, otsu = cv2.threshold(d8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    masks.append(_clean(otsu))
+    masks.append(_clean((d8 > 48).astype(np.uint8) * 255))
+    # Paper is bright and unsaturated.
+    hsv = cv2.cvtColor(small_blur, cv2.COLOR_BGR2HSV)
+    paper = cv2.subtract(hsv[..., 2], cv2.multiply(hsv[..., 1], np.full_like(hsv[..., 1], 2)))
+    _, paper_mask = cv2.threshold(paper, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    masks.append(_clean(paper_mask))
+    gray = cv2.cvtColor(small_blur, cv2.COLOR_BGR2GRAY)
+    edges = cv2.Canny(gray, 20, 60)
+    edges = cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    filled = np.zeros_like(gray)
+    cv2.drawContours(filled, contours, -1, 255, thickness=cv2.FILLED)
+    masks.append(cv2.erode(filled, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))))
+    return masks
+
+
+# --------------------------------------------------------------------------- refinement
+
+@dataclass
+class _SideFit:
+    point: np.ndarray  # a point on the fitted line
+    direction: np.ndarray  # unit vector along the side
+    support: float  # 0..1, share of profiles with a clear edge on the line
+    bend: float  # worst residual / side length
+    refined: bool
+
+
+def _sample(image: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    values = cv2.remap(image, xs.astype(np.float32), ys.astype(np.float32), cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_REPLICATE)
+    if values.ndim == 3:
+        values = values.astype(np.float32).mean(axis=2)
+    return values.astype(np.float32)
+
+
+def _fit_side(image: np.ndarray, p0: np.ndarray, p1: np.ndarray, radius: float, rows: int,
+              smooth: float, noise_floor: float) -> _SideFit:
+    length = float(np.linalg.norm(p1 - p0))
+    t = (p1 - p0) / max(length, 1e-6)
+    normal = np.array([t[1], -t[0]], np.float32)  # outward for clockwise quads
+    steps = max(9, int(2 * radius) + 1)
+    offsets = np.linspace(-radius, radius, steps, dtype=np.float32)
+    fractions = np.linspace(SIDE_MARGIN, 1 - SIDE_MARGIN, rows, dtype=np.float32)
+    base = p0[None, :] + (fractions * length)[:, None] * t[None, :]
+    xs = base[:, 0:1] + offsets[None, :] * normal[0]
+    ys = base[:, 1:2] + offsets[None, :] * normal[1]
+    profiles = _sample(image, xs, ys)
+    step = offsets[1] - offsets[0]
+    sigma = max(0.6, smooth / step)
+    profiles = cv2.GaussianBlur(profiles, (0, 0), sigmaX=sigma, sigmaY=0.8)
+    derivative = np.diff(profiles, axis=1)
+    mean_derivative = derivative.mean(axis=0)
+    magnitude = np.abs(mean_derivative)
+    # Print inside the page (photos, tables, borders) can out-shine a faint paper edge:
+    # of the strong peaks, take the one nearest the proposed side.
+    is_peak = np.r_[True, magnitude[1:] >= magnitude[:-1]] & np.r_[magnitude[:-1] >= magnitude[1:], True]
+    floor = max(0.15 * float(magnitude.max()), 3.0 * float(np.median(magnitude)), 0.5 * noise_floor)
+    strong = np.flatnonzero(is_peak & (magnitude >= floor))
+    centre_index = (steps - 2) / 2
+    peak = int(strong[np.argmin(np.abs(strong - centre_index))]) if len(strong) else int(np.argmax(magnitude))
+    sign = 1.0 if mean_derivative[peak] >= 0 else -1.0
+    signed = derivative * sign
+    window = max(2, steps // 8)
+    lo, hi = max(0, peak - window), min(signed.shape[1], peak + window + 1)
+    local = signed[:, lo:hi]
+    idx = np.argmax(local, axis=1)
+    strength = local[np.arange(rows), idx]
+    # Sub-pixel peak by a parabola through the neighbours.
+    left = local[np.arange(rows), np.clip(idx - 1, 0, local.shape[1] - 1)]
+    right = local[np.arange(rows), np.clip(idx + 1, 0, local.shape[1] - 1)]
+    denom = left - 2 * strength + right
+    frac = np.where(np.abs(denom) > 1e-6, 0.5 * (left - right) / np.where(denom == 0, 1, denom), 0.0)
+    frac = np.clip(frac, -0.5, 0.5)
+    position = (lo + idx + frac + 0.5) * step - radius  # diff sits between samples
+    threshold = max(noise_floor, 0.35 * float(np.median(strength)))
+    good = strength > threshold
+    points = base + position[:, None] * normal[None, :]
+    if good.sum() < max(4, rows // 4):
+        return _SideFit(p0.copy(), t, float(good.mean()) * 0.5, 1.0, False)
+    pts = points[good]
+    for _ in range(3):
+        centre = pts.mean(axis=0)
+        _, _, vt = np.linalg.svd(pts - centre, full_matrices=False)
+        direction = vt[0]
+        n = np.array([direction[1], -direction[0]])
+        residual = (pts - centre) @ n
+        mad = float(np.median(np.abs(residual))) + 0.15 * step
+        keep = np.abs(residual) <= 3.0 * mad + 0.5 * step
+        if keep.all() or keep.sum() < 4:
+            break
+        pts = pts[keep]
+    centre = pts.mean(axis=0)
+    _, _, vt = np.linalg.svd(pts - centre, full_matrices=False)
+    direction = vt[0].astype(np.float32)
+    if float(direction @ t) < 0:
+        direction = -direction
+    n = np.array([direction[1], -direction[0]])
+    residual = (pts - centre) @ n
+    # A curled page bows its sides while the corners stay put: fit a bow across the
+    # side and, when it is clearly there, use the chord between its ends instead of
+    # the line through the middle.
+    u = ((pts - p0) @ t) / max(length, 1e-6)
+    design = np.stack([np.ones_like(u), u, 4 * u * (1 - u)], axis=1)
+    coef, *_ = np.linalg.lstsq(design, residual, rcond=None)
+    fitted = design @ coef
+    bow = float(coef[2])
+    dof = max(1, len(u) - 3)
+    sigma = float(np.sqrt(((residual - fitted) ** 2).sum() / dof))
+    try:
+        cov = np.linalg.inv(design.T @ design) * sigma ** 2
+        bow_error = float(np.sqrt(max(cov[2, 2], 0.0)))
+    except np.linalg.LinAlgError:
+        bow_error = float("inf")
+    point, line_direction = centre, direction
+    if abs(bow) > max(3.0 * bow_error, 0.25 * step):
+        u0, u1 = -SIDE_MARGIN * 0.0, 1.0
+        start = p0 + u0 * length * t
+        end = p0 + u1 * length * t
+        # Express both chord ends in the fitted line's frame, then shift by the model.
+        start = centre + ((start - centre) @ direction) * direction + (coef[0] + coef[1] * u0) * n
+        end = centre + ((end - centre) @ direction) * direction + (coef[0] + coef[1] * u1) * n
+        chord = end - start
+        if np.linalg.norm(chord) > 1e-6:
+            point, line_direction = start, (chord / np.linalg.norm(chord)).astype(np.float32)
+    residual_all = (points[good] - centre) @ n
+    model_all = np.interp(((points[good] - p0) @ t) / max(length, 1e-6), np.sort(u), fitted[np.argsort(u)])
+    on_line = np.abs(residual_all - model_all) <= max(1.5 * step, 0.004 * length)
+    support = float(on_line.sum()) / rows
+    bend = abs(bow) / max(length, 1e-6)
+    return _SideFit(np.asarray(point, np.float32), np.asarray(line_direction, np.float32), support, bend, True)
+
+
+def _intersect(a: _SideFit, b: _SideFit) -> np.ndarray | None:
+    matrix = np.array([a.direction, -b.direction], np.float64).T
+    if abs(np.linalg.det(matrix)) < 1e-6:
+        return None
+    s = np.linalg.solve(matrix, (b.point - a.point).astype(np.float64))
+    return (a.point + s[0] * a.direction).astype(np.float32)
+
+
+def _near_border(p0: np.ndarray, p1: np.ndarray, width: int, height: int, margin: float) -> bool:
+    for axis, size in ((0, width), (1, height)):
+        if p0[axis] < margin and p1[axis] < margin:
+            return True
+        if p0[axis] > size - 1 - margin and p1[axis] > size - 1 - margin:
+            return True
+    return False
+
+
+def refine_quad(image: np.ndarray, quad: np.ndarray, radius: float, rows: int = 40,
+                smooth: float = 1.0, noise_floor: float = 1.5) -> tuple[np.ndarray, list[_SideFit]] | None:
+    """Re-fit each side of `quad` to the strongest straight edge within `radius` px."""
+    h, w = image.shape[:2]
+    border_margin = max(2.0, 0.004 * w)
+    fits = []
+    for i in range(4):
+        p0, p1 = quad[i], quad[(i + 1) % 4]
+        if _near_border(p0, p1, w, h, border_margin):
+            length = float(np.linalg.norm(p1 - p0))
+            t = (p1 - p0) / max(length, 1e-6)
+            fits.append(_SideFit(p0.astype(np.float32), t.astype(np.float32), 0.0, 0.0, False))
+            continue
+        fits.append(_fit_side(image, p0, p1, radius, rows, smooth, noise_floor))
+    corners = []
+    for i in range(4):
+        corner = _intersect(fits[(i - 1) % 4], fits[i])
+        if corner is None:
+            return None
+        corners.append(corner)
+    return np.array(corners, np.float32), fits
+
+
+# --------------------------------------------------------------------------- scoring
+
+def quad_is_page_like(quad: np.ndarray, width: int, height: int) -> bool:
+    """Reject quads no page lying on a platen under a fixed camera can make."""
+    quad = np.asarray(quad, np.float32)
+    if not np.isfinite(quad).all():
+        return False
+    if not cv2.isContourConvex(quad.reshape(-1, 1, 2)):
+        return False
+    area = cv2.contourArea(quad)
+    if not (MIN_AREA_FRACTION * width * height <= area <= MAX_AREA_FRACTION * width * height):
+        return False
+    slack = 0.03 * max(width, height)
+    if (quad[:, 0] < -slack).any() or (quad[:, 0] > width + slack).any():
+        return False
+    if (quad[:, 1] < -slack).any() or (quad[:, 1] > height + slack).any():
+        return False
+    sides = [float(np.linalg.norm(quad[(i + 1) % 4] - quad[i])) for i in range(4)]
+    if min(sides) < 0.03 * width:
+        return False
+    for a, b in ((0, 2), (1, 3)):
+        ratio = sides[a] / max(sides[b], 1e-6)
+        if not 0.7 <= ratio <= 1 / 0.7:
+            return False
+    for i in range(4):
+        u = quad[i - 1] - quad[i]
+        v = quad[(i + 1) % 4] - quad[i]
+        cosine = float(u @ v / (np.linalg.norm(u) * np.linalg.norm(v) + 1e-9))
+        if abs(cosine) > 0.45:  # angle outside ~63°-117°
+            return False
+    long_side = max(sides[0] + sides[2], sides[1] + sides[3])
+    short_side = min(sides[0] + sides[2], sides[1] + sides[3])
+    return long_side / max(short_side, 1e-6) <= 3.5
+
+
+def _touches_edge(quad: np.ndarray, width: int, height: int) -> bool:
+    margin = 0.006 * max(width, height)
+    return bool((quad[:, 0] < margin).any() or (quad[:, 0] > width - 1 - margin).any()
+                or (quad[:, 1] < margin).any() or (quad[:, 1] > height - 1 - margin).any())
+
+
+def _contains(outer: np.ndarray, inner: np.ndarray, tolerance: float = 2.0) -> bool:
+    contour = outer.reshape(-1, 1, 2).astype(np.float32)
+    return all(cv2.pointPolygonTest(contour, (float(x), float(y)), True) >= -tolerance for x, y in inner)
+
+
+@dataclass
+class _Candidate:
+    quad: np.ndarray
+    score: float
+    fits: list
+    method: str
+
+
+def _score(fits: list[_SideFit], quad: np.ndarray, width: int, height: int) -> float:
+    supports = [f.support for f in fits if f.refined]
+    if not supports:
+        return 0.0
+    unrefined = sum(1 for f in fits if not f.refined)
+    mean = float(np.mean(supports))
+    worst = float(min(supports))
+    score = 0.7 * mean + 0.3 * worst
+    return score * (0.85 ** unrefined)
+
+
+def _evaluate(gray_small: np.ndarray, quad: np.ndarray, method: str) -> _Candidate | None:
+    h, w = gray_small.shape[:2]
+    radius = max(6.0, 0.022 * w)
+    current = quad
+    fits = None
+    for radius_now in (radius, radius * 0.5):
+        result = refine_quad(gray_small, current, radius_now, rows=32, smooth=1.0, noise_floor=1.2)
+        if result is None:
+            return None
+        candidate, fits = result
+        if not quad_is_page_like(candidate, w, h):
+            return None
+        current = order_clockwise(candidate)
+    score = _score(fits, current, w, h)
+    return _Candidate(current, score, fits, method)
+
+
+def _pick(candidates: list[_Candidate]) -> _Candidate | None:
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda c: c.score)
+    # A printed frame or table inside the page also has four strong sides: prefer the
+    # page around it when that page is nearly as well supported.
+    outer = [c for c in candidates if c is not best and c.score >= 0.8 * best.score
+             and cv2.contourArea(c.quad) > 1.05 * cv2.contourArea(best.quad) and _contains(c.quad, best.quad)]
+    if outer:
+        best = max(outer, key=lambda c: cv2.contourArea(c.quad))
+    return best
+
+
+def _dedupe(quads: list[tuple[np.ndarray, str]], tolerance: float) -> list[tuple[np.ndarray, str]]:
+    kept: list[tuple[np.ndarray, str]] = []
+    for quad, method in quads:
+        if any(np.abs(quad - other).max() < tolerance for other, _ in kept):
+            continue
+        kept.append((quad, method))
+    return kept
+
+
+def detect_page(image: np.ndarray, reference: PlatenReference | None = None, *, refine_full: bool = True,
+                min_confidence: float = 0.45) -> Detection | None:
+    """The page in `image` (BGR), or None when there is no page-like quad.
+
+    `refine_full` re-fits the sides on the full-resolution image (for stills); the
+    preview path leaves it off and scales the working-resolution result up.
+    """
+    if image is None or image.ndim != 3 or image.shape[0] < 32 or image.shape[1] < 32:
+        return None
+    height, width = image.shape[:2]
+    small = _resize_to_width(image, WORK_WIDTH)
+    sh, sw = small.shape[:2]
+    scale = width / sw
+    small_blur = cv2.GaussianBlur(small, (5, 5), 0)
+    gray_small = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
+
+    proposals: list[tuple[np.ndarray, str]] = []
+    if reference is not None and reference.matches(image):
+        for mask in _reference_masks(small_blur, reference):
+            proposals += [(q, "reference") for q in _mask_quads(mask, 1)]
+    free_needed = not proposals
+    candidates = []
+    for quad, method in _dedupe(proposals, 4.0):
+        candidate = _evaluate(gray_small, quad, method)
+        if candidate is not None:
+            candidates.append(candidate)
+    if not candidates or max(c.score for c in candidates) < 0.75:
+        free_needed = True
+    if free_needed:
+        proposals = []
+        for mask in _free_masks(small_blur):
+            proposals += [(q, "free") for q in _mask_quads(mask, 2)]
+        for quad, method in _dedupe(proposals, 4.0):
+            candidate = _evaluate(gray_small, quad, method)
+            if candidate is not None:
+                candidates.append(candidate)
+    best = _pick(candidates)
+    if best is None or best.score < min_confidence:
+        return None
+    corners = best.quad * scale
+    fits = best.fits
+    if refine_full and scale > 1.5:
+        result = refine_quad(image, corners, radius=max(4.0, 2.5 * scale), rows=48, smooth=0.6 * scale,
+                             noise_floor=1.2)
+        if result is not None and quad_is_page_like(result[0], width, height):
+            shift = np.abs(result[0] - corners).max()
+            if shift < 4 * scale:
+                corners, fits = order_clockwise(result[0]), result[1]
+    else:
+        corners = corners + 0.5 * (scale - 1)  # pixel-centre convention of the resize
+        corners = corners.astype(np.float32)
+    touches = _touches_edge(corners, width, height) or any(not f.refined and f.support == 0.0 for f in best.fits)
+    bend = max((f.bend for f in fits if f.refined), default=0.0)
+    return Detection(
+        corners=order_clockwise(corners),
+        confidence=float(np.clip(best.score, 0.0, 1.0)),
+        image_size=(width, height),
+        touches_edge=bool(touches),
+        bend=float(bend),
+        method=best.method,
+        side_support=tuple(round(f.support, 3) for f in fits),
+    )
+
+
+def detect_page_baseline(image: np.ndarray) -> np.ndarray | None:
+    """The common Canny + largest 4-point contour detector (for the benchmark only)."""
+    height, width = image.shape[:2]
+    small = _resize_to_width(image, WORK_WIDTH)
+    scale = width / small.shape[1]
+    gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    gray = cv2.GaussianBlur(gray, (5, 5), 0)
+    edges = cv2.Canny(gray, 75, 200)
+    contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:5]:
+        approx = cv2.approxPolyDP(contour, 0.02 * cv2.arcLength(contour, True), True)
+        if len(approx) == 4:
+            return order_clockwise(approx.reshape(4, 2).astype(np.float32) * scale)
+    return None

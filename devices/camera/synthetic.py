@@ -1,0 +1,461 @@
+"""Synthetic 高拍仪 frames with known page corners.
+
+Used by the simulator (so the kiosk runs without a camera), by the tests and by
+bench/scan_bench.py. A `Scene` is resolution independent (corners in frame fractions),
+so the same scene renders as a 1080p preview and as a 12 MP still.
+
+Pages: A4 text, forms (with a QR code), ID-card copies, certificates with a red seal,
+the ID card itself and a narrow slip. Backgrounds: dark mat, coloured mat, wood,
+white desk, clutter. Distortions: perspective, curl, drop shadow, light fall-off,
+glare, exposure, blur, noise and JPEG artefacts.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+BACKGROUNDS = ("dark_mat", "coloured_mat", "wood", "white_desk", "clutter")
+PAGE_KINDS = ("a4_text", "form", "id_copy", "certificate", "id_card", "slip")
+
+# Physical size (width, height) in mm, as the page lies upright.
+PAGE_SIZE_MM = {
+    "a4_text": (210.0, 297.0),
+    "form": (210.0, 297.0),
+    "id_copy": (210.0, 297.0),
+    "certificate": (297.0, 210.0),
+    "id_card": (85.6, 54.0),
+    "slip": (80.0, 150.0),
+}
+
+FONT_PATHS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
+
+# Sample text for the rendered pages (content only; not UI text).
+_TEXT_LINES = (
+    "兹证明我村村民在本村居住多年，家庭情况属实，特此证明。",
+    "申请人因家庭经济困难，申请办理最低生活保障，请予审核。",
+    "本人承诺所填写的信息真实有效，如有虚假愿承担相应责任。",
+    "经村民委员会调查核实，该户家庭成员共四人，均无固定收入。",
+    "根据有关规定，现将申请材料报送便民服务中心，请予办理。",
+    "沁水县嘉峰镇人民政府便民服务中心 联系电话 0356-7000000",
+    "户主姓名 与户主关系 出生日期 公民身份号码 服务处所",
+)
+
+
+def _font_path() -> str | None:
+    for path in FONT_PATHS:
+        if Path(path).exists():
+            return path
+    return None
+
+
+@functools.lru_cache(maxsize=32)
+def _font(size: int):
+    from PIL import ImageFont
+
+    path = _font_path()
+    if path is None:
+        return ImageFont.load_default()
+    return ImageFont.truetype(path, size)
+
+
+def _qr_image(text: str, box_px: int) -> np.ndarray:
+    import qrcode
+
+    qr = qrcode.QRCode(border=2, box_size=4)
+    qr.add_data(text)
+    qr.make(fit=True)
+    matrix = np.array(qr.get_matrix(), dtype=np.uint8)
+    img = np.where(matrix, 0, 255).astype(np.uint8)
+    img = cv2.resize(img, (box_px, box_px), interpolation=cv2.INTER_NEAREST)
+    return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+
+
+def _draw_seal(canvas: np.ndarray, center: tuple[int, int], radius: int) -> None:
+    """A red official seal: ring, star and arc of characters, slightly translucent."""
+    from PIL import Image, ImageDraw
+
+    size = radius * 2 + 4
+    seal = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(seal)
+    c = size // 2
+    width = max(2, radius // 14)
+    draw.ellipse((c - radius, c - radius, c + radius, c + radius), outline=255, width=width)
+    star = []
+    for k in range(10):
+        r = radius * (0.28 if k % 2 == 0 else 0.11)
+        a = -math.pi / 2 + k * math.pi / 5
+        star.append((c + r * math.cos(a), c + r * math.sin(a)))
+    draw.polygon(star, fill=255)
+    chars = "嘉峰镇人民政府便民服务中心"
+    font = _font(max(8, radius // 4))
+    for i, ch in enumerate(chars):
+        a = math.radians(-200 + i * (220 / (len(chars) - 1)))
+        x = c + radius * 0.72 * math.cos(a)
+        y = c + radius * 0.72 * math.sin(a)
+        draw.text((x, y), ch, fill=255, font=font, anchor="mm")
+    mask = np.asarray(seal, dtype=np.float32) / 255.0 * 0.85
+    x0, y0 = center[0] - c, center[1] - c
+    h, w = canvas.shape[:2]
+    xs, ys = max(0, x0), max(0, y0)
+    xe, ye = min(w, x0 + size), min(h, y0 + size)
+    if xe <= xs or ye <= ys:
+        return
+    m = mask[ys - y0:ye - y0, xs - x0:xe - x0, None]
+    red = np.array([40, 30, 210], np.float32)
+    region = canvas[ys:ye, xs:xe].astype(np.float32)
+    canvas[ys:ye, xs:xe] = (region * (1 - m) + red * m).astype(np.uint8)
+
+
+@functools.lru_cache(maxsize=48)
+def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0) -> np.ndarray:
+    """An upright page of `kind` as BGR, at `px_per_mm` (6 px/mm ≈ 150 dpi).
+
+    Cached: the same page is placed in many frames. Callers must not modify it.
+    """
+    from PIL import Image, ImageDraw
+
+    if kind not in PAGE_SIZE_MM:
+        raise ValueError(f"unknown page kind {kind!r}; use one of {PAGE_KINDS}")
+    rng = np.random.default_rng(seed + 1000 * PAGE_KINDS.index(kind))
+    w_mm, h_mm = PAGE_SIZE_MM[kind]
+    w, h = int(round(w_mm * px_per_mm)), int(round(h_mm * px_per_mm))
+    tone = int(rng.integers(236, 252))
+    paper = (tone, tone, max(0, tone - int(rng.integers(0, 8))))
+    if kind == "id_card":
+        paper = (236, 226, 212)
+    img = Image.new("RGB", (w, h), paper)
+    draw = ImageDraw.Draw(img)
+    mm = px_per_mm
+    ink = (25, 25, 30)
+
+    def lines(x0: float, y0: float, x1: float, y1: float, size_mm: float, gap: float = 1.8) -> None:
+        font = _font(max(6, int(size_mm * mm)))
+        y = y0
+        while y + size_mm * mm < y1:
+            text = _TEXT_LINES[int(rng.integers(0, len(_TEXT_LINES)))]
+            draw.text((x0, y), text, fill=ink, font=font)
+            y += size_mm * mm * gap
+        del x1
+
+    if kind in ("a4_text", "form", "id_copy"):
+        title = {"a4_text": "证    明", "form": "最低生活保障申请表", "id_copy": "居民身份证复印件"}[kind]
+        draw.text((w / 2, 22 * mm), title, fill=ink, font=_font(int(8 * mm)), anchor="mm")
+    if kind == "a4_text":
+        lines(22 * mm, 40 * mm, w - 22 * mm, h * float(rng.uniform(0.55, 0.8)), 4.2)
+        draw.text((w - 80 * mm, h - 60 * mm), "二〇二六年十一月二十日", fill=ink, font=_font(int(4.5 * mm)))
+    elif kind == "form":
+        x0, x1 = 18 * mm, w - 18 * mm
+        rows = np.linspace(38 * mm, h - 40 * mm, 15)
+        for y in rows:
+            draw.line((x0, y, x1, y), fill=ink, width=max(1, int(0.35 * mm)))
+        for x in (x0, x0 + 40 * mm, x0 + 95 * mm, x1):
+            draw.line((x, rows[0], x, rows[-1]), fill=ink, width=max(1, int(0.35 * mm)))
+        font = _font(int(4 * mm))
+        for i, y in enumerate(rows[:-1]):
+            draw.text((x0 + 3 * mm, y + 2.5 * mm), ("姓名", "性别", "住址", "电话", "收入", "人口", "备注")[i % 7],
+                      fill=ink, font=font)
+    elif kind == "id_copy":
+        for top in (45 * mm, 150 * mm):
+            box = (w / 2 - 43 * mm, top, w / 2 + 43 * mm, top + 54 * mm)
+            draw.rounded_rectangle(box, radius=int(3 * mm), fill=(200, 200, 200), outline=(120, 120, 120),
+                                   width=max(1, int(0.3 * mm)))
+            font = _font(int(3 * mm))
+            for k in range(4):
+                draw.text((box[0] + 5 * mm, top + (8 + 9 * k) * mm), ("姓名 张三", "性别 男  民族 汉", "出生 1958年3月2日",
+                                                                          "住址 沁水县嘉峰镇")[k], fill=(60, 60, 60), font=font)
+            draw.rectangle((box[2] - 30 * mm, top + 8 * mm, box[2] - 6 * mm, top + 40 * mm), fill=(150, 150, 150))
+    elif kind == "certificate":
+        for inset, width in ((8, 1.6), (12, 0.5)):
+            draw.rectangle((inset * mm, inset * mm, w - inset * mm, h - inset * mm), outline=(40, 60, 170),
+                           width=max(1, int(width * mm)))
+        draw.text((w / 2, 40 * mm), "荣 誉 证 书", fill=(30, 30, 180), font=_font(int(14 * mm)), anchor="mm")
+        lines(40 * mm, 65 * mm, w - 40 * mm, 150 * mm, 6.0, 2.0)
+    elif kind == "id_card":
+        draw.rectangle((56 * mm, 8 * mm, 80 * mm, 40 * mm), fill=(170, 160, 150))
+        font = _font(int(3.2 * mm))
+        for k, text in enumerate(("姓名 张三", "性别 男  民族 汉", "出生 1958 年 3 月 2 日", "住址 山西省沁水县")):
+            draw.text((6 * mm, (7 + 8 * k) * mm), text, fill=ink, font=font)
+        draw.text((6 * mm, 44 * mm), "公民身份号码 140521********1234", fill=ink, font=font)
+    elif kind == "slip":
+        font = _font(int(3.6 * mm))
+        draw.text((w / 2, 10 * mm), "收  据", fill=ink, font=_font(int(6 * mm)), anchor="mm")
+        for k in range(12):
+            draw.text((6 * mm, (20 + 7 * k) * mm), ("项目", "金额", "日期", "经办人")[k % 4] + " ……………… " + str(10 * k + 3),
+                      fill=ink, font=font)
+    page = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
+    if kind in ("form", "slip"):
+        qr_px = int((22 if kind == "form" else 30) * mm)
+        qr = _qr_image(f"QXB-{kind.upper()}-{seed:04d}", qr_px)
+        y0, x0 = (int(8 * mm), int(w - 8 * mm - qr_px)) if kind == "form" else (int(h - 8 * mm - qr_px), int((w - qr_px) / 2))
+        page[y0:y0 + qr_px, x0:x0 + qr_px] = np.minimum(page[y0:y0 + qr_px, x0:x0 + qr_px], qr)
+    if kind in ("certificate", "a4_text"):
+        _draw_seal(page, (int(w - 55 * mm), int(h - 45 * mm)), int(21 * mm))
+    if kind == "id_card":
+        # Rounded corners (ISO/IEC 7810 radius 3.18 mm): outside is transparent later.
+        page = page.copy()
+    return page
+
+
+def page_qr_text(kind: str, seed: int) -> str | None:
+    """The text of the QR code `render_page(kind, seed)` carries, if any."""
+    return f"QXB-{kind.upper()}-{seed:04d}" if kind in ("form", "slip") else None
+
+
+@functools.lru_cache(maxsize=16)
+def _background_small(kind: str, seed: int, w: int, h: int) -> np.ndarray:
+    """Background at low resolution (textures); upscaled per frame."""
+    rng = np.random.default_rng(seed)
+    if kind == "dark_mat":
+        base = np.full((h, w, 3), rng.integers(28, 48), np.float32)
+        base += rng.normal(0, 3, (h, w, 1))
+        # Printed guide corners (never a closed rectangle).
+        col = (90, 90, 90)
+        for (cx, cy) in ((0.15, 0.12), (0.85, 0.12), (0.15, 0.88), (0.85, 0.88)):
+            x, y = int(cx * w), int(cy * h)
+            dx = int(0.05 * w) * (1 if cx < 0.5 else -1)
+            dy = int(0.05 * w) * (1 if cy < 0.5 else -1)
+            cv2.line(base, (x, y), (x + dx, y), col, 1)
+            cv2.line(base, (x, y), (x, y + dy), col, 1)
+    elif kind == "coloured_mat":
+        colour = [(120, 90, 40), (60, 120, 50), (50, 50, 150), (130, 110, 60)][int(rng.integers(0, 4))]
+        base = np.empty((h, w, 3), np.float32)
+        base[:] = colour
+        base += rng.normal(0, 4, (h, w, 1))
+    elif kind == "wood":
+        y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+        phase = rng.uniform(0, 6)
+        warp = 6 * np.sin(x / w * 7 + phase) + 3 * np.sin(x / w * 23)
+        grain = np.sin((y + warp) / h * 90 + rng.normal(0, 0.4, (h, w)).cumsum(axis=1) * 0.02)
+        v = 0.5 + 0.5 * grain
+        dark = np.array([40, 70, 120], np.float32)
+        light = np.array([90, 140, 190], np.float32)
+        base = dark + (light - dark) * v[..., None]
+        base += rng.normal(0, 5, (h, w, 1))
+    elif kind == "white_desk":
+        y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+        level = rng.uniform(196, 214)
+        base = np.empty((h, w, 3), np.float32)
+        base[:] = (level - 4, level, level + 2)
+        base += (x / w - 0.5)[..., None] * rng.uniform(-14, 14) + (y / h - 0.5)[..., None] * rng.uniform(-10, 10)
+        base += rng.normal(0, 1.5, (h, w, 1))
+    elif kind == "clutter":
+        base = np.empty((h, w, 3), np.float32)
+        base[:] = rng.uniform(60, 130, 3)
+        base += rng.normal(0, 4, (h, w, 1))
+        for _ in range(int(rng.integers(8, 14))):
+            colour = tuple(float(c) for c in rng.uniform(0, 255, 3))
+            shape = rng.integers(0, 3)
+            cx, cy = int(rng.uniform(0, w)), int(rng.uniform(0, h))
+            size = int(rng.uniform(0.04, 0.16) * w)
+            if shape == 0:
+                cv2.circle(base, (cx, cy), size // 2, colour, -1, cv2.LINE_AA)
+            elif shape == 1:
+                box = cv2.boxPoints(((cx, cy), (size, size * rng.uniform(0.2, 0.7)), rng.uniform(0, 180)))
+                cv2.fillPoly(base, [box.astype(np.int32)], colour, cv2.LINE_AA)
+            else:
+                cv2.line(base, (cx, cy), (cx + size, cy + int(rng.uniform(-size, size))), colour,
+                         max(2, size // 12), cv2.LINE_AA)
+    else:
+        raise ValueError(f"unknown background {kind!r}; use one of {BACKGROUNDS}")
+    return np.clip(base, 0, 255).astype(np.uint8)
+
+
+def render_background(kind: str, seed: int, width: int, height: int) -> np.ndarray:
+    small_w = 480
+    small_h = max(1, int(round(small_w * height / width)))
+    small = _background_small(kind, seed, small_w, small_h)
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What lies on the platen; corners are fractions of the frame (x, y), clockwise
+    from the page's own top-left. `page_kind=None` is the empty platen."""
+
+    background: str = "dark_mat"
+    background_seed: int = 0
+    page_kind: str | None = None
+    page_seed: int = 0
+    corners: tuple[tuple[float, float], ...] = ()
+    curl: float = 0.0  # bow of the long edges, as a fraction of the page height
+    shadow: float = 0.0  # strength of the light fall-off across the frame, 0-0.5
+    glare: float = 0.0  # 0 = none, 1 = a saturated blob
+    glare_at: tuple[float, float] = (0.5, 0.4)  # in page fractions
+    exposure: float = 1.0
+    blur: float = 0.0  # Gaussian sigma in 1080p pixels (scaled with resolution)
+    noise: float = 2.0  # sensor noise sigma in grey levels
+    jpeg_quality: int = 0  # 0 = no JPEG round trip
+
+    def with_page(self, kind: str | None, corners=(), seed: int | None = None) -> "Scene":
+        return replace(self, page_kind=kind, corners=tuple(map(tuple, corners)),
+                       page_seed=self.page_seed if seed is None else seed)
+
+    def corners_px(self, width: int, height: int) -> np.ndarray:
+        return np.array([(x * width, y * height) for x, y in self.corners], np.float32)
+
+
+def _curled_page(page: np.ndarray, curl: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """Bow the top and bottom edges (zero at the corners). Returns BGR, alpha and pad."""
+    h, w = page.shape[:2]
+    pad = int(abs(curl) * h) + 2
+    canvas_h = h + 2 * pad
+    ys, xs = np.mgrid[0:canvas_h, 0:w].astype(np.float32)
+    bow = (curl * h * np.sin(np.pi * xs / max(1, w - 1))).astype(np.float32)
+    # Vertical stretch: a page lifted in the middle looks wider there from above.
+    src_y = (ys - pad) - bow * (1 - 2 * (ys - pad) / h)
+    alpha = np.full((h, w), 255, np.uint8)
+    bgr = cv2.remap(page, xs, src_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+    mask = cv2.remap(alpha, xs, src_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return bgr, mask, pad
+
+
+def _rounded_alpha(h: int, w: int, radius: int) -> np.ndarray:
+    alpha = np.full((h, w), 255, np.uint8)
+    if radius <= 0:
+        return alpha
+    corner = np.zeros((radius, radius), np.uint8)
+    cv2.circle(corner, (radius - 1, radius - 1), radius - 1, 255, -1, cv2.LINE_AA)
+    alpha[:radius, :radius] = corner
+    alpha[:radius, w - radius:] = corner[:, ::-1]
+    alpha[h - radius:, :radius] = corner[::-1, :]
+    alpha[h - radius:, w - radius:] = corner[::-1, ::-1]
+    return alpha
+
+
+def render_scene(scene: Scene, width: int, height: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """The frame a camera of `width`×`height` would deliver for `scene` (BGR uint8)."""
+    rng = rng or np.random.default_rng(scene.page_seed * 7919 + scene.background_seed)
+    frame = render_background(scene.background, scene.background_seed, width, height).astype(np.float32)
+    scale = height / 1080.0
+    if scene.page_kind is not None and len(scene.corners) == 4:
+        corners = scene.corners_px(width, height)
+        page_h_px = float(np.linalg.norm(corners[3] - corners[0]))
+        # Render the page at about the resolution it will have in the frame.
+        mm_h = PAGE_SIZE_MM[scene.page_kind][1]
+        px_per_mm = float(np.clip(page_h_px / mm_h * 1.3, 2.0, 9.0))
+        px_per_mm = round(px_per_mm * 2) / 2
+        page = render_page(scene.page_kind, scene.page_seed, px_per_mm)
+        h, w = page.shape[:2]
+        if scene.page_kind == "id_card":
+            alpha_flat = _rounded_alpha(h, w, int(3.18 * px_per_mm))
+        else:
+            alpha_flat = None
+        bgr, alpha, pad = _curled_page(page, scene.curl)
+        if alpha_flat is not None:
+            alpha = np.minimum(alpha, np.pad(alpha_flat, ((pad, pad), (0, 0))))
+        src = np.array([(-0.5, pad - 0.5), (w - 0.5, pad - 0.5), (w - 0.5, pad + h - 0.5), (-0.5, pad + h - 0.5)], np.float32)
+        matrix = cv2.getPerspectiveTransform(src, corners)
+        warped = cv2.warpPerspective(bgr, matrix, (width, height), flags=cv2.INTER_LINEAR)
+        a = cv2.warpPerspective(alpha, matrix, (width, height), flags=cv2.INTER_LINEAR).astype(np.float32) / 255.0
+        # Soft drop shadow under the page edge (pages have thickness and lie on a surface).
+        shadow_sigma = max(1.0, 3.0 * scale)
+        shifted = cv2.warpAffine(a, np.float32([[1, 0, 2 * scale], [0, 1, 3 * scale]]), (width, height))
+        drop = cv2.GaussianBlur(shifted, (0, 0), shadow_sigma) * 0.35
+        frame *= (1 - drop)[..., None]
+        if scene.glare > 0:
+            gx, gy = scene.glare_at
+            centre = cv2.perspectiveTransform(np.array([[[gx * w - 0.5, pad + gy * h - 0.5]]], np.float32), matrix)[0, 0]
+            yy, xx = np.ogrid[0:height, 0:width]
+            radius = 0.06 * page_h_px
+            blob = np.exp(-(((xx - centre[0]) ** 2 + ((yy - centre[1]) * 1.6) ** 2) / (2 * radius ** 2)))
+            warped = warped.astype(np.float32) + (scene.glare * 320 * blob)[..., None].astype(np.float32)
+        frame = frame * (1 - a[..., None]) + warped.astype(np.float32) * a[..., None]
+    if scene.shadow > 0:
+        yy, xx = np.mgrid[0:height:8, 0:width:8].astype(np.float32)
+        direction = rng.uniform(0, 2 * np.pi)
+        ramp = (np.cos(direction) * xx / width + np.sin(direction) * yy / height)
+        ramp = (ramp - ramp.min()) / max(1e-6, float(ramp.max() - ramp.min()))
+        light = 1 - scene.shadow * ramp
+        light = cv2.resize(light, (width, height), interpolation=cv2.INTER_LINEAR)
+        frame *= light[..., None]
+    frame *= scene.exposure
+    if scene.blur > 0:
+        frame = cv2.GaussianBlur(frame, (0, 0), scene.blur * scale)
+    out = np.clip(frame, 0, 255).astype(np.uint8)
+    if scene.noise > 0:
+        noise = np.empty((height, width, 3), np.int16)
+        cv2.randn(noise, 0, scene.noise)
+        cv2.setRNGSeed(int(rng.integers(0, 2**31 - 1)))
+        out = np.clip(out.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+    if scene.jpeg_quality:
+        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(scene.jpeg_quality)])
+        out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return out
+
+
+def place_page(rng: np.random.Generator, kind: str, aspect: float, coverage: float = 0.55,
+               angle_deg: float | None = None, perspective: float = 0.03, centre=None) -> tuple:
+    """Corners (frame fractions) of a page of `kind` lying on a platen of `aspect` (w/h).
+
+    `coverage` is the page height as a fraction of the frame height (for upright pages).
+    """
+    w_mm, h_mm = PAGE_SIZE_MM[kind]
+    angle = math.radians(rng.uniform(-12, 12) if angle_deg is None else angle_deg)
+    # Work in a square unit where x is scaled by the frame aspect.
+    ph = coverage
+    pw = coverage * w_mm / h_mm
+    half = np.array([[-pw / 2, -ph / 2], [pw / 2, -ph / 2], [pw / 2, ph / 2], [-pw / 2, ph / 2]])
+    rot = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    pts = half @ rot.T
+    extent = pts.max(axis=0) - pts.min(axis=0)
+    limit = np.array([aspect, 1.0]) * 0.94
+    if (extent > limit).any():
+        pts *= float(np.min(limit / extent))
+        extent = pts.max(axis=0) - pts.min(axis=0)
+    pts += rng.uniform(-perspective, perspective, pts.shape) * ph
+    if centre is None:
+        room = np.maximum(0.0, (np.array([aspect, 1.0]) - extent) / 2 - 0.03)
+        centre = np.array([aspect / 2, 0.5]) + rng.uniform(-room, room)
+    else:
+        centre = np.array([centre[0] * aspect, centre[1]])
+    pts = pts + centre
+    return tuple((float(x / aspect), float(y)) for x, y in pts)
+
+
+def random_scene(rng: np.random.Generator, background: str, aspect: float = 16 / 9, page_kind: str | None = None,
+                 hard: bool = True) -> Scene:
+    """A random page on `background` with the distortions of a hall's platen."""
+    kind = page_kind or str(rng.choice(PAGE_KINDS[:5]))
+    coverage = {"id_card": rng.uniform(0.25, 0.4), "slip": rng.uniform(0.5, 0.8)}.get(kind, rng.uniform(0.6, 0.9))
+    corners = place_page(rng, kind, aspect, coverage, perspective=0.03 if hard else 0.0)
+    return Scene(
+        background=background,
+        background_seed=int(rng.integers(0, 6)),
+        page_kind=kind,
+        page_seed=int(rng.integers(0, 4)),
+        corners=corners,
+        curl=float(rng.uniform(-0.012, 0.012)) if hard else 0.0,
+        shadow=float(rng.uniform(0, 0.35)) if hard else 0.0,
+        glare=float(rng.uniform(0.5, 1.0)) if hard and rng.random() < 0.25 else 0.0,
+        glare_at=(float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.3, 0.7))),
+        exposure=float(rng.uniform(0.8, 1.15)) if hard else 1.0,
+        blur=float(rng.uniform(0, 1.2)) if hard else 0.0,
+        noise=float(rng.uniform(1, 5)) if hard else 1.5,
+        jpeg_quality=int(rng.integers(70, 95)) if hard else 0,
+    )
+
+
+def empty_scene(scene: Scene) -> Scene:
+    """The same platen with nothing on it (the learned reference)."""
+    return replace(scene, page_kind=None, corners=(), glare=0.0, blur=0.0, jpeg_quality=0)
+
+
+def quad_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard index of two convex quadrilaterals in the same pixel frame."""
+    a = np.asarray(a, np.float32).reshape(-1, 2)
+    b = np.asarray(b, np.float32).reshape(-1, 2)
+    hull_a = cv2.convexHull(a)
+    hull_b = cv2.convexHull(b)
+    inter, _ = cv2.intersectConvexConvex(hull_a, hull_b)
+    union = cv2.contourArea(hull_a) + cv2.contourArea(hull_b) - inter
+    return float(inter / union) if union > 0 else 0.0

@@ -59,7 +59,9 @@ def open_printer(settings: PrinterSettings, port: int | None = None):
             raise ValueError(f"unknown printer driver {driver!r}")
         printer.open()
     except (DeviceNotFoundError, OSError) as exc:
-        raise PrinterUnreachable(f"cannot open {describe_link(settings, port)}: {exc}", driver=driver) from exc
+        reason = " ".join(str(exc).split())  # python-escpos puts newlines in its messages
+        hint = "; start it with `kiosk sim printer`" if driver == "simulator" else ""
+        raise PrinterUnreachable(f"cannot open {describe_link(settings, port)}: {reason}{hint}", driver=driver) from exc
     except Exception as exc:  # usb.core.USBError / NoBackendError and friends are not OSErrors
         if isinstance(exc, (PrinterDriverMissing, PrinterUnreachable)):
             raise

@@ -234,6 +234,8 @@ class PrinterEngine:
         self.on_job = on_job
         self._lock = threading.Lock()
         self._jobs: list[SimulatedJob] = []
+        # Every DLE EOT received, answered or not.
+        self.status_queries = 0
 
     @property
     def state(self) -> str:
@@ -246,6 +248,8 @@ class PrinterEngine:
         self._state = name
 
     def status_reply(self, n: int) -> int | None:
+        with self._lock:
+            self.status_queries += 1
         replies = STATE_REPLIES[self._state]
         if replies is None or not 1 <= n <= 4:
             return None
@@ -381,6 +385,10 @@ class PrinterSimulator:
     @property
     def job_records(self) -> list[SimulatedJob]:
         return self.engine.job_records
+
+    @property
+    def status_queries(self) -> int:
+        return self.engine.status_queries
 
     def render_png(self, job_index: int, path: str | os.PathLike) -> Path:
         return self.engine.render_png(job_index, path)

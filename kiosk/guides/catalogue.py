@@ -15,14 +15,21 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.errors import ConfigError
+from kiosk.errors import ConfigError, KioskError
 from kiosk.guides import labels_zh as zh
 from kiosk.guides.schema import Guide, Material, material_rows
 from kiosk.settings_schema import build
 
-__all__ = ["Catalogue", "Guide", "Material", "checklist_items", "default_matters_dir", "load_catalogue", "load_guide"]
+__all__ = ["Catalogue", "Guide", "GuideNotFound", "Material", "checklist_items", "default_matters_dir", "load_catalogue", "load_guide"]
 
 log = logging.getLogger("kiosk.guides")
+
+
+class GuideNotFound(KioskError):
+    code = "guide_not_found"
+
+    def __init__(self, guide_id: str) -> None:
+        super().__init__(f"no service guide with id {guide_id!r}", zh.GUIDE_NOT_FOUND, guide_id=guide_id)
 
 
 def default_matters_dir() -> Path:
@@ -68,6 +75,13 @@ class Catalogue:
 
     def get(self, guide_id: str) -> Guide | None:
         return self._by_id.get(guide_id)
+
+    def require(self, guide_id: str) -> Guide:
+        """The guide, or GuideNotFound (a Chinese message for the screen)."""
+        guide = self._by_id.get(guide_id)
+        if guide is None:
+            raise GuideNotFound(guide_id)
+        return guide
 
     @property
     def departments(self) -> tuple[str, ...]:

@@ -83,12 +83,13 @@ DEPARTMENT_ORDER = ("民政", "残联", "社保", "医保", "市场监管")
 CATALOGUE_TITLE = "{hall}办事指南目录"
 CATALOGUE_SUBTITLE = "以下事项在本中心“综合受理”窗口交材料，“综合出件”窗口取结果"
 CATALOGUE_COUNT = "共{count}项"
-CATALOGUE_COLUMNS = ("序号", "事项名称", "事项类型", "要带的材料", "办结时限", "收费", "自助投递")
+CATALOGUE_COLUMNS = ("序号", "事项名称", "事项类型", "要带的材料", "多久办好", "收费", "下班后投递")
 CATALOGUE_SAMPLE_NOTE = "标“样例”的事项尚未与本县公布的清单核对，办理前请先问窗口。"
 CATALOGUE_PRINTED = "打印日期：{date}"
 CATALOGUE_BY_DEPARTMENT = "按部门"
 SAMPLE_TAG = "样例"
 MATERIAL_COUNT = "{count}项"
+GUIDE_NOT_FOUND = "没有找到这个办事指南，请到咨询窗口问一问"
 NO_RESULTS = "没有找到，请换个说法，或者到咨询窗口问一问"
 
 # The printed materials checklist.

@@ -42,6 +42,10 @@ QUALITY_OTHER_READING = (0.7, 0.65, 0.5)
 QUALITY_PARTIAL_HANZI = 0.5
 # Up to this much for covering more of the text: 低保 beats 最低生活保障 for "db".
 COVERAGE_BONUS = 10.0
+# A little for each further text of the same guide that matches (its name as well as
+# a keyword): "养老" puts 养老保险 before 高龄津贴, which only lists 养老 as a keyword.
+MULTI_HIT_BONUS = 1.5
+MULTI_HIT_CAP = 3
 
 HOW_HANZI = "汉字"
 HOW_FULL_PINYIN = "全拼"
@@ -220,20 +224,20 @@ class GuideSearch:
         # "di bao": try the words run together too, and keep the better of both.
         joined = self._token_hits("".join(tokens))
         per_token = [self._token_hits(token) for token in tokens]
-        both: dict[int, tuple[float, str, str]] = {}
+        both: dict[int, list] = {}
         for gi in set.intersection(*(set(h) for h in per_token)):
             scores = [h[gi] for h in per_token]
             best = max(scores)
-            both[gi] = (sum(s[0] for s in scores) / len(scores), best[1], best[2])
+            both[gi] = [sum(s[0] for s in scores) / len(scores), best[1], best[2], 1]
         for gi, hit in joined.items():
             if gi not in both or hit[0] > both[gi][0]:
                 both[gi] = hit
         return self._rank(both, limit)
 
-    def _token_hits(self, token: str) -> dict[int, tuple[float, str, str]]:
+    def _token_hits(self, token: str) -> dict[int, list]:
         if _is_pinyin_query(token):
             if len(token) == 1:
-                return {self._index_of(h.guide): (h.score, h.matched_on, h.how) for h in self._first_letter[token]}
+                return {self._index_of(h.guide): [h.score, h.matched_on, h.how, 1] for h in self._first_letter[token]}
             return self._pinyin_hits(token)
         return self._hanzi_hits(token)
 
@@ -243,12 +247,18 @@ class GuideSearch:
         return self._guide_index[id(guide)]
 
     @staticmethod
-    def _keep(best: dict[int, tuple[float, str, str]], gi: int, score: float, text: str, how: str) -> None:
-        if gi not in best or score > best[gi][0]:
-            best[gi] = (score, text, how)
+    def _keep(best: dict[int, list], gi: int, score: float, text: str, how: str) -> None:
+        """Keep the guide's best hit as [score, text, how, number of hits]."""
+        hit = best.get(gi)
+        if hit is None:
+            best[gi] = [score, text, how, 1]
+            return
+        hit[3] += 1
+        if score > hit[0]:
+            hit[0:3] = [score, text, how]
 
-    def _hanzi_hits(self, token: str) -> dict[int, tuple[float, str, str]]:
-        best: dict[int, tuple[float, str, str]] = {}
+    def _hanzi_hits(self, token: str) -> dict[int, list]:
+        best: dict[int, list] = {}
         terms = self._terms
         for ti, pos, length in self._hanzi.find_all(token):
             t = terms[ti]
@@ -261,14 +271,14 @@ class GuideSearch:
             best = self._partial_hanzi_hits(token)
         return best
 
-    def _partial_hanzi_hits(self, token: str) -> dict[int, tuple[float, str, str]]:
+    def _partial_hanzi_hits(self, token: str) -> dict[int, list]:
         """No exact hit (办个残疾证, 营业执照办理): score by the two-character pieces found."""
         pairs = {token[i:i + 2] for i in range(len(token) - 1)}
         found: dict[int, dict[str, set[str]]] = {}
         for pair in pairs:
             for ti, _, _ in self._hanzi.find_all(pair):
                 found.setdefault(ti, {}).setdefault("pairs", set()).add(pair)
-        best: dict[int, tuple[float, str, str]] = {}
+        best: dict[int, list] = {}
         for ti, info in found.items():
             share = len(info["pairs"]) / len(pairs)
             if share < 0.3:
@@ -277,8 +287,8 @@ class GuideSearch:
             self._keep(best, t.guide_index, t.weight * QUALITY_PARTIAL_HANZI * share, t.text, HOW_PARTIAL_HANZI)
         return best
 
-    def _pinyin_hits(self, token: str) -> dict[int, tuple[float, str, str]]:
-        best: dict[int, tuple[float, str, str]] = {}
+    def _pinyin_hits(self, token: str) -> dict[int, list]:
+        best: dict[int, list] = {}
         terms = self._terms
         n = len(token)
         for ti, pos, length in self._initials.find_all(token):
@@ -327,9 +337,9 @@ class GuideSearch:
         walk(0, [])
         return found
 
-    def _mixed_hits(self, token: str) -> dict[int, tuple[float, str, str]]:
+    def _mixed_hits(self, token: str) -> dict[int, list]:
         """Full syllables and initials mixed (dbao, zuidishbz), 多音字 readings allowed."""
-        best: dict[int, tuple[float, str, str]] = {}
+        best: dict[int, list] = {}
         terms = self._terms
         for pieces in self._segmentations(token):
             initials = "".join(p[0] for p in pieces)
@@ -341,12 +351,14 @@ class GuideSearch:
                     self._keep(best, t.guide_index, score, t.text, HOW_MIXED)
         return best
 
-    def _rank(self, best: dict[int, tuple[float, str, str]], limit: int | None) -> list[SearchHit]:
+    def _rank(self, best: dict[int, list], limit: int | None) -> list[SearchHit]:
         guides = self.guides
-        order = sorted(best.items(), key=lambda item: (-item[1][0], len(guides[item[0]].name), guides[item[0]].id))
+        scored = [(score + MULTI_HIT_BONUS * min(hits - 1, MULTI_HIT_CAP), gi, text, how)
+                  for gi, (score, text, how, hits) in best.items()]
+        scored.sort(key=lambda item: (-item[0], len(guides[item[1]].name), guides[item[1]].id))
         if limit is not None:
-            order = order[:limit]
-        return [SearchHit(guides[gi], round(score, 3), text, how) for gi, (score, text, how) in order]
+            scored = scored[:limit]
+        return [SearchHit(guides[gi], round(score, 3), text, how) for score, gi, text, how in scored]
 
     # --- the initials keypad -----------------------------------------------------
 

@@ -1,0 +1,206 @@
+"""Search finds the matter a villager means, however they type it on a touch screen."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from kiosk.guides import pinyin_index
+from kiosk.guides.search import GuideSearch
+
+DIBAO = {"dibao", "dibao-2"}
+DISABILITY_CARD = {"canjirenzheng", "canjirenzheng-2"}
+SOCIAL_CARD = {"shebaoka-zhuxiao", "shebaoka-chaxun", "shebaoka-mima", "shebaoka-qiyong"}
+PENSION = {"yanglao-canbao", "yanglao-zhuxiao", "yanglao-zhuxiao-2"}
+OLD_AGE_ALLOWANCE = {"gaoling-jintie", "gaoling-jintie-2"}
+TEMPORARY_RELIEF = {"linshi-jiuzhu", "linshi-jiuzhu-2", "linshi-jiuzhu-3"}
+FUNERAL = {"sangzang-buzhujin", "sangzang-buzhujin-2"}
+
+# (what the villager types, the guides that must come first, why it is in the table)
+QUERIES = [
+    ("低保", DIBAO, "everyday name in 汉字"),
+    ("db", DIBAO, "pinyin initials of 低保"),
+    ("dibao", DIBAO, "full pinyin of 低保"),
+    ("dib", DIBAO, "full pinyin, last syllable still being typed"),
+    ("dbao", DIBAO, "initial and full syllable mixed"),
+    ("DIBAO", DIBAO, "caps lock on"),
+    ("ｄｂ", DIBAO, "full-width letters from a Chinese keyboard"),
+    ("di bao", DIBAO, "a space between syllables"),
+    ("最低生活", DIBAO, "start of the official name"),
+    ("zdshbz", DIBAO, "initials of the official name"),
+    ("zuidishbz", DIBAO, "official name, full then initials"),
+    ("营业执照", {"getihu-dengji"}, "synonym: licence → 个体工商户登记"),
+    ("yyzz", {"getihu-dengji"}, "initials of 营业执照"),
+    ("个体户", {"getihu-dengji"}, "short name"),
+    ("gth", {"getihu-dengji"}, "initials of 个体户"),
+    ("gtgshdj", {"getihu-dengji"}, "initials of the official name"),
+    ("开店", {"getihu-dengji"}, "life event wording"),
+    ("kaidian", {"getihu-dengji"}, "full pinyin of 开店"),
+    ("残疾证", DISABILITY_CARD, "everyday name of 残疾人证"),
+    ("cjz", DISABILITY_CARD, "initials of 残疾证"),
+    ("canjizheng", DISABILITY_CARD, "full pinyin of 残疾证"),
+    ("办残疾证", DISABILITY_CARD, "keyword with a verb"),
+    ("残疾证怎么办", DISABILITY_CARD, "a whole question: matched by its pieces"),
+    ("养老", PENSION, "养老 means the pension first"),
+    ("yanglao", PENSION, "full pinyin of 养老"),
+    ("医保", {"yibao-canbao"}, "short name of medical insurance"),
+    ("yb", {"yibao-canbao"}, "initials of 医保"),
+    ("新农合", {"yibao-canbao"}, "old name villagers still use"),
+    ("yiliaobaoxian", {"yibao-canbao"}, "full pinyin of 医疗保险"),
+    ("社保卡", SOCIAL_CARD, "short name of 社会保障卡"),
+    ("sbk", SOCIAL_CARD, "initials of 社保卡"),
+    ("sbkmm", {"shebaoka-mima"}, "initials of 社保卡密码"),
+    ("忘记密码", {"shebaoka-mima"}, "the problem, not the matter"),
+    ("jihuo", {"shebaoka-qiyong"}, "激活 for 启用"),
+    ("宅基地", {"zhaijidi"}, "汉字"),
+    ("zjd", {"zhaijidi"}, "initials of 宅基地"),
+    ("盖房子", {"zhaijidi"}, "what the villager wants to do"),
+    ("准生证", {"shengyu-dengji"}, "old name of 生育登记"),
+    ("zsz", {"shengyu-dengji"}, "initials of 准生证"),
+    ("shengyu", {"shengyu-dengji"}, "full pinyin"),
+    ("五保", {"tekun-gongyang"}, "old name of 特困供养"),
+    ("wubao", {"tekun-gongyang"}, "full pinyin of 五保"),
+    ("lsjz", TEMPORARY_RELIEF, "initials of 临时救助"),
+    ("gljt", OLD_AGE_ALLOWANCE, "initials of 高龄津贴"),
+    ("长寿补贴", OLD_AGE_ALLOWANCE, "local name of 高龄津贴"),
+    ("changshou", OLD_AGE_ALLOWANCE, "多音字 长 read chang in 长寿"),
+    ("zhangshou", OLD_AGE_ALLOWANCE, "多音字 长 misread zhang"),
+    ("zhongdu", {"canji-liangxiang-butie"}, "多音字 重 read zhong in 重度"),
+    ("chongdu", {"canji-liangxiang-butie"}, "多音字 重 misread chong"),
+    ("hulibutie", {"canji-liangxiang-butie"}, "full pinyin of 护理补贴"),
+    ("canbao", {"yanglao-canbao", "yibao-canbao"}, "多音字 参 read can in 参保"),
+    ("shenbao", {"yanglao-canbao", "yibao-canbao"}, "多音字 参 misread shen"),
+    ("老人去世", FUNERAL, "the event, not the benefit's name"),
+    ("szbz", FUNERAL, "initials of 丧葬补助"),
+    ("jycyz", {"jiuye-chuangye-zheng"}, "initials of 就业创业证"),
+    ("失业证", {"jiuye-chuangye-zheng"}, "old name"),
+    ("jydj", {"jiuye-dengji"}, "initials of 就业登记"),
+]
+
+
+@pytest.fixture(scope="module")
+def search(shipped_catalogue, tmp_path_factory):
+    return GuideSearch(shipped_catalogue, cache_dir=tmp_path_factory.mktemp("pinyin-cache"), in_process=True)
+
+
+def test_the_query_table_is_big_enough():
+    assert len(QUERIES) >= 40
+    assert len({q for q, _, _ in QUERIES}) == len(QUERIES)
+
+
+@pytest.mark.parametrize("query,expected,why", QUERIES, ids=[q for q, _, _ in QUERIES])
+def test_search_puts_the_right_matter_first(search, query, expected, why):
+    hits = search.search(query)
+    assert hits, f"nothing found for {query!r} ({why})"
+    # Every guide of the expected group outranks everything else.
+    top = [h.guide.id for h in hits[: len(expected)]]
+    assert hits[0].guide.id in expected, f"{query!r} ({why}): got {top}"
+    assert all(h.score > 0 for h in hits)
+
+
+def test_results_are_ranked_best_first(search):
+    hits = search.search("低保")
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # The two 低保 guides first, then guides that only mention 低保 in their materials.
+    assert {h.guide.id for h in hits[:2]} == DIBAO
+    assert all(h.score < hits[1].score for h in hits[2:])
+    assert hits[0].matched_on == "低保" and hits[0].how == "汉字"
+
+
+def test_a_search_says_what_matched_and_how(search):
+    [first, *_] = search.search("chongdu")
+    assert first.matched_on == "重度残疾" and first.how == "多音字"
+    assert search.search("db")[0].how == "首字母"
+    assert search.search("dibao")[0].how == "全拼"
+    assert search.search("dbao")[0].how == "混拼"
+
+
+def test_materials_are_searchable_but_rank_below_names(search):
+    hits = search.search("户口簿")
+    assert len(hits) >= 3
+    for hit in hits:
+        assert any("户口簿" in m.name for m in hit.guide.materials), hit.guide.id
+    assert search.search("身份证")[0].score < search.search("低保")[0].score
+
+
+def test_nonsense_and_empty_queries_find_nothing(search):
+    assert search.search("") == []
+    assert search.search("   ") == []
+    assert search.search("qqqxz") == []
+    assert search.search("火星移民") == []
+
+
+def test_limit_caps_the_results(search):
+    assert len(search.search("d", limit=1)) == 1
+    assert len(search.search("民政", limit=3)) == 3
+    everything = search.search("民政", limit=None)
+    # The eight 民政 matters, then one whose materials mention 民政部门.
+    assert {h.guide.department for h in everything[:8]} == {"民政"}
+    assert len(everything) == 9 and everything[8].guide.department != "民政"
+
+
+def test_every_shipped_guide_is_found_by_its_own_name_and_initials(search, shipped_catalogue):
+    for guide in shipped_catalogue:
+        assert guide.id in [h.guide.id for h in search.search(guide.name, limit=5)], guide.name
+    for guide in shipped_catalogue:
+        initials = search._terms[[t.text for t in search._terms].index(guide.name)].initials
+        assert guide.id in [h.guide.id for h in search.search(initials, limit=10)], (guide.name, initials)
+
+
+def test_initials_keypad_suggestions(search):
+    assert search.suggest("db")[0] == "低保"
+    assert all(s.startswith("社保卡") for s in search.suggest("sbk"))
+    assert "残疾证" in search.suggest("cj")
+    assert "营业执照" in search.suggest("yy")
+    assert search.suggest("zhai") == ["宅基地", "宅基地审批"]
+    assert len(search.suggest("s", limit=5)) == 5
+    assert search.suggest("") == [] and search.suggest("低") == []
+
+
+# --- the pinyin index stays out of the kiosk process -------------------------------
+
+def test_readings_are_cached_and_reused_without_pypinyin(shipped_catalogue, tmp_path, monkeypatch):
+    GuideSearch(shipped_catalogue, cache_dir=tmp_path, in_process=True)
+    [cache_file] = tmp_path.glob("guide-pinyin-*.json")
+    readings = json.loads(cache_file.read_text(encoding="utf-8"))
+    assert readings["重度残疾"][0] == ["zhong", "chong", "tong"]
+    assert readings["长寿补贴"][0][0] == "chang"  # the phrase reading comes first
+
+    def refuse(texts):
+        raise AssertionError("readings recomputed although the cache file is there")
+
+    monkeypatch.setattr(pinyin_index, "compute_readings", refuse)
+    again = GuideSearch(shipped_catalogue, cache_dir=tmp_path, in_process=True)
+    assert again.search("db")[0].guide.id in DIBAO
+
+
+def test_kiosk_process_never_imports_pypinyin(shipped_catalogue, tmp_path):
+    # Default mode: missing readings are computed in a child process; the kiosk's own
+    # process searches from the cache file without loading pypinyin (0.4 s, 57 MB).
+    script = (
+        "import sys, pathlib\n"
+        "from kiosk.guides.catalogue import load_catalogue\n"
+        "from kiosk.guides.search import GuideSearch\n"
+        f"s = GuideSearch(load_catalogue(), cache_dir=pathlib.Path({str(tmp_path)!r}))\n"
+        "print(s.search('zjd')[0].guide.id, 'pypinyin' in sys.modules)\n"
+    )
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.split() == ["zhaijidi", "False"]
+    assert len(list(tmp_path.glob("guide-pinyin-*.json"))) == 1
+
+
+def test_a_changed_catalogue_gets_a_new_index(shipped_copy, tmp_path):
+    from kiosk.guides.catalogue import load_catalogue
+
+    GuideSearch(load_catalogue(shipped_copy), cache_dir=tmp_path, in_process=True)
+    [old] = tmp_path.glob("guide-pinyin-*.json")
+    path = shipped_copy / "zhaijidi.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('"批地"', '"批地", "盖新房"'), encoding="utf-8")
+    search = GuideSearch(load_catalogue(shipped_copy), cache_dir=tmp_path, in_process=True)
+    [new] = tmp_path.glob("guide-pinyin-*.json")
+    assert new != old  # rebuilt and the stale one removed
+    assert search.search("gxf")[0].guide.id == "zhaijidi"

@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal, Union
 
+from devices.printer.messages_zh import NO_LINE_START
+
 # Font A: ASCII cells are 12 dots wide, hanzi 24 dots (two cells).
 CELL_DOTS = 12
 
@@ -91,9 +93,13 @@ def wrap_cells(text: str, max_cells: int) -> list[str]:
         if text_cells(current + token) <= max_cells:
             current += token
             continue
+        carried = ""
+        if token[0] in NO_LINE_START and len(current.rstrip()) > 1:
+            # Closing punctuation may not start a line: take the character before it along.
+            carried, current = current.rstrip()[-1], current.rstrip()[:-1]
         if current.strip():
             lines.append(current.rstrip())
-        current = token.lstrip() if token.strip() else ""
+        current = carried + (token.lstrip() if token.strip() else "")
         while text_cells(current) > max_cells:  # a word longer than a line: cut it
             cut = 0
             while text_cells(current[: cut + 1]) <= max_cells:

@@ -116,8 +116,10 @@ def queue_ticket(ticket: QueueTicket, width_dots: int, show_masked_name: bool = 
                  qr_module_size: int | None = None) -> PrintDocument:
     blocks: list = []
     blocks += wrapped(ticket.hall_name, width_dots, 2, True, "center")
-    title = zh.LABEL_TICKET_TITLE + (zh.LABEL_REPRINT if ticket.reprint else "")
-    blocks += wrapped(title, width_dots, 1, ticket.reprint, "center")
+    if ticket.reprint:  # large, so staff and citizen see at a glance it is a copy
+        blocks += wrapped(zh.LABEL_TICKET_TITLE + zh.LABEL_REPRINT, width_dots, 2, True, "center")
+    else:
+        blocks += wrapped(zh.LABEL_TICKET_TITLE, width_dots, 1, False, "center")
     blocks.append(Rule())
     blocks += wrapped(ticket.queue_name, width_dots, 2, False, "center")
     blocks.append(TextLine(ticket.code, _big_number_scale(width_dots, ticket.code), True, "center"))
@@ -145,7 +147,7 @@ def dropoff_receipt(receipt: DropoffReceipt, width_dots: int, show_masked_name: 
     blocks: list = []
     blocks += wrapped(receipt.hall_name, width_dots, 2, True, "center")
     title = zh.LABEL_RECEIPT_TITLE + (zh.LABEL_REPRINT if receipt.reprint else "")
-    blocks += wrapped(title, width_dots, 1, receipt.reprint, "center")
+    blocks += wrapped(title, width_dots, 2 if receipt.reprint else 1, receipt.reprint, "center")
     blocks.append(Rule())
     blocks += wrapped(zh.LABEL_PICKUP_CODE, width_dots, 1, False, "center")
     blocks.append(TextLine(receipt.pickup_code, _big_number_scale(width_dots, receipt.pickup_code), True, "center"))

@@ -95,7 +95,10 @@ def render_document(document: PrintDocument, font_path: Path | None = None):
         if kind == "text":
             block, font = payload
             x = _x_for(block.align, width, int(font.getlength(block.text)))
-            draw.text((x, y), block.text, font=font, fill=0, stroke_width=1 if block.bold else 0, stroke_fill=0)
+            draw.text((x, y), block.text, font=font, fill=0)
+            if block.bold:  # like emphasized mode: the same dots again, shifted right
+                for shift in range(1, max(1, font.size // LINE_DOTS) + 1):
+                    draw.text((x + shift, y), block.text, font=font, fill=0)
         elif kind == "image":
             canvas.paste(payload, (_x_for("center", width, payload.width), y))
         elif kind == "rule":

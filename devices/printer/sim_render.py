@@ -58,8 +58,10 @@ def _glyph(path: str, char: str, cells: int, bold: bool, scale_w: int, scale_h: 
     image = Image.new("L", (max(natural, cells * CELL * scale_h), height), 255)
     draw = ImageDraw.Draw(image)
     x = (image.width - natural) / 2
-    draw.text((x, height - 2 * scale_h), char, font=font, fill=0, anchor="ls",
-              stroke_width=max(1, scale_h // 2) if bold else 0, stroke_fill=0)
+    draw.text((x, height - 2 * scale_h), char, font=font, fill=0, anchor="ls")
+    if bold:  # emphasized mode prints every dot again one dot to the right
+        for shift in range(1, scale_h + 1):
+            draw.text((x + shift, height - 2 * scale_h), char, font=font, fill=0, anchor="ls")
     if image.width != cell_width_dots:
         image = image.resize((cell_width_dots, height), Image.Resampling.LANCZOS)
     return image
@@ -133,7 +135,7 @@ def _qr_image(data: bytes, module: int, ec: int):
 
     levels = {48: qrcode.constants.ERROR_CORRECT_L, 49: qrcode.constants.ERROR_CORRECT_M,
               50: qrcode.constants.ERROR_CORRECT_Q, 51: qrcode.constants.ERROR_CORRECT_H}
-    code = qrcode.QRCode(border=2, box_size=max(1, module), error_correction=levels.get(ec, qrcode.constants.ERROR_CORRECT_M))
+    code = qrcode.QRCode(border=1, box_size=max(1, module), error_correction=levels.get(ec, qrcode.constants.ERROR_CORRECT_M))
     code.add_data(data)
     code.make(fit=True)
     return code.make_image().get_image().convert("L")

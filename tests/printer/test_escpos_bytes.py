@@ -18,8 +18,8 @@ def _assert_is_the_ticket(ops, lines, ticket):
     assert "嘉峰镇便民服务中心" in "".join(lines[:2])
     assert "综合受理" in lines
     assert "A012" in lines
-    assert "您前面还有 3 人在等候" in lines
-    assert "预计等候 10～25 分钟" in lines
+    assert "您前面还有3人在等候" in lines
+    assert "预计等候10～25分钟" in lines
     assert "取号时间：2026年11月27日 09:05" in lines
     assert "请留意叫号，过号请重新取号" in lines
     # The big number is printed enlarged with GS !, the body text back at 1x.

@@ -21,6 +21,7 @@ log = logging.getLogger("kiosk.cli")
 
 COMMAND_MODULES = (
     "kiosk.queue_cli",
+    "kiosk.demo",
     "kiosk.guides.cli",
     "devices.idcard.cli",
     "devices.printer.cli",

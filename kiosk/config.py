@@ -8,6 +8,7 @@ directory (tests, several halls on one machine).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -53,6 +54,12 @@ def _parse_periods(texts: tuple[str, ...], file: str, key: str) -> tuple[Period,
                     "list ranges in order without overlaps")
         periods.append(Period(start, end))
     return tuple(periods)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_periods(texts: tuple[str, ...]) -> tuple[Period, ...]:
+    """Already validated at load: parse once, not on every ticket."""
+    return _parse_periods(texts, "", "")
 
 
 @dataclass(frozen=True)
@@ -101,8 +108,8 @@ class OpeningHours:
         if day in self.holidays:
             return ()
         if day in self.extra_workdays:
-            return _parse_periods(self.workday_hours, "", "")
-        return _parse_periods(getattr(self, WEEKDAYS[day.weekday()]), "", "")
+            return _parsed_periods(self.workday_hours)
+        return _parsed_periods(getattr(self, WEEKDAYS[day.weekday()]))
 
 
 @dataclass(frozen=True)

@@ -297,12 +297,17 @@ class QueueEngine:
                 (queue.id, day, number, code, priority, holder_hash, channel, stamp, stamp, stamp),
             ).lastrowid
             _event(conn, stamp, "issue", ticket_id, None, queue.id, channel, {"code": code, "priority": priority})
+        # Outside the write lock: who was ahead is fixed by the ticket id, so this
+        # count is the same whenever it is taken.
+        local_now = from_stamp(stamp)
+        ticket = Ticket(ticket_id, queue.id, day, number, code, priority, "waiting", channel, local_now, local_now,
+                        None, None, None, None, 0, None, None)
+        with self.store.query() as conn:
             ahead = conn.execute(
                 "SELECT COUNT(*) FROM tickets WHERE business_day = ? AND queue_id = ? AND status = 'waiting' "
-                "AND id <> ?",
+                "AND id < ?",
                 (day, queue.id, ticket_id),
             ).fetchone()[0]
-            ticket = self._ticket_by_id(conn, ticket_id)
             estimate = self._estimate(conn, queue, day, ahead)
         log.info("issued %s (queue %s, priority %s, %d ahead)", code, queue.id, priority, ahead)
         return IssuedTicket(ticket, queue.name, ahead, estimate)

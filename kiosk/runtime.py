@@ -249,10 +249,23 @@ class KioskRuntime:
         if search is None:
             from kiosk.guides.search import GuideSearch
 
-            search = GuideSearch(self.catalogue())
+            search = GuideSearch(self.catalogue(), cache_dir=self.settings.data_dir / "cache")
             with self._catalogue_lock:
                 self._search = search
         return search
+
+    def warm_up_guides(self) -> threading.Thread:
+        """Load the catalogue and build the search index on a worker thread (after the first frame)."""
+
+        def work() -> None:
+            try:
+                self.guide_search()
+            except Exception:
+                log.exception("preparing the guide search failed")
+
+        thread = threading.Thread(target=work, name="guides-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     # -- staff ---------------------------------------------------------------------------------
     def device_states(self) -> list[DeviceState]:

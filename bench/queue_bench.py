@@ -1,0 +1,144 @@
+"""Queue engine latency and throughput on a real file database, beside the disk's limit.
+
+    .venv/bin/python bench/queue_bench.py [--count 2000] [--dir /path/on/the/kiosk/disk]
+
+Prints issue and call latency p50/p99 and issue throughput of the engine
+(WAL, synchronous=FULL, one transaction per ticket with its event), and in the
+same run the physical limit: a bare sqlite3 loop of BEGIN IMMEDIATE / update
+counter / insert ticket / COMMIT on the same disk. Targets: engine issue
+throughput ≥ 50% of the bare loop, p99 issue < 2 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from kiosk.clock import HALL_TZ, ManualClock
+from kiosk.config import load_settings
+from kiosk.queue_engine import QueueEngine
+from kiosk.store import Store
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def report(name: str, latencies: list[float], wall: float) -> float:
+    rate = len(latencies) / wall
+    print(f"{name:<34} p50 {percentile(latencies, 50) * 1000:6.3f} ms   p99 {percentile(latencies, 99) * 1000:6.3f} ms"
+          f"   {rate:8.0f} /s")
+    return rate
+
+
+class BareLoop:
+    """The physical limit: the same fsyncs with nothing but the counter and the row."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)")
+        self.conn.execute(
+            "CREATE TABLE ticket (id INTEGER PRIMARY KEY, queue TEXT, day TEXT, number INTEGER, code TEXT, at TEXT)")
+        self.conn.execute("INSERT INTO counter VALUES (1, 0)")
+        self.number = 0
+
+    def issue(self) -> None:
+        self.number += 1
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute("UPDATE counter SET n = n + 1 WHERE id = 1")
+        self.conn.execute("INSERT INTO ticket (queue, day, number, code, at) VALUES ('A', '2026-11-27', ?, ?, ?)",
+                          (self.number, f"A{self.number:03d}", "2026-11-27T02:00:00.000+00:00"))
+        self.conn.execute("COMMIT")
+
+
+def timed(operation, count: int) -> tuple[list[float], float]:
+    latencies = []
+    start = time.perf_counter()
+    for _ in range(count):
+        t0 = time.perf_counter()
+        operation()
+        latencies.append(time.perf_counter() - t0)
+    return latencies, time.perf_counter() - start
+
+
+def interleaved_issue(tmp: Path, count: int, rounds: int = 10):
+    """Bare loop and engine alternate in rounds, so machine load hits both alike."""
+    settings = load_settings()
+    settings = dataclasses.replace(settings, queues=tuple(dataclasses.replace(q, daily_cap=99999) for q in settings.queues))
+    clock = ManualClock(dt.datetime(2026, 11, 27, 9, 0, tzinfo=HALL_TZ))
+    engine = QueueEngine(settings, Store(tmp / "issue.db"), clock)
+    bare = BareLoop(tmp / "bare.db")
+    bare_lat, bare_wall, eng_lat, eng_wall = [], 0.0, [], 0.0
+    for _ in range(rounds):
+        lat, wall = timed(bare.issue, count // rounds)
+        bare_lat += lat
+        bare_wall += wall
+        lat, wall = timed(lambda: engine.issue("A"), count // rounds)
+        eng_lat += lat
+        eng_wall += wall
+    return (bare_lat, bare_wall), (eng_lat, eng_wall)
+
+
+def engine_runs(path: Path, count: int) -> dict[str, tuple[list[float], float]]:
+    settings = load_settings()
+    settings = dataclasses.replace(settings, queues=tuple(dataclasses.replace(q, daily_cap=9999) for q in settings.queues))
+    clock = ManualClock(dt.datetime(2026, 11, 27, 9, 0, tzinfo=HALL_TZ))
+    engine = QueueEngine(settings, Store(path), clock)
+    results = {}
+    holders = [f"1405211950{i:08d}" for i in range(count)]
+    latencies = []
+    start = time.perf_counter()
+    for holder in holders[: count // 2]:
+        t0 = time.perf_counter()
+        engine.issue("B", holder_id_number=holder)
+        latencies.append(time.perf_counter() - t0)
+    results["engine issue with holder check"] = (latencies, time.perf_counter() - start)
+
+    calls, finishes = [], []
+    start = time.perf_counter()
+    for _ in range(count // 2):
+        t0 = time.perf_counter()
+        engine.call_next(3)
+        calls.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        engine.finish(3)
+        finishes.append(time.perf_counter() - t0)
+    wall = time.perf_counter() - start
+    results["engine call_next (B, C queues)"] = (calls, wall / 2)
+    results["engine finish"] = (finishes, wall / 2)
+    t0 = time.perf_counter()
+    engine.status()
+    print(f"{'queue status (3 queues)':<34} {(time.perf_counter() - t0) * 1000:6.3f} ms once")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--dir", help="directory on the disk to measure (default: a temp dir)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        print(f"SQLite {sqlite3.sqlite_version}, WAL, synchronous=FULL, {args.count} operations, dir {tmp}")
+        (bare_lat, bare_wall), engine_issue = interleaved_issue(Path(tmp), args.count)
+        bare_rate = report("bare BEGIN/UPDATE/INSERT/COMMIT", bare_lat, bare_wall)
+        results = {"engine issue (ticket + event)": engine_issue}
+        results.update(engine_runs(Path(tmp) / "hall.db", args.count))
+        rates = {name: report(name, lat, wall) for name, (lat, wall) in results.items()}
+        issue_lat, _ = results["engine issue (ticket + event)"]
+        share = rates["engine issue (ticket + event)"] / bare_rate
+        p99 = percentile(issue_lat, 99) * 1000
+        print(f"engine issue throughput = {share:.0%} of the bare loop (target ≥ 50%); "
+              f"p99 issue = {p99:.3f} ms (target < 2 ms)")
+
+
+if __name__ == "__main__":
+    main()

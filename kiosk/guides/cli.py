@@ -1,0 +1,165 @@
+"""`kiosk guides …`: search, show, export, check and index the service-guide catalogue."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kiosk.cli import add_json_flag, print_json
+
+GROUP = "guides"
+GROUP_HELP = "service guides 办事指南"
+
+
+def register(cli) -> None:
+    search = cli.command("search", "find matters by 汉字, pinyin or pinyin initials (e.g. db, dibao, 低保)",
+                         _search, group=GROUP, group_help=GROUP_HELP)
+    search.add_argument("query", nargs="+", help="what a citizen would type")
+    search.add_argument("--limit", type=int, default=10, help="at most this many results (default 10)")
+    add_json_flag(search)
+    _add_matters_dir(search)
+
+    show = cli.command("show", "print every field of one guide", _show, group=GROUP, group_help=GROUP_HELP)
+    show.add_argument("id", help="the guide id (its file name without .toml)")
+    add_json_flag(show)
+    _add_matters_dir(show)
+
+    export = cli.command("export", "write the printable HTML catalogue or the JSON for the provincial platform",
+                         _export, group=GROUP, group_help=GROUP_HELP)
+    export.add_argument("--format", choices=("html", "json"), required=True)
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--list-only", action="store_true", help="HTML: only the list, without a page per guide")
+    _add_matters_dir(export)
+
+    check = cli.command("check", "validate every matter file and list all problems", _check,
+                        group=GROUP, group_help=GROUP_HELP)
+    add_json_flag(check)
+    _add_matters_dir(check)
+
+    index = cli.command("index", "build the pinyin search index now (done once after the catalogue changes)",
+                        _index, group=GROUP, group_help=GROUP_HELP)
+    _add_matters_dir(index)
+
+    listing = cli.command("list", "list the matters by department or by life event", _list,
+                          group=GROUP, group_help=GROUP_HELP)
+    listing.add_argument("--by", choices=("department", "life-event"), default="department")
+    add_json_flag(listing)
+    _add_matters_dir(listing)
+
+
+def _add_matters_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--matters", type=Path, help="folder of matter .toml files (default: the packaged catalogue)")
+
+
+def _settings(args):
+    from kiosk.config import load_settings
+
+    return load_settings(args.config)
+
+
+def _catalogue(args):
+    from kiosk.guides.catalogue import load_catalogue
+
+    return load_catalogue(args.matters)
+
+
+def _searcher(args, catalogue):
+    from kiosk.guides.search import GuideSearch
+
+    # The command line is not the kiosk process: computing missing readings here is fine.
+    return GuideSearch(catalogue, cache_dir=_settings(args).data_dir / "cache", in_process=True)
+
+
+def _search(args) -> int:
+    catalogue = _catalogue(args)
+    hits = _searcher(args, catalogue).search(" ".join(args.query), limit=args.limit)
+    if args.json:
+        print_json([{"id": h.guide.id, "name": h.guide.name, "department": h.guide.department, "score": h.score,
+                     "matched_on": h.matched_on, "how": h.how, "sample": h.guide.is_sample} for h in hits])
+        return 0 if hits else 1
+    if not hits:
+        from kiosk.guides import labels_zh as zh
+
+        print(zh.NO_RESULTS)
+        return 1
+    for n, hit in enumerate(hits, start=1):
+        print(f"{n:>2}. {hit.guide.name}  [{hit.guide.id}]  {hit.guide.department}  "
+              f"(matched {hit.matched_on} by {hit.how}, score {hit.score:g})")
+    return 0
+
+
+def _show(args) -> int:
+    catalogue = _catalogue(args)
+    guide = catalogue.require(args.id)
+    if args.json:
+        from kiosk.guides.export import guide_to_json
+
+        print_json(guide_to_json(guide))
+        return 0
+    for label, text in guide.display_fields():
+        lines = text.splitlines() or [""]
+        print(f"{label}：{lines[0]}")
+        for line in lines[1:]:
+            print(f"    {line}")
+    return 0
+
+
+def _export(args) -> int:
+    from kiosk.clock import SystemClock
+    from kiosk.guides.export import catalogue_to_html, catalogue_to_json
+
+    settings = _settings(args)
+    catalogue = _catalogue(args)
+    now = SystemClock().now()
+    if args.format == "html":
+        text = catalogue_to_html(catalogue, settings.hall.name, printed=now.date(), public_url=settings.hall.public_url,
+                                 with_details=not args.list_only)
+    else:
+        import json
+
+        text = json.dumps(catalogue_to_json(catalogue, settings.hall.name, generated=now), ensure_ascii=False, indent=2)
+    if args.out is None:
+        sys.stdout.write(text + "\n")
+    else:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.out} ({len(catalogue)} matters)", file=sys.stderr)
+    return 0
+
+
+def _check(args) -> int:
+    from kiosk.guides.catalogue import load_catalogue
+
+    catalogue = load_catalogue(args.matters, strict=False)
+    if args.json:
+        print_json({"loaded": len(catalogue), "problems": [p.as_dict() for p in catalogue.problems]})
+    else:
+        for problem in catalogue.problems:
+            print(problem.message_en)
+        samples = sum(1 for g in catalogue if g.is_sample)
+        print(f"{len(catalogue)} matters load ({samples} still samples to verify), {len(catalogue.problems)} broken files")
+    return 1 if catalogue.problems else 0
+
+
+def _index(args) -> int:
+    import time
+
+    started = time.perf_counter()
+    catalogue = _catalogue(args)
+    _searcher(args, catalogue)
+    print(f"pinyin index ready for {len(catalogue)} matters in {time.perf_counter() - started:.2f} s", file=sys.stderr)
+    return 0
+
+
+def _list(args) -> int:
+    catalogue = _catalogue(args)
+    groups = catalogue.by_department() if args.by == "department" else catalogue.by_life_event()
+    if args.json:
+        print_json({group: [{"id": g.id, "name": g.name} for g in guides] for group, guides in groups.items()})
+        return 0
+    for group, guides in groups.items():
+        print(f"{group}（{len(guides)}）")
+        for guide in guides:
+            print(f"    {guide.id:<24} {guide.name}")
+    return 0

@@ -1,0 +1,77 @@
+"""The `kiosk` command as scripts and operators use it: JSON on stdout, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+KIOSK = [sys.executable, "-m", "kiosk"]
+
+
+def run(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, **(env_extra or {}))
+    return subprocess.run([*KIOSK, *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_issue_call_status_and_check_through_the_command_line(tmp_path):
+    db = str(tmp_path / "ops.db")
+    first = run("ticket", "issue", "--queue", "A", "--db", db, "--at", "2026-11-27T09:30", "--json")
+    assert first.returncode == 0, first.stderr
+    issued = json.loads(first.stdout)
+    assert issued["code"] == "A001" and issued["queue_name"] == "综合受理" and issued["people_ahead"] == 0
+    assert issued["issued_at"].startswith("2026-11-27T09:30")  # local time, not UTC
+
+    second = json.loads(run("ticket", "issue", "--queue", "A", "--priority", "elderly", "--db", db,
+                            "--at", "2026-11-27T09:31", "--json").stdout)
+    assert second["code"] == "A002" and second["people_ahead"] == 1
+
+    called = run("ticket", "call", "--window", "2", "--db", db, "--at", "2026-11-27T09:35", "--json")
+    assert called.returncode == 0, called.stderr
+    # Aging policy: the elderly ticket counts as having arrived 15 minutes earlier.
+    assert json.loads(called.stdout)["announcement"] == "请A002号到2号窗口办理"
+
+    status = json.loads(run("queue", "status", "--db", db, "--at", "2026-11-27T09:36", "--json").stdout)
+    queue_a = next(q for q in status["queues"] if q["queue_id"] == "A")
+    assert (queue_a["issued"], queue_a["waiting"], queue_a["at_window"]) == (2, 1, 1)
+    assert next(w for w in status["windows"] if w["number"] == 2)["current"] == "A002"
+
+    check = run("db", "check", "--db", db, "--json")
+    assert check.returncode == 0 and json.loads(check.stdout)["ok"] is True
+
+
+def test_refusals_exit_1_with_chinese_and_english(tmp_path):
+    db = str(tmp_path / "ops.db")
+    unknown = run("ticket", "issue", "--queue", "Z", "--db", db, "--at", "2026-11-27T09:30", "--json")
+    assert unknown.returncode == 1
+    refusal = json.loads(unknown.stdout)
+    assert (refusal["error"], refusal["message_zh"]) == ("unknown_queue", "没有这个业务，请重新选择")
+    closed = run("ticket", "issue", "--queue", "A", "--db", db, "--at", "2026-11-28T10:00")
+    assert closed.returncode == 1
+    assert "现在不是办公时间，请在11月30日（周一）8:30以后再来取号" in closed.stderr
+    wrong_window = run("ticket", "finish", "--window", "9", "--db", db, "--at", "2026-11-27T09:30")
+    assert wrong_window.returncode == 1 and "unknown window 9" in wrong_window.stderr
+
+
+def test_broken_config_stops_the_command_naming_file_and_key(tmp_path):
+    from kiosk.config import default_config_path
+
+    broken = tmp_path / "hall.toml"
+    shutil.copy(default_config_path(), broken)
+    broken.write_text(broken.read_text(encoding="utf-8").replace("recall_limit = 2", "recall_limit = -1"),
+                      encoding="utf-8")
+    result = run("--config", str(broken), "queue", "status")
+    assert result.returncode == 1
+    assert f"{broken}: policy.recall_limit: must be 0-10" in result.stderr
+    assert "配置文件有误" in result.stderr
+
+
+def test_data_dir_from_environment_holds_the_database(tmp_path):
+    hall_two = tmp_path / "hall-two"
+    result = run("ticket", "issue", "--queue", "B", "--at", "2026-11-27T10:00",
+                 env_extra={"KIOSK_DATA_DIR": str(hall_two)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("B001")
+    assert (hall_two / "hall.db").exists()

@@ -1,0 +1,398 @@
+"""The touch-screen app: composition root and the thin state object screens talk to.
+
+The app is handed a `KioskRuntime` (database, queue, alerts, guides, devices) and a
+`VoicePrompter`; it owns the citizen session, the theme and the idle timer. Screens
+call the methods here (`choose_queue`, `open_guide`, …) and never touch SQL, bytes or
+devices. Device callbacks arrive on device threads and are moved onto the UI thread
+with `Clock.schedule_once` before anything on screen changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+import time
+from functools import partial
+from typing import Any
+
+from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.errors import KioskError
+from kiosk.idle import EXPIRED, WARNING, IdleTimer
+from kiosk.runtime import KioskRuntime, PrintResult, sd_notify, watchdog_interval
+from kiosk.session import CitizenSession
+from kiosk.voice import VoicePrompter
+from screens import texts_zh as zh
+from screens.theme import Theme
+
+log = logging.getLogger("screens.app")
+
+# More unexpected errors than this per minute: let the process die and systemd restart it.
+MAX_ERRORS_PER_MINUTE = 5
+TICK_SECONDS = 0.25
+
+
+class _RecoverToHome(ExceptionHandler):
+    def __init__(self, app: "KioskApp") -> None:
+        self.app = app
+        self.times: list[float] = []
+
+    def handle_exception(self, inst: BaseException) -> int:
+        if isinstance(inst, (KeyboardInterrupt, SystemExit)):
+            return ExceptionManager.RAISE
+        now = time.monotonic()
+        self.times = [t for t in self.times if now - t < 60] + [now]
+        log.error("unexpected error in the UI loop (%d in the last minute): %s: %s", len(self.times),
+                  type(inst).__name__, inst, exc_info=inst)
+        if len(self.times) > MAX_ERRORS_PER_MINUTE:
+            return ExceptionManager.RAISE
+        try:
+            self.app.recover_from_error()
+        except Exception:
+            log.exception("recovery after an error failed")
+            return ExceptionManager.RAISE
+        return ExceptionManager.PASS
+
+
+class KioskApp(App):
+    theme = ObjectProperty(None)
+    settings = ObjectProperty(None)
+    landscape = BooleanProperty(True)
+    clock_text = StringProperty("")
+    voice_muted = BooleanProperty(False)
+    title = "沁心办"
+
+    def __init__(self, runtime: KioskRuntime, voice: VoicePrompter | None = None, kiosk_mode: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.kiosk_mode = kiosk_mode
+        self.voice = voice if voice is not None else VoicePrompter(enabled=runtime.settings.kiosk.voice_prompts)
+        self.session = CitizenSession()
+        self.theme = Theme()
+        kiosk = runtime.settings.kiosk
+        self.idle = IdleTimer(kiosk.idle_seconds, kiosk.idle_warning_seconds)
+        self.manager: ScreenManager | None = None
+        self.overlay = None
+        self._exception_handler = _RecoverToHome(self)
+        self._events: list[Any] = []
+        self._stopping = False
+        self._previous_sigterm = None
+        self.first_frame_at: float | None = None
+        self.devices_ready = threading.Event()
+        self.errors_recovered = 0
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def build(self):
+        from screens.registry import build_screens
+        from screens.widgets import IdleOverlay
+
+        root = FloatLayout()
+        self.manager = ScreenManager(transition=NoTransition())
+        for screen in build_screens():
+            self.manager.add_widget(screen)
+        root.add_widget(self.manager)
+        self.overlay = IdleOverlay()
+        self._update_orientation()
+        return root
+
+    def on_start(self) -> None:
+        Window.bind(on_touch_down=self._user_activity, on_key_down=self._key_down,
+                    on_request_close=self._request_close, size=self._update_orientation)
+        ExceptionManager.add_handler(self._exception_handler)
+        self._events = [
+            Clock.schedule_interval(self._tick, TICK_SECONDS),
+            Clock.schedule_once(self._announce_ready, 0.5),
+        ]
+        interval = watchdog_interval()
+        if interval:
+            self._events.append(Clock.schedule_interval(lambda _dt: sd_notify("WATCHDOG=1"), interval))
+        if not self.runtime.started:
+            # Devices come up on a worker thread so their imports (escpos, serial) and the
+            # simulators never delay the first frame.
+            threading.Thread(target=self._start_devices, name="devices-start", daemon=True).start()
+        else:
+            self.devices_ready.set()
+        self._previous_sigterm = _install_sigterm(self.stop_from_signal)
+        self._tick(0)
+        self.go("home")
+
+    def _start_devices(self) -> None:
+        try:
+            self.runtime.start(self.post_card_event)
+            self.runtime.warm_up_guides()
+        except Exception:
+            log.exception("starting the devices failed")
+        finally:
+            self.devices_ready.set()
+
+    def on_stop(self) -> None:
+        Window.unbind(on_touch_down=self._user_activity, on_key_down=self._key_down,
+                      on_request_close=self._request_close, size=self._update_orientation)
+        for event in self._events:
+            event.cancel()
+        self._events = []
+        if self._exception_handler in ExceptionManager.handlers:
+            ExceptionManager.remove_handler(self._exception_handler)
+        if self._previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, self._previous_sigterm)
+            self._previous_sigterm = None
+        self.voice.stop()
+        self.session.wipe("app stopping")
+        sd_notify("STOPPING=1")
+
+    def stop_from_signal(self) -> None:
+        log.info("SIGTERM: stopping")
+        self._stopping = True
+        Clock.schedule_once(lambda _dt: self.stop(), 0)
+
+    def _announce_ready(self, _dt: float) -> None:
+        self.first_frame_at = time.monotonic()
+        sd_notify("READY=1")
+        print("KIOSK READY", flush=True)
+
+    def _request_close(self, *_args: Any, **_kwargs: Any) -> bool:
+        # In kiosk mode Alt+F4 / the window manager cannot close the app; SIGTERM still can.
+        return self.kiosk_mode and not self._stopping
+
+    def _key_down(self, _window: Any, key: int, *_args: Any) -> bool:
+        self.idle.touch()
+        # Escape (27) never leaves the kiosk (exit_on_escape is off too).
+        return key == 27
+
+    def _update_orientation(self, *_args: Any) -> None:
+        self.landscape = Window.width >= Window.height
+
+    # -- navigation --------------------------------------------------------------------
+    def screen(self, name: str):
+        return self.manager.get_screen(name)
+
+    @property
+    def current(self) -> str:
+        return self.manager.current if self.manager else ""
+
+    def go(self, name: str) -> None:
+        self.hide_idle_overlay()
+        self.manager.current = name
+        if name == "home":
+            self.idle.disarm()
+        else:
+            self.idle.arm()
+
+    def go_home(self, reason: str = "home button") -> None:
+        self.session.wipe(reason)
+        self.voice.stop()
+        self.go("home")
+
+    def finish_visit(self) -> None:
+        self.go_home("visit finished")
+
+    def say(self, text: str) -> None:
+        self.voice.say(text)
+
+    def toggle_elderly(self) -> None:
+        self.theme.elderly = not self.theme.elderly
+
+    def toggle_voice(self) -> None:
+        self.voice_muted = not self.voice_muted
+        self.voice.set_muted(self.voice_muted)
+
+    # -- idle ---------------------------------------------------------------------------
+    def _user_activity(self, *_args: Any) -> bool:
+        self.idle.touch()
+        return False  # never swallow the touch
+
+    def _tick(self, _dt: float) -> None:
+        now = self.runtime.now()
+        weekday = zh.WEEKDAYS[now.weekday()]
+        self.clock_text = f"{now.month}月{now.day}日 {weekday}\n{now:%H:%M}"
+        state = self.idle.state()
+        if state.phase == EXPIRED:
+            self.idle_timeout()
+        elif state.phase == WARNING:
+            self.show_idle_overlay(state.seconds_left)
+        else:
+            self.hide_idle_overlay()
+
+    def show_idle_overlay(self, seconds_left: int) -> None:
+        self.overlay.seconds_left = seconds_left
+        if self.overlay.parent is None:
+            self.root.add_widget(self.overlay)
+            self.say(zh.VOICE_IDLE)
+
+    def hide_idle_overlay(self) -> None:
+        if self.overlay is not None and self.overlay.parent is not None:
+            self.overlay.parent.remove_widget(self.overlay)
+
+    def idle_continue(self) -> None:
+        self.idle.touch()
+        self.hide_idle_overlay()
+
+    def idle_go_home(self) -> None:
+        self.idle_timeout()
+
+    def idle_timeout(self) -> None:
+        """The citizen walked away: forget them, plain sizes, voice on, back Home."""
+        log.info("idle timeout on %s: wiping the session", self.current)
+        for name in self.manager.screen_names:
+            wipe = getattr(self.screen(name), "wipe", None)
+            if wipe:
+                wipe()
+        self.theme.elderly = False
+        if self.voice_muted:
+            self.toggle_voice()
+        self.go_home("idle timeout")
+
+    def recover_from_error(self) -> None:
+        self.errors_recovered += 1
+        self.idle_timeout()
+        self.screen("home").show_message(zh.SOMETHING_WRONG)
+
+    # -- take a number ---------------------------------------------------------------------
+    def start_take_number(self) -> None:
+        state = self.runtime.issuing_state()
+        if not state.open:
+            self.screen("home").refresh()
+            self.say(state.message_zh)
+            return
+        self.session.wipe("new visit")
+        self.session.started_at = self.runtime.now()
+        self.go("card")
+        self.say(zh.VOICE_CARD)
+
+    def skip_card(self) -> None:
+        self.session.set_holder(None, None, False, "normal")
+        self.go("queue")
+        self.say(zh.VOICE_QUEUE)
+
+    def post_card_event(self, event: Any) -> None:
+        """Called on the reader thread: hand the event to the UI thread."""
+        Clock.schedule_once(partial(self._card_event, event), 0)
+
+    def _card_event(self, event: Any, _dt: float = 0) -> None:
+        from devices.idcard.service import CardRead, ReaderProblem, ReaderReady
+
+        self.idle.touch()
+        if self.current == "staff":
+            self.screen("staff").card_event(event)
+            return
+        if isinstance(event, CardRead):
+            self._card_read(event)
+        elif isinstance(event, (ReaderProblem, ReaderReady)):
+            self.screen("card").reader_event(event)
+
+    def _card_read(self, event: Any) -> None:
+        if self.current not in ("home", "card", "queue"):
+            return  # a card laid down while reading a guide is not a request for a number
+        if self.current == "home":
+            if not self.runtime.issuing_state().open:
+                return
+            self.session.wipe("card at home")
+            self.go("card")
+        if event.expired:
+            log.info("expired card refused for taking a number")
+            self.session.wipe("expired card")
+            self.go("card")
+            self.screen("card").show_problem(zh.CARD_EXPIRED)
+            self.say(zh.CARD_EXPIRED)
+            return
+        priority = self.runtime.priority_for_age(event.age)
+        self.session.set_holder(event.holder, event.age, event.expired, priority)
+        self.go("queue")
+        self.say(zh.VOICE_QUEUE)
+
+    def choose_queue(self, queue_id: str) -> None:
+        """Issue the ticket now (one transaction), show it, then print off the UI thread."""
+        session = self.session
+        try:
+            issued = self.runtime.take_number(queue_id, session.priority, session.id_number)
+        except KioskError as exc:
+            log.info("ticket refused: %s", exc.message_en)
+            self.screen("queue").show_problem(exc.message_zh)
+            self.say(exc.message_zh)
+            return
+        session.ticket = issued
+        ticket_screen = self.screen("ticket")
+        ticket_screen.show_ticket(issued, priority=session.priority != "normal")
+        self.go("ticket")
+        self.say(zh.VOICE_TICKET.format(code=_spoken_code(issued.code), n=issued.people_ahead))
+        masked = session.masked_name if self.settings.devices.printer.print_masked_name else ""
+        self.runtime.print_ticket(issued, masked, partial(self._post_print_done, issued.ticket.id))
+
+    def _post_print_done(self, ticket_id: int, result: PrintResult) -> None:
+        Clock.schedule_once(partial(self._print_done, ticket_id, result), 0)
+
+    def _print_done(self, ticket_id: int, result: PrintResult, _dt: float = 0) -> None:
+        issued = self.session.ticket
+        if issued is None or issued.ticket.id != ticket_id:
+            return  # the citizen has already gone; nothing to update on screen
+        self.session.print_outcome = result
+        qr_url = self.runtime.ticket_url(issued) if result.show_on_screen else ""
+        self.screen("ticket").show_print_result(result.printed, result.message_zh, qr_url)
+        if not result.printed:
+            log.warning("ticket %s not printed: %s", issued.code, result.message_en)
+            self.say(zh.VOICE_TICKET_NOT_PRINTED)
+
+    # -- guides ------------------------------------------------------------------------------
+    def open_guides(self) -> None:
+        self.go("guides")
+        self.say(zh.VOICE_GUIDES)
+
+    def open_guide_list(self, title: str, guides: Any, back_to: str = "guides") -> None:
+        self.screen("guide_list").show(title, guides, back_to)
+        self.go("guide_list")
+
+    def open_guide(self, guide_id: str, back_to: str = "guides") -> None:
+        guide = self.runtime.catalogue().get(guide_id)
+        if guide is None:
+            return
+        self.session.guide_id = guide_id
+        self.screen("guide_detail").show(guide, self.runtime.guide_url(guide_id), back_to)
+        self.go("guide_detail")
+        self.say(guide.name)
+
+    def print_checklist(self, guide: Any) -> None:
+        self.runtime.print_checklist(guide, partial(self._post_checklist_done, guide.id))
+
+    def _post_checklist_done(self, guide_id: str, result: PrintResult) -> None:
+        Clock.schedule_once(lambda _dt: self.screen("guide_detail").show_print_result(guide_id, result), 0)
+
+    # -- staff ------------------------------------------------------------------------------
+    def open_staff(self) -> None:
+        self.session.wipe("staff login")
+        self.go("staff_pin")
+
+    def staff_login(self, pin: str) -> bool:
+        if pin == self.settings.kiosk.staff_pin:
+            log.info("staff logged in at the kiosk")
+            self.go("staff")
+            return True
+        log.warning("wrong staff PIN entered")
+        return False
+
+    def exit_app(self) -> None:
+        log.info("staff asked the kiosk to exit")
+        self._stopping = True
+        self.stop()
+
+
+def _spoken_code(code: str) -> str:
+    # "A003" is read letter by letter, then the digits one by one: "A 0 0 3".
+    return " ".join(code)
+
+
+def _install_sigterm(callback):
+    """SDL turns SIGTERM into a close request the kiosk would veto: handle it ourselves."""
+    try:
+        return signal.signal(signal.SIGTERM, lambda _sig, _frame: callback())
+    except ValueError:  # not the main thread (never in the kiosk; possible in embedding tests)
+        return None

@@ -1,0 +1,80 @@
+"""Home: brand, hall, date and time, people waiting, 取号 / 办事指南, notices, toggles."""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from screens import texts_zh as zh
+from screens.kvload import load_kv_beside
+
+NOTICE_SECONDS = 8
+REFRESH_SECONDS = 5
+MESSAGE_SECONDS = 12
+
+
+class HomeScreen(Screen):
+    issuing_open = BooleanProperty(True)
+    closed_message = StringProperty("")
+    waiting_lines = ListProperty()
+    notice = StringProperty("")
+    message = StringProperty("")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._notice_index = -1
+        self._events = []
+
+    def on_kv_post(self, _base_widget) -> None:
+        # Strong references: only one of the two is in the tree at a time.
+        self._take_number = self.ids.take_number
+        self._closed = self.ids.closed
+        self._show_issuing(self.issuing_open)
+
+    def on_issuing_open(self, _instance, value: bool) -> None:
+        self._show_issuing(value)
+
+    def _show_issuing(self, is_open: bool) -> None:
+        if not hasattr(self, "_closed"):
+            return
+        slot = self.ids.take_slot
+        wanted = self._take_number if is_open else self._closed
+        if wanted.parent is not slot:
+            slot.clear_widgets()
+            slot.add_widget(wanted)
+
+    def on_pre_enter(self, *_args) -> None:
+        self.refresh()
+        self.next_notice()
+        self._events = [Clock.schedule_interval(lambda _dt: self.refresh(), REFRESH_SECONDS),
+                        Clock.schedule_interval(lambda _dt: self.next_notice(), NOTICE_SECONDS)]
+
+    def on_leave(self, *_args) -> None:
+        for event in self._events:
+            event.cancel()
+        self._events = []
+        self.message = ""
+
+    def refresh(self) -> None:
+        runtime = App.get_running_app().runtime
+        state = runtime.issuing_state()
+        self.issuing_open = state.open
+        self.closed_message = state.message_zh
+        self.waiting_lines = [zh.WAITING_LINE.format(name=q.name, waiting=q.waiting) for q in runtime.queue_status()]
+
+    def next_notice(self) -> None:
+        notices = App.get_running_app().settings.kiosk.notices
+        if not notices:
+            self.notice = ""
+            return
+        self._notice_index = (self._notice_index + 1) % len(notices)
+        self.notice = notices[self._notice_index]
+
+    def show_message(self, text: str) -> None:
+        self.message = text
+        Clock.schedule_once(lambda _dt: setattr(self, "message", ""), MESSAGE_SECONDS)
+
+
+load_kv_beside(__file__)

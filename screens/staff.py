@@ -1,0 +1,86 @@
+"""Staff only (five taps on the brand, then the PIN): device status, alerts, test print,
+test read, exit."""
+
+from __future__ import annotations
+
+import threading
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import ListProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.alerts import local_time_text
+from screens import texts_zh as zh
+from screens.kvload import load_kv_beside
+
+
+class StaffPinScreen(Screen):
+    problem = StringProperty("")
+
+    def on_kv_post(self, _base) -> None:
+        self.ids.keypad.bind(on_submit=lambda _k, value: self.submit(value))
+
+    def on_pre_enter(self, *_args) -> None:
+        self.ids.keypad.value = ""
+        self.problem = ""
+
+    def submit(self, value: str) -> None:
+        if not App.get_running_app().staff_login(value):
+            self.problem = zh.STAFF_PIN_WRONG
+            self.ids.keypad.value = ""
+
+    def wipe(self) -> None:
+        self.ids.keypad.value = ""
+        self.problem = ""
+
+
+class StaffScreen(Screen):
+    device_lines = ListProperty()
+    alert_lines = ListProperty()
+    action_text = StringProperty("")
+
+    def on_pre_enter(self, *_args) -> None:
+        self.action_text = ""
+        self.refresh()
+
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        self.device_lines = [zh.STAFF_CHECKING]
+        alerts = app.runtime.alerts.open_alerts()
+        self.alert_lines = [f"{local_time_text(a.at)}  {a.message_zh}" for a in alerts] or [zh.STAFF_NO_ALERTS]
+        threading.Thread(target=self._check_devices, args=(app.runtime,), name="staff-device-check",
+                         daemon=True).start()
+
+    def _check_devices(self, runtime) -> None:
+        states = runtime.device_states()
+        lines = [f"{zh.STAFF_DEVICE_NAMES.get(s.name_key, s.name_key)}：{zh.STAFF_OK if s.ok else zh.STAFF_FAULT}"
+                 f"（{s.text_zh}）" for s in states]
+        Clock.schedule_once(lambda _dt: setattr(self, "device_lines", lines), 0)
+
+    def test_print(self) -> None:
+        app = App.get_running_app()
+        self.action_text = zh.TICKET_PRINTING
+
+        def done(result) -> None:
+            Clock.schedule_once(lambda _dt: setattr(self, "action_text", result.message_zh), 0)
+
+        app.runtime.test_print(done)
+
+    def test_read(self) -> None:
+        self.action_text = zh.STAFF_TEST_READ_HINT
+
+    def card_event(self, event) -> None:
+        from devices.idcard.service import CardRead, ReaderProblem
+
+        if isinstance(event, CardRead):
+            # Masked only, and not kept: the staff test never becomes a citizen session.
+            self.action_text = zh.STAFF_TEST_READ_OK.format(name=event.holder.masked_name, id=event.holder.masked_id)
+        elif isinstance(event, ReaderProblem):
+            self.action_text = event.message_zh
+
+    def wipe(self) -> None:
+        self.action_text = ""
+
+
+load_kv_beside(__file__)

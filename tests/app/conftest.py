@@ -1,0 +1,178 @@
+"""In-process UI fixtures (kivy-notes approach B): one real Kivy window per process,
+a fresh KioskApp per test started with `_run_prepare()` and driven by pumping
+`EventLoop.idle()`; taps are real touch events dispatched through the window.
+
+Every app is built from a real KioskRuntime: the SQLite file in the test's data
+directory, the real ID-card driver against its simulator on a pty, the real printer
+driver against its simulator over TCP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from screens.kivy_setup import LANDSCAPE, PORTRAIT, configure_kivy
+
+configure_kivy(fullscreen=False, size=LANDSCAPE)
+
+# A Friday inside opening hours (2026-11-27 is a normal workday in the default hall).
+OPEN_MOMENT = dt.datetime(2026, 11, 27, 9, 30)
+CLOSED_MOMENT = dt.datetime(2026, 11, 28, 10, 0)  # Saturday
+
+
+@pytest.fixture(scope="session")
+def window():
+    from screens.fonts import register_cjk_font
+
+    assert register_cjk_font(), "no CJK font installed"
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+
+    EventLoop.ensure_window()
+    EventLoop.start()
+    return Window
+
+
+def pump(frames: int = 3) -> None:
+    from kivy.base import EventLoop
+
+    for _ in range(frames):
+        EventLoop.idle()
+
+
+def wait_until(predicate, timeout: float = 5.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pump(1)
+        if predicate():
+            pump(2)
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def tap(widget, frames: int = 3) -> None:
+    """A finger press and release at the widget's centre, through the window."""
+    from kivy.tests.common import UnitTestTouch
+
+    assert widget.get_root_window() is not None, f"{widget!r} is not on screen"
+    x, y = widget.to_window(*widget.center)
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    pump(1)
+    touch.touch_up()
+    pump(frames)
+
+
+class Kiosk:
+    """One running app with its runtime, and the simulators' handles."""
+
+    def __init__(self, app, runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    @property
+    def reader(self):
+        return self.runtime.reader_simulator
+
+    @property
+    def printer(self):
+        return self.runtime.printer_simulator
+
+    def screen(self, name: str):
+        return self.app.screen(name)
+
+    @property
+    def current(self) -> str:
+        return self.app.current
+
+    def place_card(self, key: str, wait_for: str | None = "queue") -> None:
+        self.reader.place_card(key)
+        if wait_for:
+            wait_until(lambda: self.current == wait_for, 6, f"screen {wait_for} after placing card {key}")
+
+    def remove_card(self) -> None:
+        self.reader.remove_card()
+        time.sleep(0.8)  # the reader releases a card after two empty polls
+        pump(2)
+
+    def ticket_rows(self) -> list[dict]:
+        with self.runtime.store.read() as conn:
+            return [dict(row) for row in conn.execute("SELECT * FROM tickets ORDER BY id")]
+
+
+def _start_app(window, settings, clock, tmp_path, size):
+    from kivy.core.window import Window
+
+    from kiosk.runtime import KioskRuntime
+    from kiosk.voice import VoicePrompter
+    from screens.app import KioskApp
+
+    Window.size = size
+    runtime = KioskRuntime(settings, clock)
+    voice = VoicePrompter(enabled=True, wav_dir=tmp_path / "voice")
+    app = KioskApp(runtime, voice=voice)
+    app._run_prepare()
+    assert app.devices_ready.wait(15), "devices did not start"
+    pump(3)
+    return Kiosk(app, runtime)
+
+
+def _stop_app(kiosk: Kiosk) -> None:
+    from kivy.core.window import Window
+
+    app = kiosk.app
+    app.dispatch("on_stop")
+    if app.root is not None and app.root.parent is not None:
+        Window.remove_widget(app.root)
+    app.voice.close()
+    kiosk.runtime.stop()
+    pump(1)
+
+
+@pytest.fixture
+def hall_settings():
+    from kiosk.config import load_settings
+    from kiosk.runtime import with_dedupe
+
+    # The reader's 30 s dedupe would hide a card placed again seconds later in a test.
+    return with_dedupe(load_settings(), 0)
+
+
+@pytest.fixture
+def start_kiosk(window, hall_settings, tmp_path):
+    """`start_kiosk(moment=..., portrait=False)` -> a running Kiosk; stopped after the test."""
+    from kiosk.clock import ManualClock
+
+    started: list[Kiosk] = []
+
+    def start(moment: dt.datetime = OPEN_MOMENT, portrait: bool = False, settings=None) -> Kiosk:
+        kiosk = _start_app(window, settings or hall_settings, ManualClock(moment), tmp_path,
+                           PORTRAIT if portrait else LANDSCAPE)
+        started.append(kiosk)
+        return kiosk
+
+    yield start
+    for kiosk in started:
+        _stop_app(kiosk)
+
+
+@pytest.fixture
+def kiosk(start_kiosk):
+    return start_kiosk()
+
+
+class UI:
+    """Driving helpers handed to tests (pytest's importlib mode cannot import conftest)."""
+
+    pump = staticmethod(pump)
+    tap = staticmethod(tap)
+    wait_until = staticmethod(wait_until)
+
+
+@pytest.fixture
+def ui():
+    return UI

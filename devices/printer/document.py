@@ -94,9 +94,12 @@ def wrap_cells(text: str, max_cells: int) -> list[str]:
             current += token
             continue
         carried = ""
-        if token[0] in NO_LINE_START and len(current.rstrip()) > 1:
-            # Closing punctuation may not start a line: take the character before it along.
-            carried, current = current.rstrip()[-1], current.rstrip()[:-1]
+        if token[0] in NO_LINE_START:
+            # Closing punctuation may not start a line: take the characters before it
+            # along, back to one that may (but never empty the line being closed).
+            current = current.rstrip()
+            while len(current) > 1 and (not carried or carried[0] in NO_LINE_START):
+                carried, current = current[-1] + carried, current[:-1]
         if current.strip():
             lines.append(current.rstrip())
         current = carried + (token.lstrip() if token.strip() else "")

@@ -1,0 +1,127 @@
+"""Layout rules a reader notices, the font lookup and the printer config section."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from devices.printer.document import NO_LINE_START, TextLine, text_cells, wrap_cells
+from devices.printer.layouts import QueueTicket, layout, queue_ticket, wait_text
+from devices.printer.service import TicketPrinterService
+
+CJK_AND_ASCII = st.text(alphabet=st.sampled_from(list("嘉峰镇便民服务中心，。（）、：A012 abc-/") + ["—"]),
+                        min_size=0, max_size=60)
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(CJK_AND_ASCII, st.sampled_from([8, 16, 24, 32, 48]))
+def test_wrapped_lines_fit_the_paper_and_keep_every_character(text, max_cells):
+    lines = wrap_cells(text, max_cells)
+    assert all(text_cells(line) <= max_cells for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    for before, line in zip(lines, lines[1:]):
+        # Closing punctuation starts a line only when nothing else could be carried.
+        assert line[0] not in NO_LINE_START or len(before) <= 1 or before[-1] in NO_LINE_START
+
+
+@pytest.mark.parametrize("dots", [384, 512, 576])
+def test_every_ticket_line_fits_its_paper_at_its_size(ticket, dots):
+    long_hall = replace(ticket, hall_name="沁水县嘉峰镇人民政府便民服务中心（党群服务中心）",
+                        window_hint="综合受理窗口1号、2号、3号（老年人优先窗口在大厅东侧）")
+    document = queue_ticket(long_hall, dots)
+    for block in document.blocks:
+        if isinstance(block, TextLine):
+            assert text_cells(block.text) * 12 * block.scale <= dots, block
+
+
+def test_the_masked_name_is_printed_only_when_configured(ticket):
+    assert "张*" not in queue_ticket(ticket, 576).text()
+    assert "取号人：张*" in queue_ticket(ticket, 576, show_masked_name=True).text()
+
+
+def test_a_clear_name_is_refused_by_the_ticket():
+    with pytest.raises(ValueError):
+        QueueTicket("嘉峰镇便民服务中心", "综合受理", "A001", 0, None, None,
+                    issued_at=__import__("datetime").datetime(2026, 11, 27, 9), qr_url="", masked_name="张三")
+
+
+def test_nobody_ahead_and_unknown_waits_read_naturally(ticket):
+    text = queue_ticket(replace(ticket, people_ahead=0, wait_minutes_low=None), 384).text()
+    assert "您前面没有人等候" in text and "等候时间暂时无法估计" in text
+    assert wait_text(15, None) == "预计至少等候15分钟"
+    assert wait_text(5, 5) == "预计等候约5分钟"
+
+
+def test_the_ticket_is_issued_in_hall_time(ticket):
+    import datetime as dt
+
+    utc_issue = replace(ticket, issued_at=dt.datetime(2026, 11, 27, 1, 5, tzinfo=dt.timezone.utc))
+    assert "取号时间：2026年11月27日 09:05" in queue_ticket(utc_issue, 576).text()
+
+
+def test_an_unknown_job_gives_a_chinese_outcome_not_a_crash(simulator, printer_settings):
+    service = TicketPrinterService(printer_settings)
+    outcome = service.print_now({"not": "a layout"})
+    service.close()
+    assert not outcome.printed and "无法打印" in outcome.message_zh
+    assert simulator.jobs == []
+
+
+def test_missing_cjk_font_names_the_places_looked_at():
+    from devices.printer.errors import FontNotFound
+    from devices.printer.raster import find_cjk_font
+
+    with pytest.raises(FontNotFound) as caught:
+        find_cjk_font(("/nonexistent/a.ttc", "/nonexistent/b.otf"))
+    assert "/nonexistent/a.ttc" in caught.value.message_en and "fonts-wqy-microhei" in caught.value.message_en
+    assert "中文字体" in caught.value.message_zh
+    assert find_cjk_font().is_file()
+
+
+def test_image_mode_without_a_font_is_a_clear_printer_error(simulator, printer_settings, ticket, monkeypatch):
+    import devices.printer.raster as raster
+
+    monkeypatch.setattr(raster, "FONT_CANDIDATES", ("/nonexistent/font.ttc",))
+    monkeypatch.delenv("KIOSK_CJK_FONT", raising=False)
+    service = TicketPrinterService(replace(printer_settings, render_mode="image"))
+    outcome = service.print_now(ticket)
+    service.close()
+    assert not outcome.printed and "中文字体" in outcome.message_zh
+    assert simulator.jobs == [] or all(b"\x1dv0" not in job for job in simulator.jobs)
+
+
+@pytest.mark.parametrize("section,key,fix_words", [
+    ({"driver": "usb", "usb_vendor_id": "0416"}, "usb_vendor_id", "lsusb"),
+    ({"driver": "usb", "usb_vendor_id": "xyz", "usb_product_id": "5011"}, "usb_vendor_id", "hex"),
+    ({"baudrate": 9601}, "baudrate", "9600"),
+    ({"status_timeout_seconds": 30}, "status_timeout_seconds", "1"),
+    ({"paper_width_mm": 76}, "paper_width_mm", "58"),
+    ({"papper_width_mm": 58}, "papper_width_mm", "paper_width_mm"),
+])
+def test_a_broken_printer_section_names_the_key_and_the_fix(section, key, fix_words):
+    from devices.printer.settings import PrinterSettings
+    from kiosk.errors import ConfigError
+    from kiosk.settings_schema import build
+
+    with pytest.raises(ConfigError) as caught:
+        build(PrinterSettings, section, "hall.toml", "devices.printer")
+    assert caught.value.key == f"devices.printer.{key}"
+    assert fix_words in caught.value.fix + caught.value.problem
+
+
+def test_profile_and_width_follow_the_paper(settings):
+    from devices.printer.connection import width_dots
+    from devices.printer.settings import PrinterSettings
+
+    assert width_dots(settings.devices.printer) == 576
+    assert width_dots(PrinterSettings(paper_width_mm=58)) == 384
+    assert width_dots(PrinterSettings(profile="TM-T88V")) == 512
+    assert layout(_ticket_for_profile(), 512).width_dots == 512
+
+
+def _ticket_for_profile():
+    import datetime as dt
+
+    return QueueTicket("嘉峰镇便民服务中心", "综合出件", "B007", 1, 2, 4, dt.datetime(2026, 11, 27, 10), "")

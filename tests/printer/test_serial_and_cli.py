@@ -1,0 +1,128 @@
+"""The serial link (pyserial over a pty pair) and the `kiosk` printer commands."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from devices.printer.service import TicketPrinterService
+from devices.printer.settings import PrinterSettings
+from devices.printer.simulator import PtyPrinterSimulator
+from devices.printer.status import PrinterState
+from kiosk.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def serial_printer():
+    sim = PtyPrinterSimulator(width_dots=384)
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+def test_serial_printer_reports_status_and_prints_over_a_real_serial_link(serial_printer, ticket, decode_escpos,
+                                                                          printed_lines):
+    settings = PrinterSettings(driver="serial", serial_port=serial_printer.device_path, baudrate=115200,
+                               paper_width_mm=58, timeout_seconds=3.0, status_timeout_seconds=1.0)
+    service = TicketPrinterService(settings)
+    serial_printer.set_state("cover_open")
+    assert service.status().state is PrinterState.COVER_OPEN
+    serial_printer.set_state("ok")
+    outcome = service.print_now(ticket)
+    service.close()
+    assert outcome.printed, outcome.message_en
+    deadline = time.monotonic() + 5
+    while not serial_printer.jobs and time.monotonic() < deadline:
+        time.sleep(0.02)
+    lines = printed_lines(decode_escpos(serial_printer.jobs[0]))
+    assert "A012" in lines and "您前面还有3人在等候" in lines
+
+
+def test_a_silent_serial_printer_is_no_answer_not_paper_ok(serial_printer):
+    # python-escpos' paper_status() would say "adequate" here (empty read); the kiosk does not.
+    serial_printer.set_state("silent")
+    settings = PrinterSettings(driver="serial", serial_port=serial_printer.device_path, baudrate=9600,
+                               status_timeout_seconds=0.5)
+    started = time.monotonic()
+    assert TicketPrinterService(settings).status().state is PrinterState.NO_ANSWER
+    assert time.monotonic() - started < 2.0
+
+
+def _config_for(tmp_path: Path, port: int) -> Path:
+    text = (REPO / "config" / "hall.toml").read_text(encoding="utf-8")
+    section = text.index("[devices.printer]")
+    printer_part = text[section:].replace('driver = "simulator"', 'driver = "network"', 1)
+    printer_part = re.sub(r"port = \d+", f"port = {port}", printer_part, count=1)
+    path = tmp_path / "hall.toml"
+    path.write_text(text[:section] + printer_part, encoding="utf-8")
+    return path
+
+
+def test_ticket_render_writes_the_exact_bytes_without_issuing_a_number(tmp_path, data_dir, decode_escpos,
+                                                                       printed_lines, capsys):
+    out = tmp_path / "a58.bin"
+    png = tmp_path / "a58.png"
+    assert main(["ticket", "render", "--queue", "A", "--width", "58", "--out", str(out), "--png", str(png)]) == 0
+    ops = decode_escpos(out.read_bytes())
+    lines = printed_lines(ops)
+    assert ops[0].kind == "init" and ops[-1].kind == "cut"
+    assert "综合受理" in lines and "A000" in lines, "a sample number, not one from the queue"
+    assert png.stat().st_size > 5000
+    assert "58 mm" in capsys.readouterr().out
+    assert not list(data_dir.glob("*.db")) and not list(data_dir.glob("*.sqlite*")), "no queue database touched"
+
+
+def test_ticket_render_refuses_an_unknown_queue_in_chinese(tmp_path, capsys):
+    assert main(["ticket", "render", "--queue", "Z", "--width", "80", "--out", str(tmp_path / "z.bin")]) == 1
+    err = capsys.readouterr().err
+    assert "没有这个业务队列" in err and "no queue 'Z'" in err
+    assert not (tmp_path / "z.bin").exists()
+
+
+def test_ticket_render_reports_an_unwritable_output(tmp_path, capsys):
+    assert main(["ticket", "render", "--out", str(tmp_path / "missing-dir" / "t.bin")]) == 1
+    assert "文件写不进去" in capsys.readouterr().err
+
+
+def test_printer_status_command_reads_the_configured_printer(simulator, tmp_path, capsys):
+    config = _config_for(tmp_path, simulator.port)
+    assert main(["--config", str(config), "printer", "status"]) == 0
+    simulator.set_state("paper_out")
+    assert main(["--config", str(config), "printer", "status", "--json"]) == 1
+    out = capsys.readouterr().out
+    assert '"state": "paper_out"' in out and "缺纸" in out
+
+
+def test_sim_printer_command_serves_switches_state_and_draws_each_job(tmp_path, ticket):
+    png_dir = tmp_path / "pngs"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "sim", "printer", "--port", "0", "--png-dir", str(png_dir)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        first = process.stdout.readline()
+        port = int(re.search(r"127\.0\.0\.1:(\d+)", first).group(1))
+        process.stdout.readline()
+        settings = PrinterSettings(driver="network", port=port, timeout_seconds=3, status_timeout_seconds=1)
+        service = TicketPrinterService(settings)
+        assert service.print_now(ticket).printed
+        assert "job 1" in process.stdout.readline()
+        process.stdin.write("paper_out\n")
+        process.stdin.flush()
+        assert "paper_out" in process.stdout.readline()
+        assert service.status().state is PrinterState.PAPER_OUT
+        service.close()
+        process.stdin.write("quit\n")
+        process.stdin.flush()
+        assert process.wait(10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+    assert (png_dir / "job-0001.png").stat().st_size > 5000

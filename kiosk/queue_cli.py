@@ -114,6 +114,20 @@ def _db_check(args) -> int:
     return 1 if problems else 0
 
 
+def _db_purge(args) -> int:
+    from kiosk.retention import purge_expired_personal_data
+
+    settings = load_settings(args.config)
+    store = Store(Path(args.db) if args.db else settings.database_path)
+    clock = ManualClock(parse_local(args.at)) if args.at else SystemClock()
+    result = purge_expired_personal_data(settings, store, clock)
+    if args.json:
+        print_json(result)
+    else:
+        print(f"cleared {result['holder_hashes_cleared']} holder hashes older than {result['before_day']}")
+    return 0
+
+
 def register(cli: CommandLine) -> None:
     ticket_help = "queue tickets: issue and counter operations"
     p = _common(cli.command("issue", "issue a ticket (取号)", _issue, group="ticket", group_help=ticket_help))
@@ -153,3 +167,5 @@ def register(cli: CommandLine) -> None:
                     group="db", group_help="the hall database")
     p.add_argument("--db", help="database file")
     add_json_flag(p)
+    _common(cli.command("purge", "clear personal data older than storage.retention_days", _db_purge,
+                        group="db", group_help="the hall database"))

@@ -352,3 +352,15 @@ def test_past_999_numbers_grow_to_four_digits(make_engine, tmp_path, clock):
     big = dataclasses.replace(engine.settings, queues=tuple(
         dataclasses.replace(q, daily_cap=2000) for q in engine.settings.queues))
     assert QueueEngine(big, engine.store, clock).issue("A").code == "A1000"
+
+
+def test_holder_link_is_cleared_after_the_retention_period(engine, clock):
+    from kiosk.retention import purge_expired_personal_data
+
+    engine.issue("A", holder_id_number=ID_NUMBER)
+    clock.advance(days=engine.settings.storage.retention_days - 1)
+    assert purge_expired_personal_data(engine.settings, engine.store, clock)["holder_hashes_cleared"] == 0
+    clock.advance(days=2)
+    assert purge_expired_personal_data(engine.settings, engine.store, clock)["holder_hashes_cleared"] == 1
+    assert engine.store.conn.execute("SELECT COUNT(*) FROM tickets WHERE holder_hash IS NOT NULL").fetchone()[0] == 0
+    assert engine.store.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 1  # statistics stay

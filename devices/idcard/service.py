@@ -1,0 +1,412 @@
+"""The reader service: a background thread that polls the SAM module and turns what
+it finds into events for the kiosk.
+
+    find (20 01) every poll_interval_ms --9F--> select (20 02) --> read (30 01)
+                                                 --> latest address (30 03, 91 = none)
+
+- A card is read once, then ignored until it has been absent for two polls in a
+  row (modules differ: some keep answering 9F for a resting card).
+- The same holder read again within `dedupe_seconds` is not a new event.
+- Every SW3 status maps to an action and a Chinese message (`STATUS_ACTIONS`).
+- If the port vanishes (USB-serial unplugged) the service reports it, keeps
+  trying to reopen it, and carries on when it returns.
+
+Callbacks run on the reader thread; the app marshals them onto its own thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import hashlib
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Union
+
+import serial
+
+from devices.idcard import codec
+from devices.idcard import messages_zh as zh
+from devices.idcard.errors import CardDataError, IdCardError, ReaderTimeout
+from devices.idcard.holder import TEXT_BLOCK_SIZE, Holder, decode_latest_address, decode_text_block
+from devices.idcard.link import READ_DEADLINE_S, SHORT_DEADLINE_S, LinkCancelled, SamLink, open_and_probe, resolve_port
+from devices.idcard.settings import IdCardSettings
+from kiosk.clock import Clock, SystemClock
+
+log = logging.getLogger("devices.idcard.service")
+
+
+# -- events ---------------------------------------------------------------------------
+
+
+class ProblemAction(str, enum.Enum):
+    """What the screen should do about a problem."""
+
+    PLACE_AGAIN = "place_again"  # lift the card and put it down again
+    NOT_ID_CARD = "not_id_card"  # a bank/transport card was placed
+    CARD_UNREADABLE = "card_unreadable"  # damaged or unverifiable card: go to a window
+    READER_FAULT = "reader_fault"  # call staff
+    OUT_OF_SERVICE = "out_of_service"  # module not licensed: card reading unavailable
+    DISCONNECTED = "disconnected"  # the reader's cable/port is gone; retrying
+
+
+@dataclass(frozen=True)
+class ReaderReady:
+    port: str
+    baud: int
+
+
+@dataclass(frozen=True)
+class CardRead:
+    holder: Holder
+    # Computed on the hall's date when the card was read.
+    age: int
+    expired: bool
+
+
+@dataclass(frozen=True)
+class CardRemoved:
+    pass
+
+
+@dataclass(frozen=True)
+class ReaderProblem:
+    message_zh: str
+    message_en: str
+    action: ProblemAction
+    sw3: int | None = None
+
+
+ReaderEvent = Union[ReaderReady, CardRead, CardRemoved, ReaderProblem]
+
+
+class ReaderStatus(str, enum.Enum):
+    STOPPED = "stopped"
+    CONNECTING = "connecting"
+    READY = "ready"
+    DISCONNECTED = "disconnected"
+    FAULT = "fault"
+
+
+# -- SW3 status -> what to do -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusAction:
+    action: ProblemAction | None  # None: not a problem (continue / idle)
+    message_zh: str
+    retry: bool  # retry silently on the next poll before telling the citizen
+
+
+STATUS_ACTIONS: dict[int, StatusAction] = {
+    codec.SW_OK: StatusAction(None, "", False),
+    codec.SW_NO_CONTENT: StatusAction(None, "", False),
+    codec.SW_CARD_FOUND: StatusAction(None, "", False),
+    codec.SW_NO_CARD: StatusAction(None, "", False),
+    codec.SW_BAD_CHECKSUM: StatusAction(ProblemAction.PLACE_AGAIN, zh.PLACE_AGAIN, True),
+    codec.SW_BAD_LENGTH: StatusAction(ProblemAction.PLACE_AGAIN, zh.PLACE_AGAIN, True),
+    codec.SW_BAD_COMMAND: StatusAction(ProblemAction.READER_FAULT, zh.READER_FAULT, False),
+    codec.SW_UNAUTHORISED_OPERATION: StatusAction(ProblemAction.READER_FAULT, zh.READER_FAULT, False),
+    codec.SW_UNKNOWN_ERROR: StatusAction(ProblemAction.PLACE_AGAIN, zh.PLACE_AGAIN, True),
+    codec.SW_CARD_AUTH_SAM_FAILED: StatusAction(ProblemAction.PLACE_AGAIN, zh.PLACE_AGAIN, True),
+    codec.SW_SAM_AUTH_CARD_FAILED: StatusAction(ProblemAction.CARD_UNREADABLE, zh.CARD_UNREADABLE, True),
+    codec.SW_VERIFY_FAILED: StatusAction(ProblemAction.CARD_UNREADABLE, zh.CARD_UNREADABLE, True),
+    codec.SW_UNKNOWN_CARD_TYPE: StatusAction(ProblemAction.NOT_ID_CARD, zh.NOT_ID_CARD, False),
+    codec.SW_READ_FAILED: StatusAction(ProblemAction.PLACE_AGAIN, zh.PLACE_AGAIN_SLOWLY, True),
+    codec.SW_RANDOM_FAILED: StatusAction(ProblemAction.PLACE_AGAIN, zh.PLACE_AGAIN, True),
+    codec.SW_SAM_SELF_TEST_FAILED: StatusAction(ProblemAction.READER_FAULT, zh.READER_FAULT, False),
+    codec.SW_SAM_NOT_LICENSED: StatusAction(ProblemAction.OUT_OF_SERVICE, zh.READER_NOT_LICENSED, False),
+    codec.SW_SELECT_FAILED: StatusAction(ProblemAction.PLACE_AGAIN, zh.PLACE_AGAIN, True),
+}
+_UNKNOWN_STATUS = StatusAction(ProblemAction.PLACE_AGAIN, zh.PLACE_AGAIN, True)
+
+
+def action_for_status(sw3: int) -> StatusAction:
+    return STATUS_ACTIONS.get(sw3, _UNKNOWN_STATUS)
+
+
+# -- the service ---------------------------------------------------------------------------
+
+# Silent retries of a failing card before the citizen is told (notes §4: cap at 2-3).
+MAX_READ_ATTEMPTS = 3
+# Consecutive "no card" polls that mean the card has really been taken away.
+ABSENT_POLLS_TO_RELEASE = 2
+# Consecutive unanswered polls after which the port is reopened and re-probed.
+SILENT_POLLS_TO_RECONNECT = 2
+RECONNECT_INTERVAL_S = 1.0
+
+
+class IdCardReaderService:
+    """Owns the reader thread. `on_event` is called on that thread, never concurrently."""
+
+    def __init__(self, settings: IdCardSettings, on_event: Callable[[ReaderEvent], None],
+                 clock: Clock | None = None) -> None:
+        self.settings = settings
+        self._on_event = on_event
+        self._clock = clock or SystemClock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._link: SamLink | None = None
+        self._status = ReaderStatus.STOPPED
+        self._status_lock = threading.Lock()
+        # Dedupe keys are keyed hashes with a per-process key: the full number is not kept.
+        self._dedupe_key = secrets.token_bytes(16)
+        self._recent: dict[str, dt.datetime] = {}
+        self._reset_card_state()
+        self._last_problem: ProblemAction | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    @property
+    def status(self) -> ReaderStatus:
+        with self._status_lock:
+            return self._status
+
+    def start(self) -> None:
+        if self._thread and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._set_status(ReaderStatus.CONNECTING)
+        self._thread = threading.Thread(target=self._run, name="idcard-reader", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop polling and close the port; returns within about one serial chunk timeout."""
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("reader thread did not stop within %.1f s", timeout)
+        self._close_link()
+        self._set_status(ReaderStatus.STOPPED)
+
+    # -- thread ------------------------------------------------------------------------
+    def _run(self) -> None:
+        interval = self.settings.poll_interval_ms / 1000.0
+        silent_polls = 0
+        while not self._stop.is_set():
+            if self._link is None:
+                if not self._connect():
+                    self._stop.wait(RECONNECT_INTERVAL_S)
+                    continue
+                silent_polls = 0
+            started = time.monotonic()
+            try:
+                self._poll_once()
+                silent_polls = 0
+            except LinkCancelled:
+                break
+            except ReaderTimeout as exc:
+                silent_polls += 1
+                log.warning("reader did not answer: %s", exc.message_en)
+                if silent_polls >= SILENT_POLLS_TO_RECONNECT:
+                    self._lose_link("the reader stopped answering")
+            except (serial.SerialException, OSError) as exc:
+                self._lose_link(f"serial port failed: {exc}")
+            except Exception:  # never let the thread die silently: the kiosk would stop reading cards
+                log.exception("unexpected error in the reader thread")
+                self._lose_link("unexpected error")
+            # The poll period counts from the start of the poll (notes: ≥ 300 ms apart).
+            self._stop.wait(max(0.0, interval - (time.monotonic() - started)))
+
+    def _connect(self) -> bool:
+        self._set_status(ReaderStatus.CONNECTING)
+        try:
+            port = resolve_port(self.settings)
+            link, answer = open_and_probe(port, self.settings.baud_rates, self._stop)
+        except LinkCancelled:
+            return False
+        except IdCardError as exc:
+            self._report_disconnected(exc.message_en)
+            return False
+        except (serial.SerialException, OSError) as exc:
+            self._report_disconnected(f"cannot open the reader port: {exc}")
+            return False
+        self._link = link
+        if answer.sw3 != codec.SW_OK and not self._recover_sam(answer.sw3):
+            return True  # stay connected in FAULT; polls re-check the module
+        self._mark_ready()
+        return True
+
+    def _mark_ready(self) -> None:
+        assert self._link is not None
+        self._reset_card_state()
+        self._last_problem = None
+        self._set_status(ReaderStatus.READY)
+        log.info("ID-card reader ready on %s at %d baud", self._link.port_name, self._link.baud)
+        self._emit(ReaderReady(self._link.port_name, self._link.baud))
+
+    def _recover_sam(self, sw3: int | None) -> bool:
+        """SAM self-test failed (60) or similar: reset once, re-check, else report a fault."""
+        assert self._link is not None
+        if sw3 == codec.SW_SAM_SELF_TEST_FAILED:
+            log.warning("SAM self-test failed, resetting the module")
+            try:
+                self._link.transact(codec.RESET_SAM, SHORT_DEADLINE_S)
+                again = self._link.transact(codec.SAM_STATUS, SHORT_DEADLINE_S)
+            except ReaderTimeout:
+                again = None
+            if again is not None and again.sw3 == codec.SW_OK:
+                log.info("SAM module recovered after reset")
+                return True
+            sw3 = again.sw3 if again is not None else sw3
+        status_action = action_for_status(sw3 if sw3 is not None else -1)
+        self._set_status(ReaderStatus.FAULT)
+        self._problem(status_action.action or ProblemAction.READER_FAULT, status_action.message_zh or zh.READER_FAULT,
+                      f"SAM module status {sw3:02X} ({codec.STATUS_NAMES.get(sw3, 'unknown')})", sw3)
+        return False
+
+    def _poll_once(self) -> None:
+        assert self._link is not None
+        if self.status == ReaderStatus.FAULT:
+            # The SAM module failed its self-test or is unlicensed: ask it again
+            # rather than polling cards it could not authenticate.
+            answer = self._link.transact(codec.SAM_STATUS, SHORT_DEADLINE_S)
+            if answer.sw3 == codec.SW_OK:
+                log.info("SAM module healthy again")
+                self._mark_ready()
+            return
+        answer = self._link.transact(codec.FIND_CARD, SHORT_DEADLINE_S)
+        sw3 = answer.sw3
+        if sw3 in (codec.SW_SAM_SELF_TEST_FAILED, codec.SW_SAM_NOT_LICENSED):
+            self._recover_sam(sw3)
+            return
+        if sw3 == codec.SW_NO_CARD:
+            self._absent_polls += 1
+            if self._absent_polls >= ABSENT_POLLS_TO_RELEASE:
+                if self._card_latched:
+                    log.info("card taken away")
+                    self._emit(CardRemoved())
+                self._reset_card_state()
+                self._last_problem = None
+            return
+        self._absent_polls = 0
+        if self._card_latched:
+            return  # the same card is still lying on the reader
+        if sw3 == codec.SW_CARD_FOUND:
+            self._read_card()
+        else:
+            self._card_failed(sw3, "find")
+
+    def _read_card(self) -> None:
+        assert self._link is not None
+        selected = self._link.transact(codec.SELECT_CARD, SHORT_DEADLINE_S)
+        if selected.sw3 != codec.SW_OK:
+            self._card_failed(selected.sw3, "select")
+            return
+        answer = self._link.transact(codec.READ_TEXT_PHOTO, READ_DEADLINE_S)
+        if answer.sw3 != codec.SW_OK:
+            self._card_failed(answer.sw3, "read")
+            return
+        try:
+            holder = self._holder_from_read_answer(answer.data)
+        except CardDataError as exc:
+            log.warning("%s", exc.message_en)
+            self._card_latched = True
+            self._problem(ProblemAction.CARD_UNREADABLE, zh.CARD_UNREADABLE, exc.message_en, None)
+            return
+        holder = self._with_latest_address(holder)
+        self._card_latched = True
+        self._failures = 0
+        self._last_problem = None
+        now = self._clock.now()
+        key = hashlib.blake2b(holder.id_number.encode(), key=self._dedupe_key, digest_size=16).hexdigest()
+        self._recent = {k: t for k, t in self._recent.items()
+                        if (now - t).total_seconds() < self.settings.dedupe_seconds}
+        if key in self._recent:
+            log.info("card %s read again within %.0f s: not a new event", holder.masked_id,
+                     self.settings.dedupe_seconds)
+            return
+        self._recent[key] = now
+        today = now.date()
+        event = CardRead(holder, holder.age(today), holder.is_expired(today))
+        log.info("card read: %s%s", holder, " (expired)" if event.expired else "")
+        self._emit(event)
+
+    @staticmethod
+    def _holder_from_read_answer(data: bytes) -> Holder:
+        if len(data) < 4:
+            raise CardDataError("read answer too short for its length fields")
+        text_length = int.from_bytes(data[0:2], "big")
+        photo_length = int.from_bytes(data[2:4], "big")
+        if text_length != TEXT_BLOCK_SIZE or len(data) < 4 + text_length + photo_length:
+            raise CardDataError(f"read answer lengths inconsistent (text {text_length}, photo {photo_length}, "
+                                f"{len(data) - 4} bytes present)")
+        # The photo block (data[4+256:]) is dropped here unread: the kiosk has no use for it.
+        return decode_text_block(data[4:4 + text_length])
+
+    def _with_latest_address(self, holder: Holder) -> Holder:
+        assert self._link is not None
+        try:
+            answer = self._link.transact(codec.READ_LATEST_ADDRESS, SHORT_DEADLINE_S)
+        except ReaderTimeout:
+            log.debug("no answer to the latest-address request; using the printed address")
+            return holder
+        if answer.sw3 == codec.SW_OK and answer.data:
+            return holder.with_latest_address(decode_latest_address(answer.data))
+        if answer.sw3 != codec.SW_NO_CONTENT:
+            log.debug("latest address not available: %s", answer.describe())
+        return holder
+
+    def _card_failed(self, sw3: int | None, stage: str) -> None:
+        status_action = action_for_status(sw3 if sw3 is not None else -1)
+        name = codec.STATUS_NAMES.get(sw3, "unknown status") if sw3 is not None else "no status"
+        message_en = f"card {stage} failed: SW3={sw3:02X} ({name})" if sw3 is not None else f"card {stage} failed"
+        if status_action.retry:
+            self._failures += 1
+            if self._failures < MAX_READ_ATTEMPTS:
+                log.info("%s; retrying (%d of %d)", message_en, self._failures, MAX_READ_ATTEMPTS)
+                return
+            message_en += f" after {MAX_READ_ATTEMPTS} attempts"
+        # Told once; wait for the card to be taken away before trying it again.
+        self._card_latched = True
+        self._problem(status_action.action or ProblemAction.PLACE_AGAIN,
+                      status_action.message_zh or zh.PLACE_AGAIN, message_en, sw3)
+
+    # -- helpers -----------------------------------------------------------------------
+    def _reset_card_state(self) -> None:
+        self._card_latched = False
+        self._absent_polls = 0
+        self._failures = 0
+
+    def _lose_link(self, reason: str) -> None:
+        self._close_link()
+        self._reset_card_state()
+        self._report_disconnected(reason)
+
+    def _close_link(self) -> None:
+        link, self._link = self._link, None
+        if link is not None:
+            link.close()
+
+    def _report_disconnected(self, reason: str) -> None:
+        self._set_status(ReaderStatus.DISCONNECTED)
+        self._problem(ProblemAction.DISCONNECTED, zh.READER_DISCONNECTED, f"ID-card reader unavailable: {reason}", None)
+
+    def _problem(self, action: ProblemAction, message_zh: str, message_en: str, sw3: int | None) -> None:
+        # Repeated identical faults (e.g. a reader unplugged for an hour) are reported once.
+        if action == self._last_problem and action in (ProblemAction.DISCONNECTED, ProblemAction.READER_FAULT,
+                                                      ProblemAction.OUT_OF_SERVICE):
+            log.debug("%s (still)", message_en)
+            return
+        self._last_problem = action
+        log.warning("%s", message_en)
+        self._emit(ReaderProblem(message_zh, message_en, action, sw3))
+
+    def _set_status(self, status: ReaderStatus) -> None:
+        with self._status_lock:
+            self._status = status
+
+    def _emit(self, event: ReaderEvent) -> None:
+        try:
+            self._on_event(event)
+        except Exception:  # a UI bug must not kill the reader thread
+            log.exception("ID-card event handler failed for %s", type(event).__name__)
+
+
+def with_port(settings: IdCardSettings, port: str) -> IdCardSettings:
+    """Settings pointing at a concrete port (used when the simulator supplies one)."""
+    return dataclasses.replace(settings, port=port, vid_pid="")

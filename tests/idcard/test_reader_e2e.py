@@ -1,0 +1,302 @@
+"""The real driver (pyserial) against the simulator on a real pty pair."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+
+import pytest
+
+from devices.idcard.service import (
+    CardRead, CardRemoved, ProblemAction, ReaderProblem, ReaderReady, ReaderStatus,
+)
+from devices.idcard.simulator import load_holders
+from kiosk.clock import ManualClock
+
+pytestmark = pytest.mark.timeout(60)
+
+POLL_S = 0.3
+ALL_ID_NUMBERS = [h.id_number for h in load_holders().values()]
+ALL_NAMES = [h.name for h in load_holders().values()]
+
+
+def _quiet_for(recorder, seconds: float, kind) -> None:
+    before = len(recorder.of(kind))
+    time.sleep(seconds)
+    assert len(recorder.of(kind)) == before, f"unexpected {kind.__name__}: {recorder.events!r}"
+
+
+def test_card_placed_gives_exactly_one_event_and_none_while_it_lies_there(simulated_reader, reader_service):
+    sim = simulated_reader()
+    service, events = reader_service(sim.port_path)
+    ready = events.wait_for(ReaderReady)
+    assert (ready.baud, service.status) == (115200, ReaderStatus.READY)
+
+    sim.place_card("elderly")
+    read = events.wait_for(CardRead)
+    assert read.holder.masked_id == "9905**********0026"
+    assert read.holder.name == "张桂兰"
+    assert read.age >= 78 and not read.expired
+    _quiet_for(events, 6 * POLL_S, CardRead)  # six more polls with the card still there
+    assert len(events.of(CardRead)) == 1
+    assert events.thread_names == {"idcard-reader"}
+
+    sim.remove_card()
+    events.wait_for(CardRemoved)
+    sim.place_card("hmt")
+    second = events.wait_for(CardRead)
+    assert second.holder.card_type == "hmt_residence"
+
+
+def test_module_that_stops_seeing_a_read_card_does_not_cause_a_second_read(simulated_reader, reader_service):
+    sim = simulated_reader(halt_after_read=True)
+    _, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)
+    sim.place_card("resident")
+    events.wait_for(CardRead)
+    _quiet_for(events, 8 * POLL_S, CardRead)
+    assert len(events.of(CardRead)) == 1
+
+
+def test_same_holder_again_within_30_seconds_is_not_a_new_event(simulated_reader, reader_service):
+    clock = ManualClock(dt.datetime(2026, 11, 27, 9, 0))
+    sim = simulated_reader()
+    _, events = reader_service(sim.port_path, clock=clock)
+    events.wait_for(ReaderReady)
+    sim.place_card("resident")
+    events.wait_for(CardRead)
+    sim.remove_card()
+    events.wait_for(CardRemoved)
+    clock.advance(seconds=10)
+    sim.place_card("resident")
+    _quiet_for(events, 5 * POLL_S, CardRead)
+    sim.remove_card()
+    events.wait_for(CardRemoved)
+    clock.advance(seconds=25)  # 35 s after the first read
+    sim.place_card("resident")
+    events.wait_for(CardRead)
+    assert len(events.of(CardRead)) == 2
+
+
+def test_latest_address_and_expiry_come_with_the_event(simulated_reader, reader_service):
+    sim = simulated_reader()
+    _, events = reader_service(sim.port_path, clock=ManualClock(dt.datetime(2026, 11, 27, 9, 0)))
+    events.wait_for(ReaderReady)
+    sim.place_card("resident")
+    read = events.wait_for(CardRead)
+    assert read.holder.latest_address == "山西省沁水县端氏镇新街5号"
+    assert read.holder.current_address == "山西省沁水县端氏镇新街5号"
+    sim.remove_card()
+    events.wait_for(CardRemoved)
+    sim.place_card("expired")
+    expired = events.wait_for(CardRead)
+    assert expired.expired and expired.holder.latest_address == ""
+
+
+def test_unplugged_reader_recovers_without_restarting(simulated_reader, reader_service):
+    sim = simulated_reader()
+    service, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)
+    sim.unplug()
+    assert not os.path.exists(sim.port_path)
+    problem = events.wait_for(ReaderProblem)
+    assert problem.action == ProblemAction.DISCONNECTED
+    assert problem.message_zh == "读卡器没有连接，请联系工作人员"
+    time.sleep(1.5)  # several failed reconnects: reported once, not every second
+    assert len([p for p in events.of(ReaderProblem) if p.action == ProblemAction.DISCONNECTED]) == 1
+    assert service.status == ReaderStatus.DISCONNECTED
+
+    sim.replug()
+    events.wait_for(ReaderReady, timeout=6)
+    sim.place_card("foreign_2023")
+    read = events.wait_for(CardRead)
+    assert read.holder.english_name == "GARCIA LOPEZ, MARIA FERNANDA ISABELLA"
+
+
+def test_unplugged_while_a_card_lies_on_it(simulated_reader, reader_service):
+    sim = simulated_reader()
+    _, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)
+    sim.place_card("foreign_old")
+    events.wait_for(CardRead)
+    sim.unplug()
+    events.wait_for(ReaderProblem)
+    sim.replug()
+    events.wait_for(ReaderReady, timeout=6)
+    # Same card, same person, seconds later: the 30 s dedupe keeps it one event.
+    _quiet_for(events, 4 * POLL_S, CardRead)
+    assert len(events.of(CardRead)) == 1
+
+
+def test_reader_that_appears_after_start(tmp_path, simulated_reader, reader_service):
+    path = str(tmp_path / "ttyLATE")
+    _, events = reader_service(path)
+    problem = events.wait_for(ReaderProblem)
+    assert problem.action == ProblemAction.DISCONNECTED
+    sim = simulated_reader(link_path=path)
+    events.wait_for(ReaderReady, timeout=6)
+    sim.place_card("rare_nation")
+    assert events.wait_for(CardRead).holder.nation == "赫哲"
+
+
+def test_probes_115200_then_9600(simulated_reader, reader_service):
+    sim = simulated_reader(baud=9600)
+    _, events = reader_service(sim.port_path)
+    ready = events.wait_for(ReaderReady, timeout=6)
+    assert ready.baud == 9600
+    sim.place_card("hmt")
+    # 1295 bytes at 9600 baud take 1.35 s on the wire.
+    read = events.wait_for(CardRead, timeout=8)
+    assert read.holder.pass_number == "H90000017"
+
+
+def test_a_module_answering_at_no_configured_baud_is_reported(simulated_reader, reader_service):
+    sim = simulated_reader(baud=9600)
+    _, events = reader_service(sim.port_path, baud_rates=(115200,))
+    problem = events.wait_for(ReaderProblem, timeout=6)
+    assert problem.action == ProblemAction.DISCONNECTED
+    assert "115200" in problem.message_en
+
+
+def test_noisy_split_answers_are_still_read(simulated_reader, reader_service):
+    sim = simulated_reader(seed=7)
+    sim.set_noise(junk_before=30, split_writes=True)
+    _, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)
+    sim.place_card("foreign_old")
+    assert events.wait_for(CardRead, timeout=8).holder.nationality == "NOR"
+    assert not events.of(ReaderProblem)
+
+
+@pytest.mark.parametrize("corrupt", ["checksum", "truncate"])
+def test_one_damaged_answer_is_retried_quietly(simulated_reader, reader_service, corrupt):
+    sim = simulated_reader()
+    _, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)
+    sim.set_fault(corrupt=corrupt, on="read")
+    sim.place_card("resident")
+    events.wait_for(CardRead, timeout=8)
+    assert not events.of(ReaderProblem)
+
+
+def test_card_moved_mid_read_once_is_retried_quietly(simulated_reader, reader_service):
+    sim = simulated_reader()
+    _, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)
+    sim.set_fault(0x41, on="read", times=1)
+    sim.place_card("resident")
+    events.wait_for(CardRead)
+    assert not events.of(ReaderProblem)
+
+
+@pytest.mark.parametrize("sw3, stage, action, message_zh", [
+    (0x41, "read", ProblemAction.PLACE_AGAIN, "没有读好，请拿起证件，再平放在读卡区，不要移动"),
+    (0x32, "read", ProblemAction.CARD_UNREADABLE, "这张证件读不出来，请到窗口请工作人员帮忙"),
+    (0x81, "select", ProblemAction.PLACE_AGAIN, "请重新放置证件"),
+])
+def test_card_that_keeps_failing_asks_the_citizen_once(simulated_reader, reader_service, sw3, stage, action, message_zh):
+    sim = simulated_reader()
+    _, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)
+    sim.set_fault(sw3, on=stage, times=-1)
+    sim.place_card("resident")
+    problem = events.wait_for(ReaderProblem, timeout=6)
+    assert (problem.action, problem.message_zh, problem.sw3) == (action, message_zh, sw3)
+    assert "3 attempts" in problem.message_en
+    _quiet_for(events, 5 * POLL_S, ReaderProblem)  # told once while the card stays
+    sim.clear_faults()
+    sim.remove_card()
+    events.wait_for(CardRemoved)
+    sim.place_card("resident")
+    events.wait_for(CardRead)
+
+
+def test_bank_card_is_not_an_id_card(simulated_reader, reader_service):
+    sim = simulated_reader()
+    _, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)
+    sim.place_non_id_card()
+    problem = events.wait_for(ReaderProblem)
+    assert problem.action == ProblemAction.NOT_ID_CARD
+    assert problem.message_zh == "不是身份证，请放身份证或居住证"
+    _quiet_for(events, 5 * POLL_S, ReaderProblem)
+    assert not events.of(CardRead)
+
+
+def test_sam_self_test_failure_is_reset_then_reported(simulated_reader, reader_service):
+    sim = simulated_reader()
+    sim.set_fault(0x60, on="status", times=1)
+    _, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)  # one failure: the reset (10 FF) brought it back
+    assert (0x10, 0xFF) in sim.simulator.commands_seen
+    assert not events.of(ReaderProblem)
+
+
+def test_sam_that_stays_faulty_puts_the_reader_out_until_it_recovers(simulated_reader, reader_service):
+    sim = simulated_reader()
+    sim.set_fault(0x60, on="status", times=-1)
+    service, events = reader_service(sim.port_path)
+    problem = events.wait_for(ReaderProblem)
+    assert problem.action == ProblemAction.READER_FAULT
+    assert problem.message_zh == "读卡器故障，请联系工作人员"
+    assert service.status == ReaderStatus.FAULT
+    sim.place_card("resident")
+    _quiet_for(events, 4 * POLL_S, CardRead)
+    sim.clear_faults()
+    events.wait_for(ReaderReady)
+    events.wait_for(CardRead)
+
+
+def test_unlicensed_sam_is_out_of_service(simulated_reader, reader_service):
+    sim = simulated_reader()
+    sim.set_fault(0x66, on="status", times=-1)
+    _, events = reader_service(sim.port_path)
+    problem = events.wait_for(ReaderProblem)
+    assert problem.action == ProblemAction.OUT_OF_SERVICE
+    assert problem.message_zh == "读卡器暂停使用，请联系工作人员"
+
+
+def test_stop_returns_quickly_and_closes_the_port(simulated_reader, reader_service):
+    sim = simulated_reader()
+    service, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)
+    sim.place_card("hmt")
+    time.sleep(0.35)  # likely mid-transaction
+    started = time.monotonic()
+    service.stop()
+    assert time.monotonic() - started < 0.5
+    assert service.status == ReaderStatus.STOPPED
+    # The port is free again (opened exclusively while the service ran).
+    import serial
+
+    serial.Serial(sim.port_path, 115200, exclusive=True, timeout=0.1).close()
+
+
+def test_no_full_id_number_or_name_in_any_log_line(simulated_reader, reader_service, caplog):
+    caplog.set_level(logging.DEBUG)
+    sim = simulated_reader()
+    _, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)
+    for key in ("resident", "elderly", "hmt", "foreign_old", "foreign_2023"):
+        sim.place_card(key)
+        events.wait_for(CardRead)
+        sim.remove_card()
+        events.wait_for(CardRemoved)
+    sim.set_fault(0x41, on="read", times=-1)
+    sim.place_card("rare_nation")
+    events.wait_for(ReaderProblem)
+    sim.unplug()
+    events.wait_for(ReaderProblem)
+    sim.replug()
+    events.wait_for(ReaderReady, timeout=6)
+
+    lines = [record.getMessage() for record in caplog.records]
+    assert any("card read" in line for line in lines), "the test must actually see the read log lines"
+    for line in lines:
+        for number in ALL_ID_NUMBERS:
+            assert number not in line
+        for name in ALL_NAMES:
+            assert name not in line
+    assert any("9905**********0026" in line for line in lines)

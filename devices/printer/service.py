@@ -54,8 +54,9 @@ class PrintOutcome:
 
     @property
     def show_on_screen(self) -> bool:
-        """The app must show the number large with an on-screen QR."""
-        return not self.printed or self.maybe_incomplete
+        """The app must show the number large with an on-screen QR (also when the link
+        cannot tell whether the paper came out)."""
+        return not self.printed or self.maybe_incomplete or self.status.state is PrinterState.NOT_READABLE
 
 
 @dataclass(frozen=True)

@@ -125,3 +125,52 @@ def _ticket_for_profile():
     import datetime as dt
 
     return QueueTicket("嘉峰镇便民服务中心", "综合出件", "B007", 1, 2, 4, dt.datetime(2026, 11, 27, 10), "")
+
+
+def test_a_file_printer_prints_blind_and_the_screen_still_shows_the_number(tmp_path, ticket, decode_escpos):
+    from devices.printer.settings import PrinterSettings
+    from devices.printer.status import PrinterState
+
+    device = tmp_path / "lp0"
+    service = TicketPrinterService(PrinterSettings(driver="file", file_path=str(device), paper_width_mm=58))
+    outcome = service.print_now(ticket)
+    service.close()
+    assert outcome.printed and outcome.state is PrinterState.NOT_READABLE and outcome.show_on_screen
+    assert "如果没有出票" in outcome.message_zh
+    assert decode_escpos(device.read_bytes())[-1].kind == "cut"
+
+
+def test_a_usb_printer_without_its_driver_library_says_so(ticket):
+    import importlib.util
+
+    from devices.printer.settings import PrinterSettings
+
+    settings = PrinterSettings(driver="usb", usb_vendor_id="0416", usb_product_id="5011", usb_in_ep=0x81,
+                               usb_out_ep=0x02)
+    service = TicketPrinterService(settings)
+    outcome = service.print_now(ticket)
+    service.close()
+    assert not outcome.printed and outcome.show_on_screen
+    if importlib.util.find_spec("usb") is None:
+        assert "驱动程序没有安装" in outcome.message_zh and "pyusb" in outcome.message_en
+    else:  # pyusb present but no such printer on this machine
+        assert "连不上" in outcome.message_zh
+
+
+def test_the_app_can_start_a_simulated_printer_from_settings(settings, ticket):
+    from devices.printer.simulator import start_simulated_printer
+
+    printer_settings = settings.devices.printer
+    assert printer_settings.driver == "simulator"
+    handle, port = start_simulated_printer(printer_settings)
+    try:
+        # a second one cannot take the same port and falls back to a free one
+        other, other_port = start_simulated_printer(replace(printer_settings, port=port))
+        other.stop()
+        assert other_port != port
+        service = TicketPrinterService(printer_settings, port=port)
+        assert service.print_now(ticket).printed
+        service.close()
+        assert handle.wait_for_jobs(1)
+    finally:
+        handle.stop()

@@ -8,6 +8,10 @@ from typing import Literal
 from kiosk.settings_schema import require
 
 
+# Rates the SAM modules can be set to (protocol notes §4); 115200 is the factory default.
+SAM_BAUD_RATES = (115200, 57600, 38400, 19200, 9600)
+
+
 @dataclass(frozen=True)
 class IdCardSettings:
     # "simulator" runs the wire-level simulator on a pty pair inside the kiosk.
@@ -28,6 +32,10 @@ class IdCardSettings:
         require(self.poll_interval_ms >= 300, file, f"{prefix}.poll_interval_ms",
                 f"{self.poll_interval_ms} is below 300 ms", "SAM modules need ≥ 300 ms between polls; use 300 or more")
         require(bool(self.baud_rates), file, f"{prefix}.baud_rates", "empty", "use [115200, 9600]")
+        unusual = [b for b in self.baud_rates if b not in SAM_BAUD_RATES]
+        require(not unusual, file, f"{prefix}.baud_rates", f"{unusual} not a rate SAM modules offer",
+                "use rates from 115200, 57600, 38400, 19200, 9600")
+        require(self.dedupe_seconds >= 0, file, f"{prefix}.dedupe_seconds", "must not be negative", "use 30")
         if self.vid_pid:
             parts = self.vid_pid.split(":")
             ok = len(parts) == 2 and all(len(p) == 4 for p in parts)

@@ -1,0 +1,89 @@
+"""Finding the reader's port (path or USB VID:PID) and the [devices.idcard] settings checks."""
+
+from __future__ import annotations
+
+import pytest
+from serial.tools.list_ports_common import ListPortInfo
+
+from devices.idcard.errors import ReaderNotFound
+from devices.idcard.link import format_sam_id, resolve_port
+from devices.idcard.settings import IdCardSettings
+from kiosk.errors import ConfigError
+from kiosk.settings_schema import build
+
+
+def _port(device: str, vid: int | None, pid: int | None) -> ListPortInfo:
+    info = ListPortInfo(device, skip_link_detection=True)
+    info.vid, info.pid = vid, pid
+    return info
+
+
+PORTS = [
+    _port("/dev/ttyS0", None, None),
+    _port("/dev/ttyUSB1", 0x1A86, 0x7523),  # CH340 (e.g. the printer)
+    _port("/dev/ttyUSB0", 0x10C4, 0xEA60),  # CP2102 bridge of the card reader
+]
+
+
+def test_port_found_by_vid_pid():
+    settings = IdCardSettings(driver="serial", vid_pid="10c4:EA60")
+    assert resolve_port(settings, list_ports=lambda: PORTS) == "/dev/ttyUSB0"
+
+
+def test_missing_usb_device_is_a_clear_error():
+    settings = IdCardSettings(driver="serial", vid_pid="0403:6001")
+    with pytest.raises(ReaderNotFound) as caught:
+        resolve_port(settings, list_ports=lambda: PORTS)
+    assert "0403:6001" in caught.value.message_en
+    assert caught.value.message_zh == "找不到读卡器，请检查连接线"
+
+
+def test_explicit_path_wins_and_must_exist(tmp_path):
+    device = tmp_path / "ttyREADER"
+    device.touch()
+    settings = IdCardSettings(driver="serial", port=str(device), vid_pid="10c4:ea60")
+    assert resolve_port(settings, list_ports=lambda: PORTS) == str(device)
+    with pytest.raises(ReaderNotFound, match="does not exist"):
+        resolve_port(IdCardSettings(driver="serial", port=str(tmp_path / "gone")), list_ports=lambda: PORTS)
+
+
+def test_neither_port_nor_vid_pid():
+    with pytest.raises(ReaderNotFound, match="neither"):
+        resolve_port(IdCardSettings(driver="serial"), list_ports=lambda: PORTS)
+
+
+@pytest.mark.parametrize("raw, key", [
+    ({"poll_interval_ms": 100}, "devices.idcard.poll_interval_ms"),
+    ({"baud_rates": []}, "devices.idcard.baud_rates"),
+    ({"vid_pid": "10c4-ea60"}, "devices.idcard.vid_pid"),
+    ({"vid_pid": "xyzw:ea60"}, "devices.idcard.vid_pid"),
+    ({"baud_rates": [115200, 12345]}, "devices.idcard.baud_rates"),
+    ({"dedupe_seconds": -1}, "devices.idcard.dedupe_seconds"),
+])
+def test_bad_settings_name_the_key(raw, key):
+    with pytest.raises(ConfigError) as caught:
+        build(IdCardSettings, raw, "hall.toml", "devices.idcard")
+    assert caught.value.key == key
+
+
+def test_default_hall_uses_the_simulator(settings):
+    idcard = settings.devices.idcard
+    assert idcard.driver == "simulator"
+    assert idcard.baud_rates == (115200, 9600)
+    assert idcard.poll_interval_ms >= 300
+
+
+def test_sam_id_format_pads_to_ten_digits():
+    data = bytes([5, 0, 1, 0]) + (20260101).to_bytes(4, "little") + (1).to_bytes(4, "little") + (42).to_bytes(4, "little")
+    assert format_sam_id(data) == "05.01-20260101-0000000001-0000000042"
+
+
+def test_loading_the_config_pulls_in_no_serial_code():
+    import subprocess
+    import sys
+
+    code = ("import sys, devices.idcard, devices.idcard.settings, kiosk.config; kiosk.config.load_settings(); "
+            "print(sorted(m for m in ('serial', 'devices.idcard.service', 'devices.idcard.link') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

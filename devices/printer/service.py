@@ -30,6 +30,7 @@ log = logging.getLogger("devices.printer")
 _BROKEN_AFTER_JOB = (PrinterState.PAPER_OUT, PrinterState.COVER_OPEN, PrinterState.OFFLINE,
                      PrinterState.ERROR, PrinterState.NO_ANSWER, PrinterState.BAD_REPLY, PrinterState.UNREACHABLE)
 _REMEMBERED_KEYS = 5000
+_STATUS_REQUEST = object()
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,12 @@ class TicketPrinterService:
             return PrintOutcome(False, status, zh.CITIZEN_TIMEOUT, status.message_en, 0)
         return result[0]
 
+    def request_status(self, on_done: Callable[[PrinterStatus], None]) -> None:
+        """Ask the printer on the worker thread (for the app's idle check every 10-30 s);
+        `on_done` gets the PrinterStatus there. Returns at once."""
+        self._ensure_worker()
+        self._jobs.put((_STATUS_REQUEST, on_done))
+
     def status(self) -> PrinterStatus:
         """Ask the printer now (blocking, at most a few status timeouts)."""
         with self._link_lock:
@@ -155,6 +162,12 @@ class TicketPrinterService:
             if item is None:
                 return
             job, on_done = item
+            if job is _STATUS_REQUEST:
+                try:
+                    on_done(self.status())
+                except Exception:
+                    log.exception("printer status request failed")
+                continue
             try:
                 outcome = self._run(job)
             except PrinterError as exc:
@@ -182,6 +195,7 @@ class TicketPrinterService:
             log.info("%s %s already printed; not printing a second original", document.kind, document.key)
             return PrintOutcome(True, status, zh.CITIZEN_ALREADY_PRINTED, f"{document.kind} already printed; skipped",
                                 0, duplicate=True, **common)
+        previous_state = self._last_state
         with self._link_lock:
             try:
                 printer = open_printer(self.settings, self.port)
@@ -217,7 +231,8 @@ class TicketPrinterService:
             return self._incomplete(after, document.key, sent[0], common)
         if document.key:
             self._remember(document.key)
-        if PrinterState.NEAR_END in (before.state, after.state):
+        if PrinterState.NEAR_END in (before.state, after.state) and previous_state is not PrinterState.NEAR_END:
+            # Once per roll, not once per ticket: the roll lasts a few hundred more.
             near_end = after if after.state is PrinterState.NEAR_END else before
             self._alert(near_end, document.key)
         log.info("printed %s (%d bytes): %s", document.kind, sent[0], after.message_en)

@@ -181,7 +181,8 @@ def render_job(data: bytes, width_dots: int, font_path: str | None = None):
             elif fn == 81 and paper.qr["data"]:
                 paper.put_image(_qr_image(paper.qr["data"], paper.qr["size"], paper.qr["ec"]))
         elif name == "GS v 0":
-            paper.put_image(_raster(raw))
+            if raw[4] | raw[5] and raw[6] | raw[7]:  # a zero-sized image prints nothing
+                paper.put_image(_raster(raw))
         elif name == "GS V":
             paper.cut()
     paper.flush_line()

@@ -236,6 +236,8 @@ class PrinterEngine:
         self._jobs: list[SimulatedJob] = []
         # Every DLE EOT received, answered or not.
         self.status_queries = 0
+        # Tests of a yanked cable: drop the TCP link once a job has this many bytes.
+        self.hang_up_after: int | None = None
 
     @property
     def state(self) -> str:
@@ -315,6 +317,10 @@ class _Handler(socketserver.BaseRequestHandler):
                         self.request.sendall(reply)
                     except OSError:
                         break
+                if engine.hang_up_after is not None and len(session.job) >= engine.hang_up_after:
+                    # The cable is pulled mid-job: drop the link without a word.
+                    self.request.shutdown(socket.SHUT_RDWR)
+                    break
         finally:
             session.close()
 

@@ -54,12 +54,29 @@ def test_near_end_prints_and_alerts_staff(simulator, printer_settings, ticket):
     alerts = []
     service = TicketPrinterService(printer_settings, on_alert=alerts.append)
     outcome = service.print_now(ticket)
+    second = service.print_now(replace(ticket, ticket_id="20261127-A013", code="A013"))
     service.close()
-    assert outcome.printed and not outcome.show_on_screen
+    assert outcome.printed and second.printed and not outcome.show_on_screen
     assert outcome.state is PrinterState.NEAR_END
     assert "取走" in outcome.message_zh
-    assert simulator.wait_for_jobs(1) and len(simulator.jobs) == 1
-    assert alerts and alerts[0].state is PrinterState.NEAR_END and "换纸" in alerts[0].message_zh
+    assert simulator.wait_for_jobs(2) and len(simulator.jobs) == 2
+    assert len(alerts) == 1, "one alert per roll, not one per ticket"
+    assert alerts[0].state is PrinterState.NEAR_END and "换纸" in alerts[0].message_zh
+
+
+def test_the_idle_status_check_runs_on_the_worker(simulator, printer_settings):
+    simulator.set_state("cover_open")
+    alerts, results = [], []
+    done = threading.Event()
+    service = TicketPrinterService(printer_settings, on_alert=alerts.append)
+    service.request_status(lambda status: (results.append(status), done.set()))
+    assert done.wait(5)
+    done.clear()
+    service.request_status(lambda status: (results.append(status), done.set()))
+    assert done.wait(5)
+    service.close()
+    assert [r.state for r in results] == [PrinterState.COVER_OPEN] * 2
+    assert len(alerts) == 1, "polling alerts on a change of state, not on every poll"
 
 
 def test_a_silent_printer_is_detected_within_two_seconds(simulator, printer_settings, ticket):
@@ -210,3 +227,31 @@ def test_ready_only_when_every_reply_is_valid_and_clean(values):
         assert clean and not values[0] & 0x08 and not values[3] & 0x60 == 0x60
     if any(v is None for v in values):
         assert status.state is PrinterState.NO_ANSWER
+
+
+def test_a_cable_pulled_mid_ticket_is_reported_as_maybe_incomplete(simulator, printer_settings, ticket):
+    simulator.engine.hang_up_after = 100
+    alerts = []
+    service = TicketPrinterService(printer_settings, on_alert=alerts.append)
+    outcome = service.print_now(ticket)
+    service.close()
+    assert not outcome.printed and outcome.maybe_incomplete and outcome.show_on_screen
+    assert "补打" in outcome.message_zh
+    assert alerts and "不完整" in alerts[-1].message_zh
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.binary(max_size=300), st.sampled_from([b"", b"\x1b@\x1c&", b"\x1dv0\x00\x02\x00\x03\x00",
+                                                  b"\x1d(k\x05\x001P0ab", b"\x1d!\xff"]))
+def test_the_simulator_survives_malformed_jobs(noise, prefix):
+    from devices.printer.sim_render import render_job
+    from devices.printer.simulator import PrinterEngine
+
+    engine = PrinterEngine(width_dots=384)
+    session = engine.session()
+    for start in range(0, len(prefix + noise), 7):  # arrives in odd-sized pieces
+        session.feed((prefix + noise)[start:start + 7])
+    session.close()
+    for job in engine.jobs:
+        image, _ = render_job(job, 384)
+        assert image.width == 384 + 32

@@ -130,3 +130,16 @@ def test_image_qr_fallback_sends_the_code_as_a_raster(tmp_path, ticket, decode_e
     raster_at = next(i for i, op in enumerate(ops) if op.kind == "raster")
     assert [op.value for op in ops[:raster_at] if op.kind == "align"][-1] == 1, "QR picture centred"
     assert "A012" in printed_lines(ops), "the rest stays text"
+
+
+def test_image_mode_on_a_tm_t88_uses_its_512_dot_width(tmp_path, ticket, decode_escpos):
+    from devices.printer.settings import PrinterSettings
+
+    # GIVEN an international TM-T88V (no Chinese font, 512 dots) on a file link
+    device = tmp_path / "lp0"
+    settings = PrinterSettings(driver="file", file_path=str(device), profile="TM-T88V", render_mode="image")
+    outcome = TicketPrinterService(settings).print_now(ticket)
+    # THEN python-escpos accepts the picture (a 576-dot one would raise ImageWidthError)
+    assert outcome.printed, outcome.message_en
+    rasters = [op.value for op in decode_escpos(device.read_bytes()) if op.kind == "raster"]
+    assert rasters and {width_bytes for width_bytes, _, _ in rasters} == {64}

@@ -18,6 +18,7 @@ here.
 from __future__ import annotations
 
 import bisect
+import heapq
 import os
 import unicodedata
 from dataclasses import dataclass
@@ -56,6 +57,8 @@ HOW_PARTIAL_HANZI = "部分汉字"
 
 _SEPARATOR = "\n"
 _MAX_SEGMENTATIONS = 24
+# Pinyin queries this short match only at the start of a name.
+_SHORT_QUERY = 2
 
 
 @dataclass(frozen=True)
@@ -70,39 +73,52 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class _Term:
-    guide_index: int
-    weight: float
+    """One searchable name and every guide that carries it with the same weight."""
+
     text: str
+    weight: float
     # Readings per pinyin-bearing character (first = the phrase dictionary's choice).
     syllables: tuple[tuple[str, ...], ...]
     initials: str
     full: str
     # Offsets in `full` where a syllable starts (a hit must start on one).
     starts: frozenset[int]
+    # Indexes of the guides that carry this name (a department name is carried by many).
+    owners: tuple[int, ...]
 
 
 class _Blob:
-    """Many strings joined by newlines, searched in one pass; hits map back to an entry."""
+    """Many strings joined by newlines, searched in one pass; hits map back to an entry.
+
+    The text also starts with a newline, so "\\n" + needle finds only the entries that
+    start with the needle.
+    """
 
     def __init__(self, entries: list[tuple[str, int]]) -> None:
         self.owners = [owner for _, owner in entries]
         self.offsets: list[int] = []
-        parts, at = [], 0
+        at = len(_SEPARATOR)
         for text, _ in entries:
             self.offsets.append(at)
-            parts.append(text)
             at += len(text) + len(_SEPARATOR)
-        self.text = _SEPARATOR.join(parts)
+        self.text = _SEPARATOR + _SEPARATOR.join(text for text, _ in entries) + _SEPARATOR
         self.lengths = [len(text) for text, _ in entries]
 
-    def find_all(self, needle: str):
-        """Yield (owner, position in entry, entry length) for every occurrence."""
-        text, offsets = self.text, self.offsets
-        pos = text.find(needle)
+    def find_all(self, needle: str, start_only: bool = False) -> list[tuple[int, int, int]]:
+        """(owner, position in entry, entry length) for every occurrence."""
+        text, offsets, owners, lengths = self.text, self.offsets, self.owners, self.lengths
+        find, where = text.find, bisect.bisect_right
+        shift = 0
+        if start_only:
+            needle = _SEPARATOR + needle
+            shift = len(_SEPARATOR)
+        out = []
+        pos = find(needle)
         while pos != -1:
-            i = bisect.bisect_right(offsets, pos) - 1
-            yield self.owners[i], pos - offsets[i], self.lengths[i]
-            pos = text.find(needle, pos + 1)
+            i = where(offsets, pos + shift) - 1
+            out.append((owners[i], pos + shift - offsets[i], lengths[i]))
+            pos = find(needle, pos + 1)
+        return out
 
 
 def _quality(levels: tuple[float, float, float], pos: int, needle_len: int, text_len: int) -> float:
@@ -159,26 +175,33 @@ class GuideSearch:
                 yield text
 
     def _build(self, readings: Readings) -> None:
-        terms: list[_Term] = []
+        owners: dict[tuple[str, float], list[int]] = {}
         for gi, guide in enumerate(self.guides):
             seen: set[str] = set()
             for text, weight in self._pinyin_texts(guide):
-                if text in seen:
-                    continue
-                seen.add(text)
-                syllables = tuple(tuple(r) for r in readings[text] if r)
-                full_parts, starts, at = [], set(), 0
-                for options in syllables:
-                    starts.add(at)
-                    full_parts.append(options[0])
-                    at += len(options[0])
-                terms.append(_Term(gi, weight, text, syllables, "".join(o[0][0] for o in syllables),
-                                   "".join(full_parts), frozenset(starts)))
+                if text not in seen:
+                    seen.add(text)
+                    owners.setdefault((text, weight), []).append(gi)
+        terms: list[_Term] = []
+        for (text, weight), guide_indexes in owners.items():
+            syllables = tuple(tuple(r) for r in readings[text] if r)
+            full_parts, starts, at = [], set(), 0
+            for options in syllables:
+                starts.add(at)
+                full_parts.append(options[0])
+                at += len(options[0])
+            terms.append(_Term(text, weight, syllables, "".join(o[0][0] for o in syllables), "".join(full_parts),
+                               frozenset(starts), tuple(guide_indexes)))
         self._terms = terms
         self._hanzi = _Blob([(t.text.lower(), i) for i, t in enumerate(terms)])
         # Details (materials, conditions) are searched by 汉字 only and count little.
-        self._detail_terms = [(gi, text.lower()) for gi, g in enumerate(self.guides) for text in self._detail_texts(g)]
-        self._details = _Blob([(text, i) for i, (_, text) in enumerate(self._detail_terms)])
+        detail_owners: dict[str, list[int]] = {}
+        for gi, guide in enumerate(self.guides):
+            for text in dict.fromkeys(self._detail_texts(guide)):
+                detail_owners.setdefault(text.lower(), []).append(gi)
+        self._detail_terms = [(text, tuple(gis)) for text, gis in detail_owners.items()]
+        self._details = _Blob([(text, i) for i, (text, _) in enumerate(self._detail_terms)])
+        self._tiebreak = [(len(g.name), g.id) for g in self.guides]
         self._initials = _Blob([(t.initials, i) for i, t in enumerate(terms)])
         self._full = _Blob([(t.full, i) for i, t in enumerate(terms)])
         # Other readings of 多音字: one variant per changed character, enough for the
@@ -194,22 +217,25 @@ class GuideSearch:
                         alt_initials.append((t.initials[:k] + other[0] + t.initials[k + 1:], i))
         self._alt_full = _Blob(alt_full)
         self._alt_initials = _Blob(alt_initials)
-        self._syllable_prefixes = {s[:n] for t in terms for o in t.syllables for s in o for n in range(1, len(s) + 1)}
-        # One-letter queries are the commonest keystroke and match almost everything
-        # inside a name, so they rank only by names that start with the letter: worked
-        # out once here.
-        self._first_letter: dict[str, list[SearchHit]] = {}
-        for letter in "abcdefghijklmnopqrstuvwxyz":
-            self._first_letter[letter] = self._rank(self._pinyin_hits(letter), limit=None)
+        self._syllable_set = {s for t in terms for o in t.syllables for s in o}
+        self._syllable_prefixes = {s[:n] for s in self._syllable_set for n in range(1, len(s) + 1)}
         # Suggestions for the initials keypad: names and everyday names, best first.
         suggestion_weight: dict[str, float] = {}
         for t in terms:
             if t.weight > WEIGHT_CATEGORY and t.initials:
                 suggestion_weight[t.text] = max(suggestion_weight.get(t.text, 0.0), t.weight)
         by_text = {t.text: t for t in terms}
-        self._suggestions = sorted(
-            ((text, by_text[text].initials, by_text[text].full) for text in suggestion_weight),
-            key=lambda item: (len(item[0]), -suggestion_weight[item[0]], item[0]))
+        ordered = sorted(suggestion_weight, key=lambda text: (len(text), -suggestion_weight[text], text))
+        self._suggestion_texts = ordered
+        # Sorted (initials, rank) and (full pinyin, rank) lists: a prefix is a bisect range.
+        self._suggest_initials = sorted((by_text[text].initials, rank) for rank, text in enumerate(ordered))
+        self._suggest_full = sorted((by_text[text].full, rank) for rank, text in enumerate(ordered))
+        # The first keystroke is always one letter: its ranking is worked out here, once.
+        self._one_letter: dict[str, dict[int, list]] = {}
+        self._one_letter_ranked: dict[str, list[SearchHit]] = {}
+        for letter in "abcdefghijklmnopqrstuvwxyz":
+            self._one_letter[letter] = self._pinyin_hits(letter)
+            self._one_letter_ranked[letter] = self._rank(self._one_letter[letter], None)
 
     # --- search ----------------------------------------------------------------
 
@@ -220,7 +246,9 @@ class GuideSearch:
             return []
         tokens = text.split()
         if len(tokens) == 1:
-            return self._rank(self._token_hits(tokens[0]), limit)
+            if len(text) == 1 and text in self._one_letter_ranked:
+                return self._one_letter_ranked[text][:limit]
+            return self._rank(self._token_hits(tokens[0], limit), limit)
         # "di bao": try the words run together too, and keep the better of both.
         joined = self._token_hits("".join(tokens))
         per_token = [self._token_hits(token) for token in tokens]
@@ -234,92 +262,101 @@ class GuideSearch:
                 both[gi] = hit
         return self._rank(both, limit)
 
-    def _token_hits(self, token: str) -> dict[int, list]:
+    def _token_hits(self, token: str, enough: int | None = None) -> dict[int, list]:
         if _is_pinyin_query(token):
             if len(token) == 1:
-                return {self._index_of(h.guide): [h.score, h.matched_on, h.how, 1] for h in self._first_letter[token]}
+                return {gi: list(hit) for gi, hit in self._one_letter[token].items()}
             return self._pinyin_hits(token)
-        return self._hanzi_hits(token)
+        return self._hanzi_hits(token, enough)
 
-    def _index_of(self, guide: Guide) -> int:
-        if not hasattr(self, "_guide_index"):
-            self._guide_index = {id(g): i for i, g in enumerate(self.guides)}
-        return self._guide_index[id(guide)]
+    def _score(self, hits: list[tuple[int, int, int]], n: int, levels: tuple[float, float, float], how: str,
+               best: dict[int, list], on_syllable_start: bool = False) -> None:
+        """Fold term hits into the best hit per guide: [score, text, how, number of hits].
 
-    @staticmethod
-    def _keep(best: dict[int, list], gi: int, score: float, text: str, how: str) -> None:
-        """Keep the guide's best hit as [score, text, how, number of hits]."""
-        hit = best.get(gi)
-        if hit is None:
-            best[gi] = [score, text, how, 1]
-            return
-        hit[3] += 1
-        if score > hit[0]:
-            hit[0:3] = [score, text, how]
-
-    def _hanzi_hits(self, token: str) -> dict[int, list]:
-        best: dict[int, list] = {}
+        One call per scan, not per hit: this loop is the per-keystroke cost.
+        """
         terms = self._terms
-        for ti, pos, length in self._hanzi.find_all(token):
+        exact, prefix, inner = levels
+        for ti, pos, length in hits:
             t = terms[ti]
-            score = t.weight * _quality(QUALITY_HANZI, pos, len(token), length) + COVERAGE_BONUS * len(token) / length
-            self._keep(best, t.guide_index, score, t.text, HOW_HANZI)
-        for di, pos, length in self._details.find_all(token):
-            gi, text = self._detail_terms[di]
-            self._keep(best, gi, WEIGHT_DETAIL * QUALITY_HANZI[2] + COVERAGE_BONUS * len(token) / length, text, HOW_HANZI)
-        if not best and len(token) >= 3:
+            if on_syllable_start and pos not in t.starts:
+                continue
+            quality = (exact if n == length else prefix) if pos == 0 else inner
+            score = t.weight * quality + COVERAGE_BONUS * n / length
+            text = t.text
+            for gi in t.owners:
+                hit = best.get(gi)
+                if hit is None:
+                    best[gi] = [score, text, how, 1]
+                else:
+                    hit[3] += 1
+                    if score > hit[0]:
+                        hit[0], hit[1], hit[2] = score, text, how
+
+    def _hanzi_hits(self, token: str, enough: int | None = None) -> dict[int, list]:
+        best: dict[int, list] = {}
+        n = len(token)
+        # One character matches too much inside names: only names starting with it.
+        self._score(self._hanzi.find_all(token, start_only=n == 1), n, QUALITY_HANZI, HOW_HANZI, best)
+        # Materials and conditions score below any name, so they are only looked at
+        # when the names did not already fill the page.
+        if n >= 2 and (enough is None or len(best) < enough):
+            for di, pos, length in self._details.find_all(token):
+                text, guide_indexes = self._detail_terms[di]
+                score = WEIGHT_DETAIL * QUALITY_HANZI[2] + COVERAGE_BONUS * n / length
+                for gi in guide_indexes:
+                    hit = best.get(gi)
+                    if hit is None:
+                        best[gi] = [score, text, HOW_HANZI, 1]
+                    else:
+                        hit[3] += 1
+        if not best and n >= 3:
             best = self._partial_hanzi_hits(token)
         return best
 
     def _partial_hanzi_hits(self, token: str) -> dict[int, list]:
-        """No exact hit (办个残疾证, 营业执照办理): score by the two-character pieces found."""
+        """No exact hit (残疾证怎么办): score names by the two-character pieces they contain."""
         pairs = {token[i:i + 2] for i in range(len(token) - 1)}
-        found: dict[int, dict[str, set[str]]] = {}
+        found: dict[int, set[str]] = {}
         for pair in pairs:
             for ti, _, _ in self._hanzi.find_all(pair):
-                found.setdefault(ti, {}).setdefault("pairs", set()).add(pair)
+                found.setdefault(ti, set()).add(pair)
         best: dict[int, list] = {}
-        for ti, info in found.items():
-            share = len(info["pairs"]) / len(pairs)
+        for ti, matched in found.items():
+            share = len(matched) / len(pairs)
             if share < 0.3:
                 continue
             t = self._terms[ti]
-            self._keep(best, t.guide_index, t.weight * QUALITY_PARTIAL_HANZI * share, t.text, HOW_PARTIAL_HANZI)
+            score = t.weight * QUALITY_PARTIAL_HANZI * share
+            for gi in t.owners:
+                if gi not in best or score > best[gi][0]:
+                    best[gi] = [score, t.text, HOW_PARTIAL_HANZI, 1]
         return best
 
     def _pinyin_hits(self, token: str) -> dict[int, list]:
         best: dict[int, list] = {}
-        terms = self._terms
         n = len(token)
-        for ti, pos, length in self._initials.find_all(token):
-            t = terms[ti]
-            if n == 1 and pos != 0:
-                continue
-            score = t.weight * _quality(QUALITY_INITIALS, pos, n, length) + COVERAGE_BONUS * n / length
-            self._keep(best, t.guide_index, score, t.text, HOW_INITIALS)
+        # One or two letters match inside almost every name: only name starts count.
+        start_only = n <= _SHORT_QUERY
+        self._score(self._initials.find_all(token, start_only), n, QUALITY_INITIALS, HOW_INITIALS, best)
         if n >= 2:
-            for ti, pos, length in self._full.find_all(token):
-                t = terms[ti]
-                if pos not in t.starts:
-                    continue
-                score = t.weight * _quality(QUALITY_FULL_PINYIN, pos, n, length) + COVERAGE_BONUS * n / length
-                self._keep(best, t.guide_index, score, t.text, HOW_FULL_PINYIN)
-        if best:
+            self._score(self._full.find_all(token, start_only), n, QUALITY_FULL_PINYIN, HOW_FULL_PINYIN, best,
+                        on_syllable_start=True)
+        if best or n < 2:
             return best
-        if n >= 2:
-            best = self._mixed_hits(token)
-        if not best and n >= 2:
-            for blob in (self._alt_initials, self._alt_full):
-                for ti, pos, length in blob.find_all(token):
-                    t = terms[ti]
-                    score = t.weight * _quality(QUALITY_OTHER_READING, pos, n, length) + COVERAGE_BONUS * n / length
-                    self._keep(best, t.guide_index, score, t.text, HOW_OTHER_READING)
+        best = self._mixed_hits(token, start_only)
+        if not best:
+            self._score(self._alt_initials.find_all(token, start_only), n, QUALITY_OTHER_READING,
+                        HOW_OTHER_READING, best)
+            self._score(self._alt_full.find_all(token, start_only), n, QUALITY_OTHER_READING,
+                        HOW_OTHER_READING, best)
         return best
 
     def _segmentations(self, token: str) -> list[list[str]]:
-        """Ways to cut `token` into pieces that each start some syllable (longest first)."""
+        """Ways to cut `token` into whole syllables and single initials; the last piece
+        may be a syllable still being typed (longest pieces first)."""
         found: list[list[str]] = []
-        prefixes = self._syllable_prefixes
+        syllables, prefixes = self._syllable_set, self._syllable_prefixes
 
         def walk(at: int, pieces: list[str]) -> None:
             if len(found) >= _MAX_SEGMENTATIONS:
@@ -329,7 +366,7 @@ class GuideSearch:
                 return
             for end in range(min(len(token), at + 6), at, -1):
                 piece = token[at:end]
-                if piece in prefixes:
+                if len(piece) == 1 or piece in syllables or (end == len(token) and piece in prefixes):
                     pieces.append(piece)
                     walk(end, pieces)
                     pieces.pop()
@@ -337,28 +374,34 @@ class GuideSearch:
         walk(0, [])
         return found
 
-    def _mixed_hits(self, token: str) -> dict[int, list]:
+    def _mixed_hits(self, token: str, start_only: bool) -> dict[int, list]:
         """Full syllables and initials mixed (dbao, zuidishbz), 多音字 readings allowed."""
         best: dict[int, list] = {}
         terms = self._terms
         for pieces in self._segmentations(token):
+            if len(pieces) == 1 or len(pieces) == len(token):
+                continue  # plain full pinyin or plain initials: already searched
             initials = "".join(p[0] for p in pieces)
-            for ti, pos, length in self._initials.find_all(initials):
+            for ti, pos, length in self._initials.find_all(initials, start_only):
                 t = terms[ti]
                 if all(any(r.startswith(p) for r in t.syllables[pos + k]) for k, p in enumerate(pieces)):
                     score = t.weight * _quality(QUALITY_MIXED, pos, len(pieces), length) \
                         + COVERAGE_BONUS * len(pieces) / length
-                    self._keep(best, t.guide_index, score, t.text, HOW_MIXED)
+                    for gi in t.owners:
+                        hit = best.get(gi)
+                        if hit is None or score > hit[0]:
+                            best[gi] = [score, t.text, HOW_MIXED, 1]
         return best
 
     def _rank(self, best: dict[int, list], limit: int | None) -> list[SearchHit]:
-        guides = self.guides
-        scored = [(score + MULTI_HIT_BONUS * min(hits - 1, MULTI_HIT_CAP), gi, text, how)
+        guides, tiebreak = self.guides, self._tiebreak
+        scored = [(-(score + MULTI_HIT_BONUS * min(hits - 1, MULTI_HIT_CAP)), tiebreak[gi], gi, text, how)
                   for gi, (score, text, how, hits) in best.items()]
-        scored.sort(key=lambda item: (-item[0], len(guides[item[1]].name), guides[item[1]].id))
-        if limit is not None:
-            scored = scored[:limit]
-        return [SearchHit(guides[gi], round(score, 3), text, how) for score, gi, text, how in scored]
+        if limit is not None and len(scored) > limit:
+            scored = heapq.nsmallest(limit, scored)
+        else:
+            scored.sort()
+        return [SearchHit(guides[gi], round(-neg, 3), text, how) for neg, _, gi, text, how in scored]
 
     # --- the initials keypad -----------------------------------------------------
 
@@ -371,6 +414,15 @@ class GuideSearch:
         prefix = normalise(initials_prefix).replace(" ", "")
         if not prefix or not _is_pinyin_query(prefix):
             return []
-        out = [text for text, initials, full in self._suggestions
-               if initials.startswith(prefix) or (len(prefix) > 1 and full.startswith(prefix))]
-        return out[:limit]
+        ranks = set(self._prefix_range(self._suggest_initials, prefix))
+        if len(prefix) > 1:
+            ranks.update(self._prefix_range(self._suggest_full, prefix))
+        return [self._suggestion_texts[rank] for rank in sorted(ranks)[:limit]]
+
+    @staticmethod
+    def _prefix_range(keyed: list[tuple[str, int]], prefix: str):
+        start = bisect.bisect_left(keyed, (prefix,))
+        for key, rank in keyed[start:]:
+            if not key.startswith(prefix):
+                break
+            yield rank

@@ -9,6 +9,7 @@ than the whole catalogue.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import logging
 import tomllib
@@ -132,6 +133,34 @@ def load_catalogue(directory: str | Path | None = None, *, strict: bool = True) 
 def _department_rank(department: str) -> tuple[int, str]:
     order = zh.DEPARTMENT_ORDER
     return (order.index(department), "") if department in order else (len(order), department)
+
+
+def catalogue_warnings(catalogue: Catalogue, queue_names: tuple[str, ...] = ()) -> list[str]:
+    """Slips that load fine but would confuse a villager; printed by `kiosk guides check`.
+
+    - an unfamiliar department used by one guide only that looks like a known one
+      (民证 for 民政), which would show as a category button of its own;
+    - an accept or result window that is not one of the hall's queues (hall.toml).
+    """
+    warnings = []
+    counts: dict[str, int] = {}
+    for guide in catalogue:
+        counts[guide.department] = counts.get(guide.department, 0) + 1
+    for guide in catalogue:
+        if counts[guide.department] == 1 and guide.department not in zh.KNOWN_DEPARTMENTS:
+            others = [d for d in set(counts) | set(zh.KNOWN_DEPARTMENTS) if d != guide.department]
+            close = difflib.get_close_matches(guide.department, others, n=1, cutoff=0.5)
+            if close:
+                warnings.append(f"{guide.id}.toml: department: {guide.department!r} is used by this guide only; "
+                                f"did you mean {close[0]!r}?")
+    if queue_names:
+        for guide in catalogue:
+            for key in ("accept_window", "result_window"):
+                window = getattr(guide, key)
+                if window not in queue_names:
+                    warnings.append(f"{guide.id}.toml: {key}: {window!r} is not a queue of this hall "
+                                    f"({', '.join(queue_names)})")
+    return warnings
 
 
 def checklist_items(guide: Guide) -> list[tuple[str, str, str, str]]:

@@ -131,12 +131,18 @@ def _export(args) -> int:
 def _check(args) -> int:
     from kiosk.guides.catalogue import load_catalogue
 
+    from kiosk.guides.catalogue import catalogue_warnings
+
     catalogue = load_catalogue(args.matters, strict=False)
+    warnings = catalogue_warnings(catalogue, tuple(q.name for q in _settings(args).queues))
     if args.json:
-        print_json({"loaded": len(catalogue), "problems": [p.as_dict() for p in catalogue.problems]})
+        print_json({"loaded": len(catalogue), "problems": [p.as_dict() for p in catalogue.problems],
+                    "warnings": warnings})
     else:
         for problem in catalogue.problems:
             print(problem.message_en)
+        for warning in warnings:
+            print(f"warning: {warning}")
         samples = sum(1 for g in catalogue if g.is_sample)
         print(f"{len(catalogue)} matters load ({samples} still samples to verify), {len(catalogue.problems)} broken files")
     return 1 if catalogue.problems else 0

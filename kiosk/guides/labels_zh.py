@@ -78,6 +78,9 @@ LIFE_EVENTS = ("生育", "养老", "医疗", "残疾", "救助", "就业", "开�
 
 # Departments the reform names first, in display order; others follow by name.
 DEPARTMENT_ORDER = ("民政", "残联", "社保", "医保", "市场监管")
+# Other departments whose matters townships handle; a name outside this list that
+# looks like one of them is reported by `kiosk guides check` as a probable typo.
+KNOWN_DEPARTMENTS = DEPARTMENT_ORDER + ("卫健", "农业农村", "自然资源", "退役军人", "人社", "林业", "水利", "应急管理")
 
 # Printable catalogue (notice board) and the screen's search results.
 CATALOGUE_TITLE = "{hall}办事指南目录"

@@ -230,3 +230,62 @@ def test_lenient_loading_skips_only_the_broken_file_and_reports_it(shipped_copy)
     with pytest.raises(ConfigError):
         load_catalogue(shipped_copy)
 
+
+
+# --- warnings that load fine but would confuse a villager ----------------------------
+
+def test_check_warns_about_a_misspelt_department_and_an_unknown_window(shipped_copy, capsys):
+    from kiosk.cli import main
+
+    path = shipped_copy / "zhaijidi.toml"
+    text = path.read_text(encoding="utf-8").replace('department = "农业农村"', 'department = "民证"')
+    path.write_text(text.replace("\nafter_hours_dropoff_allowed =",
+                                            '\naccept_window = "综合窗口"\nafter_hours_dropoff_allowed ='),
+                    encoding="utf-8")
+    code = main(["guides", "check", "--matters", str(shipped_copy)])
+    out = capsys.readouterr().out
+    assert code == 0  # it loads; the warnings tell staff what to fix
+    assert "warning: zhaijidi.toml: department: '民证' is used by this guide only; did you mean '民政'?" in out
+    assert "warning: zhaijidi.toml: accept_window: '综合窗口' is not a queue of this hall" in out
+
+
+# --- the one-off importer that built the sample files ---------------------------------
+
+def test_sample_importer_keeps_unknowns_out_and_the_source_in(tmp_path):
+    from kiosk.guides.catalogue import load_guide
+    from kiosk.guides.sample_import import record_to_guide, to_toml
+
+    record = {
+        "id": "M25", "name": "个体工商户登记", "name_as_published": "个体工商户登记注册", "category": "市场监管",
+        "department": "某县市场监管局", "matter_type": "行政许可（许可类型：登记型）", "basic_code": "000131128000",
+        "implementation_code": None, "acceptance_level": None, "decision_level": "县级", "service_object": None,
+        "eligibility": "有经营能力的公民", "legal_basis": ["设定依据：《促进个体工商户发展条例》第八条：应当登记"],
+        "materials": [{"name": "身份证", "form": "原件及复印件各1份", "copies": None, "required": "委托时"}],
+        "process": ["申请", "受理"], "statutory_time_limit": "20个工作日", "promised_time_limit": None,
+        "time_limit_as_published": None, "fee": "不收费", "result_name": None, "delivery": None,
+        "visits_required": "0次", "benefit_standard_as_published": None, "location_as_published": None,
+        "hours_as_published": None, "source_jurisdiction": "某县", "source_url": "https://a.gov.cn/x；https://b.cn/y",
+        "source_date": None, "source_site_type": "gov.cn", "excerpt_complete": False, "notes": None,
+    }
+    guide_id, data = record_to_guide(record)
+    path = tmp_path / f"{guide_id}.toml"
+    path.write_text(to_toml(data), encoding="utf-8")
+    guide = load_guide(path)
+    assert guide.id == "getihu-dengji" and guide.department == "市场监管"
+    assert guide.matter_type == "行政许可" and guide.matter_type_note == "许可类型：登记型"
+    assert guide.legal_basis[0].kind == "设定依据" and guide.legal_basis[0].article == "第八条"
+    assert guide.legal_basis[0].text == "应当登记"
+    [material] = guide.materials
+    assert (material.original_or_copy, material.copies, material.copies_note) == ("原件和复印件", None, "原件及复印件各1份")
+    assert (material.requirement, material.case) == ("视情形", "委托别人办")
+    assert guide.time_limit.statutory_working_days == 20 and guide.time_limit.promised_working_days is None
+    assert guide.fee.charged is False and guide.visits_required == 0
+    # Nulls stay unknown: no key written, so the screen says 请咨询窗口.
+    for key in ("implementation_code", "acceptance_level", "service_object", "contact_phone", "implementing_body"):
+        assert getattr(guide, key) is None, key
+    assert guide.result.name is None and guide.provenance.source_date is None
+    assert "implementation_code" not in path.read_text(encoding="utf-8")
+    # The other county's office name is kept for staff, never shown as ours.
+    assert guide.provenance.source_department == "某县市场监管局"
+    assert guide.provenance.source_url == "https://a.gov.cn/x" and "https://b.cn/y" in guide.provenance.notes
+    assert guide.provenance.sample is True and guide.provenance.sample_record == "M25"

@@ -381,16 +381,16 @@ class SimulatedReaderLink:
         started = time.monotonic()
         sent = 0
         for piece in pieces:
+            sent += len(piece)
+            if self.model_wire_time:
+                # A piece is handed over when its last bit would have crossed the line.
+                delay = started + wire_seconds(sent, self.baud) - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
             try:
                 os.write(master, piece)
             except OSError:
                 return
-            sent += len(piece)
-            if self.model_wire_time:
-                # Pace writes so the driver sees the bytes arrive at the line rate.
-                delay = started + wire_seconds(sent, self.baud) - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
         self.answers_sent += 1
         self.bytes_sent += sent
 

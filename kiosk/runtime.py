@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.alerts import AlertLog
@@ -66,8 +67,11 @@ class PrintResult:
 
 
 class KioskRuntime:
-    def __init__(self, settings: Settings, clock: Clock | None = None, enforce_hours: bool = True) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None, enforce_hours: bool = True,
+                 cache_dir: Path | None = None) -> None:
         self.settings = settings
+        # Derived files (the guides' pinyin index); shared between halls' runs if given.
+        self.cache_dir = cache_dir or settings.data_dir / "cache"
         self.clock = clock or SystemClock()
         self.store = Store(settings.database_path)
         self.engine = QueueEngine(settings, self.store, self.clock, enforce_hours=enforce_hours)
@@ -249,7 +253,7 @@ class KioskRuntime:
         if search is None:
             from kiosk.guides.search import GuideSearch
 
-            search = GuideSearch(self.catalogue(), cache_dir=self.settings.data_dir / "cache")
+            search = GuideSearch(self.catalogue(), cache_dir=self.cache_dir)
             with self._catalogue_lock:
                 self._search = search
         return search

@@ -29,8 +29,8 @@ class HomeScreen(Screen):
 
     def on_kv_post(self, _base_widget) -> None:
         # Strong references: only one of the two is in the tree at a time.
-        self._take_number = self.ids.take_number
-        self._closed = self.ids.closed
+        self._take_number = self.ids.take_number.__self__
+        self._closed = self.ids.closed.__self__
         self._show_issuing(self.issuing_open)
 
     def on_issuing_open(self, _instance, value: bool) -> None:

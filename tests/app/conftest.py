@@ -10,9 +10,14 @@ driver against its simulator over TCP.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 import time
 
 import pytest
+
+# Software GL (llvmpipe) on two shared cores renders faster with one raster thread.
+os.environ.setdefault("LP_NUM_THREADS", "1")
 
 from screens.kivy_setup import LANDSCAPE, PORTRAIT, configure_kivy
 
@@ -82,6 +87,10 @@ class Kiosk:
     def printer(self):
         return self.runtime.printer_simulator
 
+    def go(self, name: str) -> None:
+        self.app.go(name)
+        pump(3)
+
     def screen(self, name: str):
         return self.app.screen(name)
 
@@ -104,6 +113,10 @@ class Kiosk:
             return [dict(row) for row in conn.execute("SELECT * FROM tickets ORDER BY id")]
 
 
+# The guides' pinyin index is derived from the packaged catalogue: computed once per run.
+_SHARED_CACHE = __import__("pathlib").Path(tempfile.mkdtemp(prefix="kiosk-cache-"))
+
+
 def _start_app(window, settings, clock, tmp_path, size):
     from kivy.core.window import Window
 
@@ -112,7 +125,7 @@ def _start_app(window, settings, clock, tmp_path, size):
     from screens.app import KioskApp
 
     Window.size = size
-    runtime = KioskRuntime(settings, clock)
+    runtime = KioskRuntime(settings, clock, cache_dir=_SHARED_CACHE)
     voice = VoicePrompter(enabled=True, wav_dir=tmp_path / "voice")
     app = KioskApp(runtime, voice=voice)
     app._run_prepare()

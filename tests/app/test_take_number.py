@@ -1,0 +1,157 @@
+"""Taking a number at the kiosk, as a citizen does it: real window, real taps, the
+real reader and printer drivers against their simulators, the real hall database."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk import texts_zh as core_zh
+from screens import texts_zh as zh
+
+pytestmark = pytest.mark.ui
+
+
+def _gb(text: str) -> bytes:
+    return text.encode("gb18030")
+
+
+def test_card_then_queue_prints_ticket_records_row_and_shows_number(kiosk, ui):
+    # GIVEN the Home screen; WHEN an elderly villager taps 取号 and lays her card down
+    ui.tap(kiosk.screen("home").ids.take_number)
+    assert kiosk.current == "card"
+    kiosk.place_card("elderly")
+
+    # THEN she sees her masked name and ID number and that she gets priority
+    queue_screen = kiosk.screen("queue")
+    assert "张**" in queue_screen.holder_text
+    assert "9905**********0026" in queue_screen.holder_text
+    assert "张桂兰" not in queue_screen.holder_text and "990521194803150026" not in queue_screen.holder_text
+    assert queue_screen.priority_text == zh.QUEUE_PRIORITY.format(age=70)
+
+    # WHEN she chooses 综合受理
+    ui.tap(queue_screen.queue_button("A"))
+
+    # THEN the number is on screen at once, the ticket comes out of the printer,
+    # and the hall database holds her ticket with elderly priority
+    ticket = kiosk.screen("ticket")
+    assert kiosk.current == "ticket"
+    assert ticket.code == "A001"
+    assert ticket.ahead_text == zh.TICKET_NOBODY_AHEAD
+    assert ticket.priority_text == zh.TICKET_PRIORITY
+    ui.wait_until(lambda: ticket.printed, 8, "the ticket to print")
+    assert ticket.print_text == "号票已打印，请从下方出票口取走"
+    assert ticket.qr_url == ""  # printed: no QR needed on screen
+    assert kiosk.printer.wait_for_jobs(1)
+    job = kiosk.printer.jobs[0]
+    assert b"A001" in job and _gb("综合受理") in job and _gb("嘉峰镇便民服务中心") in job
+    assert _gb("张桂兰") not in job and b"990521194803150026" not in job
+    rows = kiosk.ticket_rows()
+    assert [(r["code"], r["queue_id"], r["priority"], r["status"], r["channel"]) for r in rows] == [
+        ("A001", "A", "elderly", "waiting", "kiosk")]
+    assert rows[0]["holder_hash"] and "990521194803150026" not in rows[0]["holder_hash"]
+
+    # WHEN she taps 完成 THEN she is back Home and the kiosk has forgotten her
+    ui.tap(ticket.ids.done)
+    assert kiosk.current == "home"
+    assert kiosk.app.session.is_empty
+
+
+def test_without_card_the_second_citizen_sees_one_person_ahead(kiosk, ui):
+    kiosk.runtime.take_number("B")  # someone took a number earlier
+    ui.tap(kiosk.screen("home").ids.take_number)
+    ui.tap(kiosk.screen("card").ids.skip_card)
+    queue_screen = kiosk.screen("queue")
+    assert kiosk.current == "queue"
+    assert queue_screen.holder_text == zh.QUEUE_NO_CARD
+    assert queue_screen.priority_text == ""
+    assert "现在1人在等" in queue_screen.queue_button("B").text
+
+    ui.tap(queue_screen.queue_button("B"))
+    ticket = kiosk.screen("ticket")
+    assert ticket.code == "B002"
+    assert ticket.ahead_text == zh.TICKET_AHEAD.format(n=1)
+    assert ticket.wait_text.startswith("大约需要等")
+    ui.wait_until(lambda: ticket.printed, 8, "the ticket to print")
+    row = kiosk.ticket_rows()[-1]
+    assert (row["code"], row["priority"], row["holder_hash"]) == ("B002", "normal", None)
+
+
+def test_printer_out_of_paper_number_stays_on_screen_with_qr_and_staff_alert(kiosk, ui):
+    kiosk.printer.set_state("paper_out")
+    ui.tap(kiosk.screen("home").ids.take_number)
+    ui.tap(kiosk.screen("card").ids.skip_card)
+    ui.tap(kiosk.screen("queue").queue_button("A"))
+
+    ticket = kiosk.screen("ticket")
+    assert ticket.code == "A001"  # shown before the printer has even answered
+    ui.wait_until(lambda: ticket.print_failed, 8, "the print failure")
+    assert "缺纸" in ticket.print_text and "记住" in ticket.print_text
+    assert ticket.qr_url.endswith(f"/t/{kiosk.ticket_rows()[0]['id']}")
+    assert ticket.ids.qr.texture is not None
+    assert kiosk.printer.jobs == []
+    alerts = kiosk.runtime.alerts.open_alerts()
+    assert [(a.source, a.code) for a in alerts] == [("printer", "paper_out")]
+    assert "缺纸" in alerts[0].message_zh
+    # The number was issued and kept: nothing the citizen was told is lost.
+    assert [r["code"] for r in kiosk.ticket_rows()] == ["A001"]
+
+    # Staff change the roll: the next ticket prints and the alert is closed.
+    kiosk.printer.set_state("ok")
+    ui.tap(ticket.ids.done)
+    ui.tap(kiosk.screen("home").ids.take_number)
+    ui.tap(kiosk.screen("card").ids.skip_card)
+    ui.tap(kiosk.screen("queue").queue_button("A"))
+    ui.wait_until(lambda: ticket.printed, 8, "the second ticket to print")
+    assert kiosk.runtime.alerts.open_alerts() == []
+
+
+def test_same_card_twice_is_refused_kindly(kiosk, ui):
+    ui.tap(kiosk.screen("home").ids.take_number)
+    kiosk.place_card("resident")
+    ui.tap(kiosk.screen("queue").queue_button("A"))
+    assert kiosk.screen("ticket").code == "A001"
+    kiosk.remove_card()
+    ui.tap(kiosk.screen("ticket").ids.done)
+
+    # The same person comes back and lays the card on the reader at Home.
+    kiosk.place_card("resident")
+    queue_screen = kiosk.screen("queue")
+    ui.tap(queue_screen.queue_button("A"))
+
+    assert kiosk.current == "queue"
+    assert queue_screen.problem == core_zh.HOLDER_WAITING.format(queue="综合受理", code="A001")
+    assert queue_screen.ids.problem.opacity == 1
+    assert [r["code"] for r in kiosk.ticket_rows()] == ["A001"]
+    # Another business is still allowed.
+    ui.tap(queue_screen.queue_button("B"))
+    assert kiosk.screen("ticket").code == "B001"
+
+
+def test_expired_card_is_not_used_and_the_citizen_can_still_take_a_number(kiosk, ui):
+    ui.tap(kiosk.screen("home").ids.take_number)
+    kiosk.place_card("expired", wait_for=None)
+    card = kiosk.screen("card")
+    ui.wait_until(lambda: card.problem == zh.CARD_EXPIRED, 6, "the expired-card message")
+    assert kiosk.current == "card"
+    assert kiosk.app.session.holder is None
+    ui.tap(card.ids.skip_card)
+    ui.tap(kiosk.screen("queue").queue_button("C"))
+    assert kiosk.screen("ticket").code == "C001"
+    assert kiosk.ticket_rows()[0]["holder_hash"] is None
+
+
+def test_after_hours_home_shows_opening_time_and_guides_stay_open(start_kiosk, ui):
+    import datetime as dt
+
+    kiosk = start_kiosk(moment=dt.datetime(2026, 11, 28, 10, 0))  # a Saturday
+    home = kiosk.screen("home")
+    assert home.issuing_open is False
+    assert home.ids.take_number.parent is None  # no 取号 button that leads nowhere
+    assert home.ids.closed.get_root_window() is not None
+    assert home.closed_message == "现在不是办公时间，请在11月30日（周一）8:30以后再来取号"
+    # A card laid down after hours does not start a visit.
+    kiosk.place_card("resident", wait_for=None)
+    kiosk.remove_card()
+    assert kiosk.current == "home" and kiosk.app.session.is_empty
+    ui.tap(home.ids.guides)
+    assert kiosk.current == "guides"

@@ -42,12 +42,13 @@ SUBJECTS = [
 ACTIONS = ["申请", "登记", "变更", "注销", "补办", "审核", "认定", "查询", "备案", "发放", "年审", "换证"]
 KEYWORDS = ["补贴", "证明", "补助", "优待", "登记表", "申请书", "津贴", "保险", "执照", "证件"]
 
-# What villagers type: initials, full pinyin, 汉字, mixed and 多音字 slips.
+# What villagers type: initials, full pinyin, 汉字, mixed, 多音字 slips, one-key typos, nonsense.
 TYPED = [
     "db", "dibao", "低保", "dbao", "zuidishbz", "yyzz", "营业执照", "gth", "kaidian", "残疾证", "cjz",
     "canjizheng", "养老", "yanglao", "医保", "yiliaobaoxian", "sbk", "shebaoka", "社保卡密码", "zjd",
     "zhaijidi", "盖房子", "zsz", "shengyu", "wubao", "lsjz", "gljt", "changshou", "zhangshou", "chongdu",
     "hulibutie", "shenbao", "老人去世", "szbz", "jycyz", "jydj", "wfgz", "tyjr", "nongcun", "户口簿",
+    "sbj", "gljy", "dibso", "shebaoke", "qqqxz",
 ]
 
 

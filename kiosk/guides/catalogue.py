@@ -2,7 +2,8 @@
 
 Staff edit `config/matters/<id>.toml` (shipped as `kiosk.default_config/matters`); the
 file name is the guide's id. Loading is strict by default: the first broken file stops
-it with a ConfigError naming the file and the field. The kiosk itself loads with
+it with a ConfigError naming the file and the field. Files whose name starts with "_"
+(`_template.toml`) are not loaded. The kiosk itself loads with
 `strict=False`, so one bad file hides one matter (listed in `problems`, logged) rather
 than the whole catalogue.
 """
@@ -119,6 +120,8 @@ def load_catalogue(directory: str | Path | None = None, *, strict: bool = True) 
     guides: list[Guide] = []
     problems: list[ConfigError] = []
     for path in sorted(folder.glob("*.toml")):
+        if path.name.startswith("_"):  # _template.toml and files staff park on purpose
+            continue
         try:
             guides.append(load_guide(path))
         except ConfigError as exc:

@@ -93,6 +93,8 @@ CATALOGUE_BY_DEPARTMENT = "按部门"
 SAMPLE_TAG = "样例"
 MATERIAL_COUNT = "{count}项"
 GUIDE_NOT_FOUND = "没有找到这个办事指南，请到咨询窗口问一问"
+# Above results that matched only with one key off (SearchHit.how == "近似").
+DID_YOU_MEAN = "没有完全对上的，您是不是要找："
 NO_RESULTS = "没有找到，请换个说法，或者到咨询窗口问一问"
 
 # The printed materials checklist.

@@ -6,7 +6,7 @@ Accepted input, all ranked together:
 - full pinyin from any syllable start (dibao, shebaoka, zhaijidi);
 - pinyin initials (db, sbk, gtgsh) — the A–Z keypad's way;
 - a mix of both (dbao, zuidishbz) and the other readings of 多音字 (chongdu for 重度)
-  when nothing better matches;
+  when nothing better matches, then one-key slips (sbj for sbk, dibso for dibao);
 - several words separated by spaces, each of which must match.
 
 Everything is prepared when the index is built (strings joined into one text per kind,
@@ -41,6 +41,7 @@ QUALITY_INITIALS = (0.9, 0.85, 0.7)
 QUALITY_MIXED = (0.8, 0.75, 0.6)
 QUALITY_OTHER_READING = (0.7, 0.65, 0.5)
 QUALITY_PARTIAL_HANZI = 0.5
+QUALITY_TYPO = (0.55, 0.5, 0.4)
 # Up to this much for covering more of the text: 低保 beats 最低生活保障 for "db".
 COVERAGE_BONUS = 10.0
 # A little for each further text of the same guide that matches (its name as well as
@@ -54,11 +55,15 @@ HOW_INITIALS = "首字母"
 HOW_MIXED = "混拼"
 HOW_OTHER_READING = "多音字"
 HOW_PARTIAL_HANZI = "部分汉字"
+HOW_TYPO = "近似"
 
 _SEPARATOR = "\n"
 _MAX_SEGMENTATIONS = 24
 # Pinyin queries this short match only at the start of a name.
 _SHORT_QUERY = 2
+# Letters typed for which a one-key slip is tried when nothing matched.
+_TYPO_MIN = 3
+_TYPO_MAX = 12
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ class SearchHit:
     score: float
     # The name, everyday name or category (as written in the catalogue) that matched.
     matched_on: str
-    # How it matched: 汉字, 全拼, 首字母, 混拼, 多音字, 部分汉字.
+    # How it matched: 汉字, 全拼, 首字母, 混拼, 多音字, 部分汉字, 近似 (one key off).
     how: str
 
 
@@ -350,7 +355,23 @@ class GuideSearch:
                         HOW_OTHER_READING, best)
             self._score(self._alt_full.find_all(token, start_only), n, QUALITY_OTHER_READING,
                         HOW_OTHER_READING, best)
+        if not best and _TYPO_MIN <= n <= _TYPO_MAX:
+            self._typo_hits(token, best)
         return best
+
+    def _typo_hits(self, token: str, best: dict[int, list]) -> None:
+        """Last resort: one key wrong, missing, doubled or swapped (sbj for sbk, dibso for dibao)."""
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        variants = {token[:i] + token[i + 1:] for i in range(len(token))}
+        variants |= {token[:i] + token[i + 1] + token[i] + token[i + 2:] for i in range(len(token) - 1)}
+        variants |= {token[:i] + c + token[i + 1:] for i in range(len(token)) for c in letters if c != token[i]}
+        variants.discard(token)
+        for variant in variants:
+            if len(variant) < _TYPO_MIN:  # two letters match too much to mean anything
+                continue
+            self._score(self._initials.find_all(variant), len(variant), QUALITY_TYPO, HOW_TYPO, best)
+            self._score(self._full.find_all(variant), len(variant), QUALITY_TYPO, HOW_TYPO, best,
+                        on_syllable_start=True)
 
     def _segmentations(self, token: str) -> list[list[str]]:
         """Ways to cut `token` into whole syllables and single initials; the last piece

@@ -14,7 +14,7 @@ REFORM_DEPARTMENTS = ("民政", "残联", "社保", "医保", "市场监管")
 # --- the shipped catalogue -------------------------------------------------------
 
 def test_every_shipped_matter_file_loads_and_validates(shipped_catalogue):
-    files = sorted(default_matters_dir().glob("*.toml"))
+    files = sorted(f for f in default_matters_dir().glob("*.toml") if not f.name.startswith("_"))
     assert len(files) == 26
     assert sorted(g.id for g in shipped_catalogue.guides) == sorted(f.stem for f in files)
     assert shipped_catalogue.problems == ()
@@ -289,3 +289,17 @@ def test_sample_importer_keeps_unknowns_out_and_the_source_in(tmp_path):
     assert guide.provenance.source_department == "某县市场监管局"
     assert guide.provenance.source_url == "https://a.gov.cn/x" and "https://b.cn/y" in guide.provenance.notes
     assert guide.provenance.sample is True and guide.provenance.sample_record == "M25"
+
+
+def test_the_template_staff_copy_shows_every_field_and_is_not_a_matter(shipped_catalogue, matters_dir):
+    template = default_matters_dir() / "_template.toml"
+    assert shipped_catalogue.get("_template") is None
+    # What staff do: copy it under a new name; the copy is valid as written.
+    copy = matters_dir / "gaoling-new.toml"
+    copy.write_bytes(template.read_bytes())
+    guide = load_catalogue(matters_dir).get("gaoling-new")
+    fields = guide.display_fields()
+    assert [label for label, text in fields if zh.UNKNOWN in text] == []
+    assert len([label for label, _ in fields]) == len(zh.FIELD)  # every label used once
+    material = guide.materials[0]
+    assert None not in (material.blank_form_url, material.sample_url, material.check_point, material.source_note)

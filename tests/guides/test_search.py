@@ -78,6 +78,10 @@ QUERIES = [
     ("jycyz", {"jiuye-chuangye-zheng"}, "initials of 就业创业证"),
     ("失业证", {"jiuye-chuangye-zheng"}, "old name"),
     ("jydj", {"jiuye-dengji"}, "initials of 就业登记"),
+    ("sbj", SOCIAL_CARD, "typo: j pressed for the k beside it"),
+    ("gljy", OLD_AGE_ALLOWANCE, "typo: y pressed for the t beside it"),
+    ("dibso", DIBAO, "typo in full pinyin"),
+    ("shebaoke", SOCIAL_CARD, "typo: ke for ka"),
 ]
 
 
@@ -116,6 +120,7 @@ def test_a_search_says_what_matched_and_how(search):
     assert search.search("db")[0].how == "首字母"
     assert search.search("dibao")[0].how == "全拼"
     assert search.search("dbao")[0].how == "混拼"
+    assert search.search("sbj")[0].how == "近似"
 
 
 def test_materials_are_searchable_but_rank_below_names(search):

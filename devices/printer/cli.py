@@ -56,6 +56,7 @@ def _printer_settings(args, width: int | None = None):
 
 def _sample_job(settings, layout_name: str, queue_id: str, reprint: bool = False):
     from devices.printer import layouts
+    from devices.printer import messages_zh as zh
     from kiosk.clock import SystemClock
     from kiosk.errors import UnknownQueue
 
@@ -68,7 +69,7 @@ def _sample_job(settings, layout_name: str, queue_id: str, reprint: bool = False
     queue = settings.queue(queue_id)
     if queue is None:
         known = ", ".join(q.id for q in settings.queues)
-        raise UnknownQueue(f"no queue {queue_id!r} (known: {known})", "没有这个业务队列，请重新选择", queue=queue_id)
+        raise UnknownQueue(f"no queue {queue_id!r} (known: {known})", zh.ERROR_UNKNOWN_QUEUE, queue=queue_id)
     return replace(layouts.sample_ticket(queue.prefix, queue.name, hall.name, hall.public_url, now), reprint=reprint)
 
 

@@ -216,7 +216,7 @@ def sample_ticket(queue_id: str, queue_name: str, hall_name: str, public_url: st
 
 def sample_receipt(hall_name: str, public_url: str, now: dt.datetime) -> DropoffReceipt:
     return DropoffReceipt(hall_name=hall_name, pickup_code="000000", matter_name=zh.SAMPLE_MATTER, page_count=4,
-                          submitted_at=now, qr_url=f"{public_url.rstrip('/')}/d/SAMPLE", masked_name="张*")
+                          submitted_at=now, qr_url=f"{public_url.rstrip('/')}/d/SAMPLE", masked_name=zh.SAMPLE_MASKED_NAME)
 
 
 def sample_checklist(hall_name: str, public_url: str) -> MaterialsChecklist:

@@ -45,6 +45,7 @@ ERROR_SIM_PORT_BUSY = "模拟打印机的端口已被占用，请换一个端口
 ERROR_NO_SUCH_JOB = "模拟打印机里没有这一张"
 ERROR_BAD_STATE = "模拟打印机没有这种状态"
 ERROR_CANNOT_WRITE = "文件写不进去，请检查磁盘空间和路径"
+ERROR_UNKNOWN_QUEUE = "没有这个业务队列，请重新选择"
 
 # -- printed labels --------------------------------------------------------------------
 LABEL_TICKET_TITLE = "排队号票"
@@ -87,6 +88,7 @@ MISSING_CHARACTER = "〓"
 # Sample data for `kiosk ticket render` (never a real number: marked as a sample).
 SAMPLE_QUEUE_NAME = "综合受理"
 SAMPLE_WINDOW_HINT = "1号、2号窗口"
+SAMPLE_MASKED_NAME = "张*"
 SAMPLE_MATTER = "城乡居民基本养老保险参保登记"
 SAMPLE_CHECKLIST_ITEMS = (
     ("居民身份证", "原件", "1份", "必须"),

@@ -537,3 +537,23 @@ def detect_page_baseline(image: np.ndarray) -> np.ndarray | None:
         if len(approx) == 4:
             return order_clockwise(approx.reshape(4, 2).astype(np.float32) * scale)
     return None
+
+
+def refine_detection(image: np.ndarray, detection: Detection) -> Detection:
+    """Re-fit a detection's sides on `image` (the still), starting from where the
+    preview found them; keeps the preview result if the refinement goes astray."""
+    height, width = image.shape[:2]
+    if detection.image_size != (width, height):
+        detection = detection.scaled(width, height)
+    scale = width / WORK_WIDTH
+    result = refine_quad(image, detection.corners, radius=max(4.0, 3.0 * scale), rows=48, smooth=0.6 * scale,
+                         noise_floor=1.2)
+    if result is None or not quad_is_page_like(result[0], width, height):
+        return detection
+    corners, fits = order_clockwise(result[0]), result[1]
+    if np.abs(corners - detection.corners).max() > 5 * scale:
+        return detection
+    bend = max((f.bend for f in fits if f.refined), default=detection.bend)
+    return Detection(corners, detection.confidence, (width, height),
+                     detection.touches_edge or _touches_edge(corners, width, height), float(bend),
+                     detection.method, tuple(round(f.support, 3) for f in fits))

@@ -143,6 +143,8 @@ def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0) -> np.ndarray:
         y = y0
         while y + size_mm * mm < y1:
             text = _TEXT_LINES[int(rng.integers(0, len(_TEXT_LINES)))]
+            if rng.random() < 0.35:  # a paragraph ends early
+                text = text[: int(rng.integers(6, len(text)))]
             draw.text((x0, y), text, fill=ink, font=font)
             y += size_mm * mm * gap
         del x1
@@ -335,8 +337,12 @@ def _rounded_alpha(h: int, w: int, radius: int) -> np.ndarray:
 def render_scene(scene: Scene, width: int, height: int, rng: np.random.Generator | None = None) -> np.ndarray:
     """The frame a camera of `width`×`height` would deliver for `scene` (BGR uint8)."""
     rng = rng or np.random.default_rng(scene.page_seed * 7919 + scene.background_seed)
-    frame = render_background(scene.background, scene.background_seed, width, height).astype(np.float32)
+    frame = render_background(scene.background, scene.background_seed, width, height)
     scale = height / 1080.0
+    # Smooth fields (shadows, glare) are computed at 1/4 size and enlarged: 12 MP frames
+    # stay quick to make.
+    small_size = (max(1, width // 4), max(1, height // 4))
+    to_small = np.diag([small_size[0] / width, small_size[1] / height, 1.0])
     if scene.page_kind is not None and len(scene.corners) == 4:
         corners = scene.corners_px(width, height)
         page_h_px = float(np.linalg.norm(corners[3] - corners[0]))
@@ -346,51 +352,70 @@ def render_scene(scene: Scene, width: int, height: int, rng: np.random.Generator
         px_per_mm = round(px_per_mm * 2) / 2
         page = render_page(scene.page_kind, scene.page_seed, px_per_mm)
         h, w = page.shape[:2]
-        if scene.page_kind == "id_card":
-            alpha_flat = _rounded_alpha(h, w, int(3.18 * px_per_mm))
-        else:
-            alpha_flat = None
         bgr, alpha, pad = _curled_page(page, scene.curl)
-        if alpha_flat is not None:
-            alpha = np.minimum(alpha, np.pad(alpha_flat, ((pad, pad), (0, 0))))
-        src = np.array([(-0.5, pad - 0.5), (w - 0.5, pad - 0.5), (w - 0.5, pad + h - 0.5), (-0.5, pad + h - 0.5)], np.float32)
+        if scene.page_kind == "id_card":
+            rounded = _rounded_alpha(h, w, int(3.18 * px_per_mm))
+            alpha = np.minimum(alpha, np.pad(rounded, ((pad, pad), (0, 0))))
+        src = np.array([(-0.5, pad - 0.5), (w - 0.5, pad - 0.5), (w - 0.5, pad + h - 0.5), (-0.5, pad + h - 0.5)],
+                       np.float32)
         matrix = cv2.getPerspectiveTransform(src, corners)
         warped = cv2.warpPerspective(bgr, matrix, (width, height), flags=cv2.INTER_LINEAR)
         a = cv2.warpPerspective(alpha, matrix, (width, height), flags=cv2.INTER_LINEAR).astype(np.float32) / 255.0
         # Soft drop shadow under the page edge (pages have thickness and lie on a surface).
-        shadow_sigma = max(1.0, 3.0 * scale)
-        shifted = cv2.warpAffine(a, np.float32([[1, 0, 2 * scale], [0, 1, 3 * scale]]), (width, height))
-        drop = cv2.GaussianBlur(shifted, (0, 0), shadow_sigma) * 0.35
-        frame *= (1 - drop)[..., None]
+        shift = np.float64([[1, 0, 2 * scale / 4], [0, 1, 3 * scale / 4], [0, 0, 1]])
+        a_small = cv2.warpPerspective(alpha, shift @ to_small @ matrix, small_size, flags=cv2.INTER_LINEAR)
+        drop = cv2.GaussianBlur(a_small.astype(np.float32) / 255.0, (0, 0), max(0.5, 3.0 * scale / 4)) * 0.35
+        drop = cv2.resize(drop, (width, height), interpolation=cv2.INTER_LINEAR)
+        frame = cv2.blendLinear(frame, np.zeros_like(frame), 1.0 - drop, drop)
         if scene.glare > 0:
             gx, gy = scene.glare_at
-            centre = cv2.perspectiveTransform(np.array([[[gx * w - 0.5, pad + gy * h - 0.5]]], np.float32), matrix)[0, 0]
-            yy, xx = np.ogrid[0:height, 0:width]
-            radius = 0.06 * page_h_px
+            centre = cv2.perspectiveTransform(np.array([[[gx * w - 0.5, pad + gy * h - 0.5]]], np.float32),
+                                              (to_small @ matrix).astype(np.float32))[0, 0]
+            yy, xx = np.ogrid[0:small_size[1], 0:small_size[0]]
+            radius = 0.06 * page_h_px / 4
             blob = np.exp(-(((xx - centre[0]) ** 2 + ((yy - centre[1]) * 1.6) ** 2) / (2 * radius ** 2)))
-            warped = warped.astype(np.float32) + (scene.glare * 320 * blob)[..., None].astype(np.float32)
-        frame = frame * (1 - a[..., None]) + warped.astype(np.float32) * a[..., None]
+            blob8 = np.clip(scene.glare * 320 * blob, 0, 255).astype(np.uint8)
+            blob8 = cv2.resize(blob8, (width, height), interpolation=cv2.INTER_LINEAR)
+            warped = cv2.add(warped, cv2.merge([blob8, blob8, blob8]))
+        frame = cv2.blendLinear(warped, frame, a, 1.0 - a)
     if scene.shadow > 0:
-        yy, xx = np.mgrid[0:height:8, 0:width:8].astype(np.float32)
+        yy, xx = np.mgrid[0:small_size[1], 0:small_size[0]].astype(np.float32)
         direction = rng.uniform(0, 2 * np.pi)
-        ramp = (np.cos(direction) * xx / width + np.sin(direction) * yy / height)
+        ramp = np.cos(direction) * xx / small_size[0] + np.sin(direction) * yy / small_size[1]
         ramp = (ramp - ramp.min()) / max(1e-6, float(ramp.max() - ramp.min()))
-        light = 1 - scene.shadow * ramp
-        light = cv2.resize(light, (width, height), interpolation=cv2.INTER_LINEAR)
-        frame *= light[..., None]
-    frame *= scene.exposure
+        light = cv2.resize((1 - scene.shadow * ramp).astype(np.float32), (width, height),
+                           interpolation=cv2.INTER_LINEAR)
+        frame = cv2.blendLinear(frame, np.zeros_like(frame), light, 1.0 - light)
+    if scene.exposure != 1.0:
+        frame = cv2.convertScaleAbs(frame, alpha=scene.exposure)
     if scene.blur > 0:
         frame = cv2.GaussianBlur(frame, (0, 0), scene.blur * scale)
-    out = np.clip(frame, 0, 255).astype(np.uint8)
+    out = frame
     if scene.noise > 0:
-        noise = np.empty((height, width, 3), np.int16)
-        cv2.randn(noise, 0, scene.noise)
-        cv2.setRNGSeed(int(rng.integers(0, 2**31 - 1)))
-        out = np.clip(out.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+        out = add_sensor_noise(out, scene.noise, rng)
     if scene.jpeg_quality:
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(scene.jpeg_quality)])
         out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     return out
+
+
+@functools.lru_cache(maxsize=4)
+def _noise_tiles(sigma: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    noise = np.random.default_rng(seed).normal(0, sigma, (509, 509, 3))
+    return (np.clip(noise, 0, 255).astype(np.uint8), np.clip(-noise, 0, 255).astype(np.uint8))
+
+
+def add_sensor_noise(frame: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """Gaussian sensor noise, tiled from a fixed random patch at a random offset (cheap at 12 MP)."""
+    up, down = _noise_tiles(round(float(sigma), 1), 12345)
+    h, w = frame.shape[:2]
+    oy, ox = (int(v) for v in rng.integers(0, 509, 2))
+    reps = (-(-(h + oy) // 509), -(-(w + ox) // 509), 1)
+    up_full = np.tile(up, reps)[oy:oy + h, ox:ox + w]
+    down_full = np.tile(down, reps)[oy:oy + h, ox:ox + w]
+    if frame.ndim == 2:
+        up_full, down_full = up_full[..., 0], down_full[..., 0]
+    return cv2.subtract(cv2.add(frame, up_full), down_full)
 
 
 def place_page(rng: np.random.Generator, kind: str, aspect: float, coverage: float = 0.55,

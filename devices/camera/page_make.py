@@ -1,0 +1,416 @@
+"""Turn a detected page into a finished, upright, legible JPEG, and judge its quality.
+
+Steps: pick the page class from the aspect ratio (and size, when the platen scale is
+known); warp to that class at a fixed resolution (A4/A5 at 200 dpi, ID card at 300
+dpi); turn it upright; flatten the lighting by dividing by a background estimate and
+set levels, per channel so a red seal stays red; gate on blur, glare, cut-off, size
+and bend; read bar/QR codes; encode JPEG with the dpi recorded in its header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from devices.camera import messages_zh as zh
+from devices.camera.page_detect import Detection
+
+
+@dataclass(frozen=True)
+class PageClass:
+    name: str
+    width_mm: float  # upright (portrait for paper, landscape for the ID card)
+    height_mm: float
+    dpi: int
+
+    @property
+    def aspect(self) -> float:
+        return max(self.width_mm, self.height_mm) / min(self.width_mm, self.height_mm)
+
+    def size_px(self) -> tuple[int, int]:
+        return (int(round(self.width_mm / 25.4 * self.dpi)), int(round(self.height_mm / 25.4 * self.dpi)))
+
+
+A4 = PageClass("A4", 210.0, 297.0, 200)
+A5 = PageClass("A5", 148.0, 210.0, 200)
+ID_CARD = PageClass("ID-1", 85.6, 54.0, 300)
+SLIP_DPI = 200
+ASPECT_TOLERANCE = 0.07
+
+
+@dataclass(frozen=True)
+class QualityProblem:
+    code: str
+    message_zh: str
+    message_en: str
+
+
+PROBLEMS = {
+    "blurry": (zh.BLURRY, "page is blurred"),
+    "glare": (zh.GLARE, "glare on the page"),
+    "cut_off": (zh.CUT_OFF, "page is cut off by the frame edge"),
+    "too_small": (zh.TOO_SMALL, "page is too small in the frame"),
+    "not_flat": (zh.NOT_FLAT, "page is curled or folded"),
+    "unsure_edges": (zh.UNSURE_EDGES, "page edges are uncertain"),
+}
+# Order of importance when several problems occur: the first is shown.
+PROBLEM_ORDER = ("cut_off", "too_small", "not_flat", "glare", "blurry", "unsure_edges")
+
+
+def problem(code: str, detail: str = "") -> QualityProblem:
+    message_zh, message_en = PROBLEMS[code]
+    return QualityProblem(code, message_zh, message_en + (f" ({detail})" if detail else ""))
+
+
+@dataclass(frozen=True)
+class DecodedCode:
+    format: str
+    text: str
+
+    def __repr__(self) -> str:  # code text may carry personal data
+        return f"DecodedCode({self.format}, {len(self.text)} chars)"
+
+
+@dataclass(frozen=True, repr=False)
+class FinishedPage:
+    jpeg_bytes: bytes
+    page_class: str
+    quality_problems: tuple[QualityProblem, ...]
+    codes: tuple[DecodedCode, ...]
+    size_px: tuple[int, int] = (0, 0)
+    dpi: int = 200
+    rotation: int = 0  # degrees turned clockwise to make it upright
+    mode: str = "document"
+    sharpness: float | None = None
+    image: np.ndarray | None = field(default=None, compare=False)  # the finished BGR page
+
+    @property
+    def ok(self) -> bool:
+        return not self.quality_problems
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.jpeg_bytes).hexdigest()
+
+    def __repr__(self) -> str:  # pages may show an ID card: never their content
+        problems = ",".join(p.code for p in self.quality_problems) or "ok"
+        return (f"FinishedPage({self.page_class} {self.size_px[0]}x{self.size_px[1]} @{self.dpi}dpi, "
+                f"{len(self.jpeg_bytes) // 1024} kB, {problems}, {len(self.codes)} code(s))")
+
+
+# --------------------------------------------------------------------------- geometry
+
+def _side_lengths(corners: np.ndarray) -> tuple[float, float]:
+    """Mean width (top/bottom) and height (left/right) of a clockwise quad."""
+    c = corners.astype(np.float64)
+    width = (np.linalg.norm(c[1] - c[0]) + np.linalg.norm(c[2] - c[3])) / 2
+    height = (np.linalg.norm(c[3] - c[0]) + np.linalg.norm(c[2] - c[1])) / 2
+    return float(width), float(height)
+
+
+def classify_page(detection: Detection, platen_width_mm: float = 0.0) -> PageClass:
+    """The page class from the measured aspect ratio (and size if the platen scale is known)."""
+    width, height = _side_lengths(detection.corners)
+    long_px, short_px = max(width, height), min(width, height)
+    aspect = long_px / max(short_px, 1e-6)
+    mm_per_px = platen_width_mm / detection.image_size[0] if platen_width_mm > 0 else 0.0
+    if abs(aspect - ID_CARD.aspect) <= ASPECT_TOLERANCE and (mm_per_px == 0 or long_px * mm_per_px < 120):
+        return ID_CARD
+    if abs(aspect - A4.aspect) <= ASPECT_TOLERANCE:
+        if mm_per_px and long_px * mm_per_px < 250:
+            return A5
+        return A4
+    if mm_per_px:
+        long_mm, short_mm = long_px * mm_per_px, short_px * mm_per_px
+    else:
+        # Unknown scale: give the slip the A4 short side so small print stays legible.
+        short_mm = 105.0
+        long_mm = short_mm * aspect
+    long_mm = min(long_mm, 420.0)
+    short_mm = min(short_mm, 297.0)
+    return PageClass("slip", short_mm, long_mm, SLIP_DPI)
+
+
+def warp_page(image: np.ndarray, corners: np.ndarray, page_class: PageClass) -> np.ndarray:
+    """Perspective-warp the quad to the class size, keeping the orientation it lies in."""
+    width, height = _side_lengths(corners)
+    w_px, h_px = page_class.size_px()
+    portrait_class = h_px >= w_px
+    if (height >= width) != portrait_class:
+        w_px, h_px = h_px, w_px
+    # Pixel-centre convention: the page edge lies half a pixel outside the outer pixels.
+    target = np.array([(-0.5, -0.5), (w_px - 0.5, -0.5), (w_px - 0.5, h_px - 0.5), (-0.5, h_px - 0.5)], np.float32)
+    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
+    return cv2.warpPerspective(image, matrix, (w_px, h_px), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+# --------------------------------------------------------------------------- orientation
+
+def _ink_map(page: np.ndarray, width: int = 400) -> np.ndarray:
+    gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    h, w = gray.shape
+    small = cv2.resize(gray, (width, max(1, int(h * width / w))), interpolation=cv2.INTER_AREA)
+    ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 12)
+    my, mx = int(0.05 * ink.shape[0]), int(0.05 * ink.shape[1])
+    ink[:my] = 0
+    ink[-my:] = 0
+    ink[:, :mx] = 0
+    ink[:, -mx:] = 0
+    return ink.astype(np.float32)
+
+
+def _line_structure(profile: np.ndarray) -> float:
+    """How strongly a projection profile alternates between text lines and gaps."""
+    if profile.sum() <= 0:
+        return 0.0
+    smooth = cv2.GaussianBlur(profile.reshape(1, -1), (0, 0), 1.0).ravel()
+    inside = smooth[smooth > 0.02 * smooth.max()]
+    if len(inside) < 4:
+        return 0.0
+    return float(np.std(np.diff(inside)) / (np.mean(inside) + 1e-6))
+
+
+def _raggedness(ink: np.ndarray) -> float:
+    """Positive when text lines share a left edge and end raggedly on the right
+    (upright), negative when it is the other way round (upside down), ~0 for tables
+    and centred text."""
+    profile = ink.sum(axis=1)
+    on = profile > max(1.0, 0.1 * float(profile.max()))
+    bands = []
+    start = None
+    for y, value in enumerate(np.r_[on, False]):
+        if value and start is None:
+            start = y
+        elif not value and start is not None:
+            bands.append((start, y))
+            start = None
+    heights = np.array([b - a for a, b in bands])
+    if len(bands) < 4:
+        return 0.0
+    typical = float(np.median(heights))
+    lefts, rights = [], []
+    for (a, b), height in zip(bands, heights):
+        if not 0.5 * typical <= height <= 1.6 * typical:
+            continue  # headings, stamps, photos
+        xs = np.flatnonzero(ink[a:b].sum(axis=0) > 0)
+        if len(xs):
+            lefts.append(xs[0])
+            rights.append(xs[-1])
+    if len(lefts) < 4:
+        return 0.0
+    tolerance = 0.015 * ink.shape[1]
+    lefts_arr, rights_arr = np.array(lefts, np.float32), np.array(rights, np.float32)
+    left_aligned = float((np.abs(lefts_arr - np.median(lefts_arr)) <= tolerance).mean())
+    right_aligned = float((np.abs(rights_arr - np.median(rights_arr)) <= tolerance).mean())
+    return left_aligned - right_aligned
+
+
+def upright_rotation(page: np.ndarray, page_class: PageClass) -> int:
+    """Clockwise degrees (0/90/180/270) that make text lines horizontal and top-first.
+
+    Text lines make the row profile alternate sharply; a page lying sideways shows that
+    in the column profile instead. Between the two remaining directions, lines share
+    their left edge and end raggedly on the right. When neither cue is clear the page
+    is left as placed (the platen is marked with the reading direction).
+    """
+    if page_class is ID_CARD:
+        # The card is read landscape; which way round is left as placed.
+        return 90 if page.shape[0] > page.shape[1] else 0
+    ink = _ink_map(page)
+    if ink.sum() < 0.002 * ink.size:
+        return 0  # blank page: nothing to go by
+    rows = _line_structure(ink.sum(axis=1) / ink.shape[1])
+    cols = _line_structure(ink.sum(axis=0) / ink.shape[0])
+    sideways = cols > 1.25 * rows
+    if sideways:
+        ink = np.ascontiguousarray(np.rot90(ink, -1))  # as if turned 90° clockwise
+    rotation = 90 if sideways else 0
+    if _raggedness(ink) < -0.15:
+        rotation += 180
+    return rotation % 360
+
+
+def rotate(image: np.ndarray, degrees_clockwise: int) -> np.ndarray:
+    codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    return cv2.rotate(image, codes[degrees_clockwise]) if degrees_clockwise in codes else image
+
+
+# --------------------------------------------------------------------------- enhancement
+
+def _background_estimate(page: np.ndarray) -> np.ndarray:
+    h, w = page.shape[:2]
+    small_w = 160
+    small = cv2.resize(page, (small_w, max(1, int(h * small_w / w))), interpolation=cv2.INTER_AREA)
+    # Paper is the bright part: a max filter removes text and lines, the blur smooths it.
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
+    bright = cv2.dilate(small, kernel)
+    bright = cv2.GaussianBlur(bright, (0, 0), 4)
+    return cv2.resize(bright, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def colour_share(page: np.ndarray) -> float:
+    small = cv2.resize(page, (200, max(1, int(page.shape[0] * 200 / page.shape[1]))), interpolation=cv2.INTER_AREA)
+    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+    return float(((hsv[..., 1] > 80) & (hsv[..., 2] > 60)).mean())
+
+
+def enhance(page: np.ndarray, mode: str = "auto", black: int = 40, white: int = 225) -> tuple[np.ndarray, str]:
+    """Flatten lighting and set levels; returns (image, mode used)."""
+    if mode == "auto":
+        mode = "photo" if colour_share(page) > 0.2 else "document"
+    if mode == "photo":
+        low, high = np.percentile(page[::4, ::4], (1, 99.5))
+        scale = 255.0 / max(1.0, high - low)
+        return cv2.convertScaleAbs(page, alpha=scale, beta=-low * scale), mode
+    background = _background_estimate(page)
+    flat = cv2.divide(page, np.maximum(background, 1), scale=255)
+    lut = np.clip((np.arange(256, dtype=np.float32) - black) * 255.0 / (white - black), 0, 255).astype(np.uint8)
+    levelled = cv2.LUT(flat, lut)
+    if mode in ("gray", "bw"):
+        gray = cv2.cvtColor(levelled, cv2.COLOR_BGR2GRAY)
+        if mode == "bw":
+            gray = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 15)
+        return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), mode
+    return levelled, "document" if mode in ("document", "colour") else mode
+
+
+# --------------------------------------------------------------------------- quality
+
+def sharpness(page: np.ndarray, page_width_mm: float) -> float | None:
+    """Edge acutance at 100 dpi: steepest slope over local contrast, ~1/(σ·2.5) for blur σ px.
+
+    Unlike the variance of the Laplacian it does not depend on how much text the
+    page carries. None when the page has no contrasty edge to judge by (blank page).
+    """
+    gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY) if page.ndim == 3 else page
+    h, w = gray.shape
+    target_w = max(64, int(page_width_mm / 25.4 * 100))
+    small = cv2.resize(gray, (target_w, max(1, int(h * target_w / w))), interpolation=cv2.INTER_AREA)
+    small = small.astype(np.float32)
+    gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, scale=1 / 8)
+    gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, scale=1 / 8)
+    slope = cv2.magnitude(gx, gy)
+    # The window must span a blurred step (σ up to ~4 px here) to see its full contrast.
+    kernel = np.ones((11, 11), np.uint8)
+    contrast = cv2.dilate(small, kernel) - cv2.erode(small, kernel)
+    top = float(np.percentile(contrast, 99))
+    if top < 25:
+        return None
+    selected = contrast >= max(25.0, 0.5 * top)
+    if selected.sum() < 50:
+        return None
+    slopes = slope[selected]
+    steepest = slopes >= np.percentile(slopes, 90)
+    return float(np.median(slopes[steepest] / contrast[selected][steepest]))
+
+
+def glare_fraction(page: np.ndarray) -> float:
+    """Share of the page covered by its largest blob of blown-out pixels."""
+    small = cv2.resize(page, (320, max(1, int(page.shape[0] * 320 / page.shape[1]))), interpolation=cv2.INTER_AREA)
+    paper = float(np.median(small.min(axis=2)))
+    if paper >= 240:
+        return 0.0  # the whole sheet is at white: over-exposed, not a reflection
+    blown = (small.min(axis=2) >= 250).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(blown, connectivity=8)
+    if count <= 1:
+        return 0.0
+    return float(stats[1:, cv2.CC_STAT_AREA].max()) / blown.size
+
+
+def page_width_mm(warped: np.ndarray, page_class: PageClass) -> float:
+    """Physical width of the warped image (its orientation may be either way)."""
+    return warped.shape[1] / page_class.dpi * 25.4
+
+
+def quality_problems(detection: Detection, warped: np.ndarray, page_class: PageClass, min_sharpness: float = 0.22,
+                     min_page_fraction: float = 0.02) -> tuple[tuple[QualityProblem, ...], float | None]:
+    found = []
+    if detection.touches_edge:
+        found.append(problem("cut_off"))
+    if detection.area_fraction < min_page_fraction:
+        found.append(problem("too_small", f"{100 * detection.area_fraction:.1f}% of the frame"))
+    if detection.bend > 0.02:
+        found.append(problem("not_flat", f"sides bow {100 * detection.bend:.1f}%"))
+    glare = glare_fraction(warped)
+    if glare > 0.002:
+        found.append(problem("glare", f"{100 * glare:.1f}% of the page"))
+    width_mm = page_width_mm(warped, page_class)
+    score = sharpness(warped, width_mm)
+    # A blank page has nothing to judge sharpness by (score None): accept it.
+    if score is not None and score < min_sharpness:
+        found.append(problem("blurry", f"sharpness {score:.3f} < {min_sharpness:.3f}"))
+    if detection.confidence < 0.6:
+        found.append(problem("unsure_edges", f"confidence {detection.confidence:.2f}"))
+    found.sort(key=lambda p: PROBLEM_ORDER.index(p.code))
+    return tuple(found), score
+
+
+# --------------------------------------------------------------------------- codes, JPEG
+
+def read_codes(page: np.ndarray) -> tuple[DecodedCode, ...]:
+    """Bar and QR codes on the finished page (zxing-cpp)."""
+    import zxingcpp
+
+    gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY) if page.ndim == 3 else page
+    results = zxingcpp.read_barcodes(gray)
+    codes = []
+    seen = set()
+    for result in results:
+        key = (str(result.format), result.text)
+        if key in seen:
+            continue
+        seen.add(key)
+        codes.append(DecodedCode(str(result.format).split(".")[-1], result.text))
+    return tuple(codes)
+
+
+def set_jpeg_dpi(jpeg: bytes, dpi: int) -> bytes:
+    """Write `dpi` into the JFIF header (no re-encode) so PDF pages get their real size."""
+    if jpeg[:4] == b"\xff\xd8\xff\xe0" and jpeg[6:11] == b"JFIF\x00":
+        return jpeg[:13] + struct.pack(">BHH", 1, dpi, dpi) + jpeg[18:]
+    segment = b"JFIF\x00\x01\x01" + struct.pack(">BHH", 1, dpi, dpi) + b"\x00\x00"
+    return jpeg[:2] + b"\xff\xe0" + struct.pack(">H", len(segment) + 2) + segment + jpeg[2:]
+
+
+def encode_jpeg(image: np.ndarray, quality: int = 85, dpi: int = 200) -> bytes:
+    ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return set_jpeg_dpi(buffer.tobytes(), dpi)
+
+
+def make_page(image: np.ndarray, detection: Detection, *, mode: str = "auto", jpeg_quality: int = 85,
+              platen_width_mm: float = 0.0, min_sharpness: float = 0.22, min_page_fraction: float = 0.02,
+              codes: bool = True, page_class: PageClass | None = None) -> FinishedPage:
+    """Warp, turn upright, enhance, gate and encode the page `detection` found in `image`.
+
+    `detection` may come from a smaller image (the preview): it is scaled to `image`.
+    The page is always returned; `quality_problems` says whether to ask for a retake.
+    """
+    height, width = image.shape[:2]
+    if detection.image_size != (width, height):
+        detection = detection.scaled(width, height)
+    page_class = page_class or classify_page(detection, platen_width_mm)
+    warped = warp_page(image, detection.corners, page_class)
+    problems, score = quality_problems(detection, warped, page_class, min_sharpness, min_page_fraction)
+    rotation = upright_rotation(warped, page_class)
+    warped = rotate(warped, rotation)
+    finished, used_mode = enhance(warped, "auto" if mode == "colour" else mode)
+    found_codes = read_codes(finished) if codes else ()
+    jpeg = encode_jpeg(finished, jpeg_quality, page_class.dpi)
+    return FinishedPage(
+        jpeg_bytes=jpeg,
+        page_class=page_class.name,
+        quality_problems=problems,
+        codes=found_codes,
+        size_px=(finished.shape[1], finished.shape[0]),
+        dpi=page_class.dpi,
+        rotation=rotation,
+        mode=used_mode,
+        sharpness=score,
+        image=finished,
+    )

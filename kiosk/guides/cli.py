@@ -22,6 +22,7 @@ def register(cli) -> None:
 
     show = cli.command("show", "print every field of one guide", _show, group=GROUP, group_help=GROUP_HELP)
     show.add_argument("id", help="the guide id (its file name without .toml)")
+    show.add_argument("--staff", action="store_true", help="also print where the text came from, to verify a sample")
     add_json_flag(show)
     _add_matters_dir(show)
 
@@ -97,7 +98,8 @@ def _show(args) -> int:
 
         print_json(guide_to_json(guide))
         return 0
-    for label, text in guide.display_fields():
+    rows = guide.display_fields() + (guide.provenance_fields() if args.staff else [])
+    for label, text in rows:
         lines = text.splitlines() or [""]
         print(f"{label}：{lines[0]}")
         for line in lines[1:]:

@@ -41,6 +41,26 @@ FIELD = {
     "verified_date": "核对日期",
 }
 
+# For staff checking a sample against the hall's own list (`kiosk guides show --staff`).
+PROVENANCE_FIELD = {
+    "sample": "是否样例",
+    "sample_record": "样例编号",
+    "name_as_published": "原文事项名称",
+    "source_jurisdiction": "来源地区",
+    "source_date": "来源日期",
+    "source_url": "来源网址",
+    "source_site_type": "来源网站类型",
+    "excerpt_complete": "摘录是否完整",
+    "source_department": "原文部门（外地）",
+    "source_location": "原文办理地点（外地）",
+    "source_hours": "原文办理时间（外地）",
+    "source_benefit_standard": "原文补助标准（外地）",
+    "verified_by": "核对人",
+    "notes": "备注",
+}
+# A provenance field nobody filled in (staff view only).
+STAFF_BLANK = "（未填写）"
+
 YES = "是"
 NO = "否"
 FREE = "不收费"

@@ -273,6 +273,20 @@ class Guide:
         ]
         return rows
 
+    def provenance_fields(self) -> list[tuple[str, str]]:
+        """Where the text came from, as (label, text) for staff verifying a sample."""
+        rows = []
+        for key, label in zh.PROVENANCE_FIELD.items():
+            value = getattr(self.provenance, key)
+            if isinstance(value, bool):
+                text = zh.YES if value else zh.NO
+            elif value is None:
+                text = zh.STAFF_BLANK
+            else:
+                text = str(value)
+            rows.append((label, text))
+        return rows
+
     def fee_text(self) -> str:
         fee = self.fee
         if fee.charged is None:

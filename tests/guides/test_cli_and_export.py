@@ -53,6 +53,16 @@ def test_show_prints_every_field_with_unknowns_as_ask_at_the_window(capsys):
     assert zh.SAMPLE_BANNER in out
 
 
+def test_show_for_staff_adds_where_the_sample_came_from(capsys):
+    code, out, _ = run(capsys, "guides", "show", "tekun-gongyang", "--staff")
+    assert code == 0
+    assert "样例编号：M05" in out
+    assert "原文补助标准（外地）：农村特困供养人员基本生活标准：每人每月585元" in out
+    assert "核对人：（未填写）" in out
+    _, citizen_view, _ = run(capsys, "guides", "show", "tekun-gongyang")
+    assert "585元" not in citizen_view  # another county's payment is never shown to citizens as ours
+
+
 def test_show_json_keeps_unknowns_as_null(capsys):
     code, out, _ = run(capsys, "guides", "show", "dibao", "--json")
     assert code == 0

@@ -169,7 +169,7 @@ def test_submit_returns_at_once_and_reports_on_the_worker_thread(simulator, prin
     started = time.monotonic()
     service.submit(ticket, on_done)
     # THEN the caller (the UI thread) is not held up by the device I/O
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 0.5, "the status wait (1 s) happens on the worker"
     assert done.wait(5)
     service.close()
     assert threads[0] is not threading.current_thread()

@@ -293,11 +293,17 @@ class IdCardReaderService:
 
     def _read_card(self) -> None:
         assert self._link is not None
-        selected = self._link.transact(codec.SELECT_CARD, SHORT_DEADLINE_S)
-        if selected.sw3 != codec.SW_OK:
-            self._card_failed(selected.sw3, "select")
+        try:
+            selected = self._link.transact(codec.SELECT_CARD, SHORT_DEADLINE_S)
+            if selected.sw3 != codec.SW_OK:
+                self._card_failed(selected.sw3, "select")
+                return
+            answer = self._link.transact(codec.READ_TEXT_PHOTO, READ_DEADLINE_S)
+        except ReaderTimeout as exc:
+            # The module answered find, so the line works: a card that moved or a
+            # cut-off answer. Retried like a failed read rather than as a lost port.
+            self._card_failed(None, "read", exc.message_en)
             return
-        answer = self._link.transact(codec.READ_TEXT_PHOTO, READ_DEADLINE_S)
         if answer.sw3 != codec.SW_OK:
             self._card_failed(answer.sw3, "read")
             return
@@ -351,10 +357,12 @@ class IdCardReaderService:
             log.debug("latest address not available: %s", answer.describe())
         return holder
 
-    def _card_failed(self, sw3: int | None, stage: str) -> None:
+    def _card_failed(self, sw3: int | None, stage: str, reason: str = "") -> None:
         status_action = action_for_status(sw3 if sw3 is not None else -1)
-        name = codec.STATUS_NAMES.get(sw3, "unknown status") if sw3 is not None else "no status"
-        message_en = f"card {stage} failed: SW3={sw3:02X} ({name})" if sw3 is not None else f"card {stage} failed"
+        if sw3 is not None:
+            message_en = f"card {stage} failed: SW3={sw3:02X} ({codec.STATUS_NAMES.get(sw3, 'unknown status')})"
+        else:
+            message_en = f"card {stage} failed: {reason or 'no answer'}"
         if status_action.retry:
             self._failures += 1
             if self._failures < MAX_READ_ATTEMPTS:
@@ -410,3 +418,18 @@ class IdCardReaderService:
 def with_port(settings: IdCardSettings, port: str) -> IdCardSettings:
     """Settings pointing at a concrete port (used when the simulator supplies one)."""
     return dataclasses.replace(settings, port=port, vid_pid="")
+
+
+def open_reader_service(settings: IdCardSettings, on_event: Callable[[ReaderEvent], None],
+                        clock: Clock | None = None):
+    """Composition-root helper: the service for `settings`, plus the simulator it reads
+    from when `settings.driver == "simulator"` (else None). Neither is started; start the
+    service, and stop both at shutdown (service first).
+    """
+    simulator = None
+    if settings.driver == "simulator":
+        from devices.idcard.simulator import start_simulated_reader
+
+        simulator, port = start_simulated_reader(settings)
+        settings = with_port(settings, port)
+    return IdCardReaderService(settings, on_event, clock), simulator

@@ -14,6 +14,7 @@ side), can add junk and split answers into small writes, and can be unplugged
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -46,7 +47,7 @@ _STAGE_OF_COMMAND = {
     codec.SELECT_CARD: "select", codec.READ_TEXT_PHOTO: "read", codec.READ_LATEST_ADDRESS: "address",
     codec.SAM_ID: "sam_id",
 }
-CORRUPTIONS = ("checksum", "truncate", "silence")
+CORRUPTIONS = ("checksum", "truncate", "silence", "bad_text")
 NON_ID_CARD = "__non_id_card__"
 
 
@@ -109,7 +110,8 @@ class CardReaderSimulator:
     def set_fault(self, sw3: int | None = None, *, on: str = "read", times: int = 1, corrupt: str | None = None) -> None:
         """Answer the next `times` commands of stage `on` with status `sw3`, or corrupt the answer.
 
-        corrupt: "checksum" (flip the last byte), "truncate" (send half), "silence" (send nothing).
+        corrupt: "checksum" (flip the last byte), "truncate" (send half), "silence" (send nothing),
+        "bad_text" (a well-formed read answer whose ID number fails its check character).
         `times=-1` keeps the fault until `clear_faults()`.
         """
         if on not in STAGES:
@@ -136,8 +138,9 @@ class CardReaderSimulator:
             if fault is not None and fault.sw3 is not None:
                 reply = codec.encode_answer(fault.sw3)
             else:
-                reply = self._normal_answer(command)
-        if fault is not None and fault.corrupt:
+                tampered = fault is not None and fault.corrupt == "bad_text"
+                reply = self._normal_answer(command, tampered)
+        if fault is not None and fault.corrupt and fault.corrupt != "bad_text":
             reply = _corrupt(reply, fault.corrupt)
         return reply
 
@@ -151,7 +154,7 @@ class CardReaderSimulator:
                 return fault
         return None
 
-    def _normal_answer(self, command: tuple[int, int] | None) -> bytes:
+    def _normal_answer(self, command: tuple[int, int] | None, tampered: bool = False) -> bytes:
         if command in (codec.SAM_STATUS, codec.RESET_SAM):
             return codec.encode_answer(codec.SW_OK)
         if command == codec.SAM_ID:
@@ -172,7 +175,11 @@ class CardReaderSimulator:
             if self._card is None or self._card == NON_ID_CARD:
                 return codec.encode_answer(codec.SW_READ_FAILED)
             self._card_read = True
-            text = encode_text_block(self.holders[self._card])
+            holder = self.holders[self._card]
+            if tampered:
+                wrong = "0" if holder.id_number[-1] != "0" else "1"
+                holder = dataclasses.replace(holder, id_number=holder.id_number[:-1] + wrong)
+            text = encode_text_block(holder)
             lengths = len(text).to_bytes(2, "big") + PHOTO_BLOCK_SIZE.to_bytes(2, "big")
             return codec.encode_answer(codec.SW_OK, lengths + text + _FAKE_PHOTO)
         if command == codec.READ_LATEST_ADDRESS:

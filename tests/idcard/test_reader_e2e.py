@@ -300,3 +300,52 @@ def test_no_full_id_number_or_name_in_any_log_line(simulated_reader, reader_serv
         for name in ALL_NAMES:
             assert name not in line
     assert any("9905**********0026" in line for line in lines)
+
+
+def test_card_with_inconsistent_data_is_refused_with_a_message(simulated_reader, reader_service, caplog):
+    caplog.set_level(logging.DEBUG)
+    sim = simulated_reader()
+    _, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)
+    sim.set_fault(corrupt="bad_text", on="read")
+    sim.place_card("resident")
+    problem = events.wait_for(ReaderProblem)
+    assert problem.action == ProblemAction.CARD_UNREADABLE
+    assert "check character" in problem.message_en
+    assert not events.of(CardRead)
+    for record in caplog.records:
+        assert "99052119850722003" not in record.getMessage()
+
+
+def test_composition_root_helper_runs_the_simulator_by_default(settings):
+    import queue
+
+    from devices.idcard.service import open_reader_service
+
+    assert settings.devices.idcard.driver == "simulator"
+    received: queue.Queue = queue.Queue()
+    service, simulator = open_reader_service(settings.devices.idcard, received.put)
+    service.start()
+    try:
+        assert isinstance(received.get(timeout=5), ReaderReady)
+        simulator.place_card("elderly")
+        event = received.get(timeout=5)
+        assert isinstance(event, CardRead) and event.holder.masked_name == "张**"
+    finally:
+        service.stop()
+        simulator.stop()
+    assert not os.path.exists(simulator.port_path)
+
+
+def test_card_whose_answers_keep_getting_cut_off_asks_to_place_again(simulated_reader, reader_service):
+    sim = simulated_reader()
+    service, events = reader_service(sim.port_path, poll_interval_ms=300)
+    events.wait_for(ReaderReady)
+    sim.set_fault(corrupt="checksum", on="read", times=-1)
+    sim.place_card("hmt")
+    problem = events.wait_for(ReaderProblem, timeout=8)
+    assert problem.action == ProblemAction.PLACE_AGAIN
+    assert "3 attempts" in problem.message_en
+    # The port itself is fine: no disconnect, no re-probe.
+    assert service.status == ReaderStatus.READY
+    assert len(events.of(ReaderReady)) == 1

@@ -5,6 +5,8 @@ Accepted input, all ranked together:
   营业执照), or in the materials and conditions (weighted low);
 - full pinyin from any syllable start (dibao, shebaoka, zhaijidi);
 - pinyin initials (db, sbk, gtgsh) — the A–Z keypad's way;
+- one 汉字, or one or two letters, match only names that start with them: that
+  early in the typing, a match inside every other name would bury the right one;
 - a mix of both (dbao, zuidishbz) and the other readings of 多音字 (chongdu for 重度)
   when nothing better matches, then one-key slips (sbj for sbk, dibso for dibao);
 - several words separated by spaces, each of which must match.

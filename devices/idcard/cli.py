@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from devices.idcard import messages_zh as zh
-from devices.idcard.errors import CaptureFileError, IdCardError, NoCardPlaced
+from devices.idcard.errors import CaptureFileError, IdCardError, NoCardPlaced, SimulatorHoldersError
 
 _HEX_TEXT = re.compile(rb"^[0-9A-Fa-f\s]*$")
 
@@ -174,7 +174,7 @@ def _decode(args: argparse.Namespace) -> int:
 
 
 def _read(args: argparse.Namespace) -> int:
-    from devices.idcard.service import CardRead, IdCardReaderService, ReaderProblem, with_port
+    from devices.idcard.service import CardRead, IdCardReaderService, ProblemAction, ReaderProblem, with_port
     from kiosk.cli import print_json
     from kiosk.config import load_settings
 
@@ -198,6 +198,7 @@ def _read(args: argparse.Namespace) -> int:
             outcome["card"] = event
             done.set()
         elif isinstance(event, ReaderProblem):
+            outcome["problem"] = event
             print(f"{event.message_zh} ({event.message_en})", file=sys.stderr)
 
     service = IdCardReaderService(settings, on_event)
@@ -212,6 +213,11 @@ def _read(args: argparse.Namespace) -> int:
             simulator.stop()
     event = outcome.get("card")
     if event is None:
+        problem = outcome.get("problem")
+        if problem is not None and problem.action in (ProblemAction.DISCONNECTED, ProblemAction.READER_FAULT,
+                                                      ProblemAction.OUT_OF_SERVICE):
+            # The reader itself is the trouble: say that, not "no card".
+            raise IdCardError(problem.message_en, problem.message_zh)
         raise NoCardPlaced(args.timeout)
     data = event.holder.to_dict(reveal=args.reveal)
     data.update(age=event.age, expired=event.expired)
@@ -236,7 +242,7 @@ def _simulate(args: argparse.Namespace) -> int:
     try:
         holders = load_holders(args.holders)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise CaptureFileError(args.holders or "sim_holders.json", str(exc)) from None
+        raise SimulatorHoldersError(args.holders or "sim_holders.json", f"{type(exc).__name__}: {exc}") from None
     simulator = CardReaderSimulator(holders, halt_after_read=args.halt_after_read)
     link = SimulatedReaderLink(simulator, baud=args.baud, link_path=args.link)
     port = link.start()

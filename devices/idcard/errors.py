@@ -54,3 +54,11 @@ class CaptureFileError(IdCardError):
 
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"cannot read capture file {path}: {reason}", zh.INPUT_FILE_UNREADABLE, path=path)
+
+
+class SimulatorHoldersError(IdCardError):
+    code = "idcard_sim_holders_invalid"
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"simulator holders file {path} is not usable: {reason}", zh.SIMULATOR_HOLDERS_INVALID,
+                         path=path)

@@ -17,6 +17,7 @@ NO_CARD_PLACED = "没有读到证件，请把证件平放在读卡区"
 CARD_EXPIRED = "证件已过期，请到窗口咨询"
 INPUT_FILE_UNREADABLE = "文件打不开，请检查文件路径"
 PORT_NOT_FOUND = "找不到读卡器，请检查连接线"
+SIMULATOR_HOLDERS_INVALID = "模拟证件名单文件有误，请检查"
 
 CARD_TYPE_NAMES = {
     "resident": "居民身份证",

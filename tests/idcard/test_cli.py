@@ -112,6 +112,13 @@ def test_read_with_no_card_times_out_with_a_message(capsys):
     assert "没有读到证件" in capsys.readouterr().err
 
 
+def _wait_until(condition, what: str, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
 def test_simulator_command_serves_the_real_driver_over_a_pty(tmp_path):
     link = tmp_path / "ttyIDCARD"
     config = tmp_path / "hall.toml"
@@ -135,6 +142,12 @@ def test_simulator_command_serves_the_real_driver_over_a_pty(tmp_path):
         data = json.loads(reader.stdout)
         assert data["card_type_zh"] == "港澳台居民居住证"
         assert data["id_number"] == "8100**********0032"
+        simulator.stdin.write("unplug\n")
+        simulator.stdin.flush()
+        _wait_until(lambda: not link.exists(), "unplug removes the pty link")
+        simulator.stdin.write("replug\n")
+        simulator.stdin.flush()
+        _wait_until(link.exists, "replug publishes the pty again")
         simulator.stdin.write("quit\n")
         simulator.stdin.flush()
         assert simulator.wait(timeout=5) == 0
@@ -160,3 +173,22 @@ def test_read_reveal_flag(capsys, reveal):
     assert main(args) == 0
     out = capsys.readouterr().out
     assert ("990521198507220032" in out) is reveal
+
+
+def test_read_from_a_reader_that_is_not_there_says_so(tmp_path, capsys):
+    config = tmp_path / "hall.toml"
+    text = default_config_path().read_text(encoding="utf-8")
+    config.write_text(text.replace('[devices.idcard]\ndriver = "simulator"',
+                                   f'[devices.idcard]\ndriver = "serial"\nport = "{tmp_path / "ttyGONE"}"'),
+                      encoding="utf-8")
+    assert main(["--config", str(config), "idcard", "read", "--timeout", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "读卡器没有连接" in err and "ttyGONE does not exist" in err
+
+
+def test_simulator_with_a_broken_holders_file(tmp_path, capsys):
+    holders = tmp_path / "holders.json"
+    holders.write_text('{"holders": [{"key": "x", "card_type": "resident"}]}', encoding="utf-8")
+    assert main(["sim", "idcard", "--link", str(tmp_path / "tty"), "--holders", str(holders)]) == 1
+    err = capsys.readouterr().err
+    assert "模拟证件名单文件有误" in err and "holders.json" in err

@@ -199,11 +199,12 @@ def decode_text_block(text_block: bytes) -> Holder:
         extra["nation_code"] = raw["nation"]
         extra["nation"] = nation_name(raw["nation"])
     if card_type == FOREIGN_PERMANENT_2023:
-        # A name longer than part 1 runs on into part 2 with no separator, so part 1
-        # is joined with its padding intact and only the whole is stripped.
-        part1 = text_block[52:122].decode("utf-16-le", errors="replace")
-        part2 = text_block[220:242].decode("utf-16-le", errors="replace")
-        extra["english_name"] = (part1 + part2).replace("\x00", " ").strip()
+        # A name longer than part 1 fills it and runs on into part 2 with no separator;
+        # a part 1 with padding left over ended at a word, so a space joins them.
+        part1 = text_block[52:122].decode("utf-16-le", errors="replace").replace("\x00", " ")
+        part2 = text_block[220:242].decode("utf-16-le", errors="replace").replace("\x00", " ").rstrip(" ")
+        joiner = "" if len(part1.rstrip(" ")) == _ENGLISH_NAME_1_CHARS else " "
+        extra["english_name"] = (part1.strip(" ") + joiner + part2).strip(" ")
     for key in ("address", "issuer", "english_name", "nationality", "pass_number", "issue_count",
                 "renewal_count", "card_version", "previous_number_link"):
         if key in raw and key not in extra:

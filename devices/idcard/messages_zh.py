@@ -32,6 +32,7 @@ LONG_TERM = "长期"
 
 # Unknown nation codes are shown, never refused (e.g. codes for 穿青人, 革家人).
 UNKNOWN_NATION = "其他(代码{code})"
+NATION_BLANK = "未填写"
 
 # Console (kiosk idcard read) prompts.
 WAITING_FOR_CARD = "请把证件平放在读卡区…"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devices.idcard.messages_zh import UNKNOWN_NATION
+from devices.idcard.messages_zh import NATION_BLANK, UNKNOWN_NATION
 
 GB3304_NATIONS: dict[str, str] = {
     "01": "汉", "02": "蒙古", "03": "回", "04": "藏", "05": "维吾尔", "06": "苗", "07": "彝",
@@ -23,7 +23,9 @@ def nation_name(code: str) -> str:
     code = code.strip()
     if code.isdigit() and len(code) == 1:
         code = "0" + code
+    if not code:
+        return NATION_BLANK
     name = GB3304_NATIONS.get(code)
     if name is None:
-        return UNKNOWN_NATION.format(code=code or "空")
+        return UNKNOWN_NATION.format(code=code)
     return name

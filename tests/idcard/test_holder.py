@@ -181,3 +181,22 @@ def test_nul_padding_is_stripped_like_spaces(text_blocks):
     block = text_blocks["resident"]
     nul_padded = block[:6] + bytes(24) + block[30:]  # name field padded with 00 00
     assert decode_text_block(nul_padded).name == "刘玉梅"
+
+
+def test_2023_card_name_split_at_a_word_gets_a_space(text_blocks):
+    block = _patched(text_blocks["foreign_2023"], 52, 70, "IVANOV,")
+    block = _patched(block, 220, 22, "SERGEI")
+    assert decode_text_block(block).english_name == "IVANOV, SERGEI"
+
+
+def test_blank_nation_is_shown_as_not_filled(text_blocks):
+    holder = decode_text_block(_patched(text_blocks["resident"], 32, 4, ""))
+    assert holder.nation == "未填写"
+
+
+def test_2023_card_name_whose_space_falls_on_the_split(text_blocks):
+    name = "ABCDEFGHIJ ABCDEFGHIJ ABCDEFGHIJ AB CDEFGH"  # the 36th character is a space
+    assert name[35] == " "
+    block = _patched(text_blocks["foreign_2023"], 52, 70, name[:35])
+    block = _patched(block, 220, 22, name[35:])
+    assert decode_text_block(block).english_name == name

@@ -66,6 +66,29 @@ _SHORT_QUERY = 2
 # Letters typed for which a one-key slip is tried when nothing matched.
 _TYPO_MIN = 3
 _TYPO_MAX = 12
+_TYPO_FULL_MIN = 5
+
+
+def _neighbour_keys() -> dict[str, str]:
+    """Keys a finger lands on instead: QWERTY neighbours and the letters either side
+    in A–Z order (the two keypad layouts a kiosk uses)."""
+    rows = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+    near: dict[str, set[str]] = {c: set() for c in "abcdefghijklmnopqrstuvwxyz"}
+    for r, row in enumerate(rows):
+        for i, c in enumerate(row):
+            for dr in (-1, 0, 1):
+                if 0 <= r + dr < len(rows):
+                    other = rows[r + dr]
+                    for j in (i - 1, i, i + 1):
+                        if 0 <= j < len(other) and other[j] != c:
+                            near[c].add(other[j])
+    alphabet = "abcdefghijklmnopqrstuvwxyz"
+    for i, c in enumerate(alphabet):
+        near[c].update(alphabet[max(0, i - 1):i] + alphabet[i + 1:i + 2])
+    return {c: "".join(sorted(keys)) for c, keys in near.items()}
+
+
+_NEIGHBOUR_KEYS = _neighbour_keys()
 
 
 @dataclass(frozen=True)
@@ -362,18 +385,20 @@ class GuideSearch:
         return best
 
     def _typo_hits(self, token: str, best: dict[int, list]) -> None:
-        """Last resort: one key wrong, missing, doubled or swapped (sbj for sbk, dibso for dibao)."""
-        letters = "abcdefghijklmnopqrstuvwxyz"
+        """Last resort: one key missing, swapped, or hit next to the right one (sbj for
+        sbk, dibso for dibao). Full pinyin is tried only for longer input, where a slip
+        inside a syllable is likelier than a wrong initial."""
         variants = {token[:i] + token[i + 1:] for i in range(len(token))}
         variants |= {token[:i] + token[i + 1] + token[i] + token[i + 2:] for i in range(len(token) - 1)}
-        variants |= {token[:i] + c + token[i + 1:] for i in range(len(token)) for c in letters if c != token[i]}
+        variants |= {token[:i] + c + token[i + 1:] for i in range(len(token)) for c in _NEIGHBOUR_KEYS[token[i]]}
         variants.discard(token)
         for variant in variants:
             if len(variant) < _TYPO_MIN:  # two letters match too much to mean anything
                 continue
             self._score(self._initials.find_all(variant), len(variant), QUALITY_TYPO, HOW_TYPO, best)
-            self._score(self._full.find_all(variant), len(variant), QUALITY_TYPO, HOW_TYPO, best,
-                        on_syllable_start=True)
+            if len(token) >= _TYPO_FULL_MIN:
+                self._score(self._full.find_all(variant), len(variant), QUALITY_TYPO, HOW_TYPO, best,
+                            on_syllable_start=True)
 
     def _segmentations(self, token: str) -> list[list[str]]:
         """Ways to cut `token` into whole syllables and single initials; the last piece

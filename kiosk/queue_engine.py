@@ -314,64 +314,53 @@ class QueueEngine:
 
     # -- counter operations ---------------------------------------------------------
     def call_next(self, window_number: int, actor: str = "staff") -> CounterResult:
+        """Call the next ticket for this window: priority policy first, then first come."""
         window = self._window(window_number)
-        now = self.clock.now()
-        day, stamp = business_day(now).isoformat(), to_stamp(now)
+        stamp, day = self._stamp_day()
         with self.store.write() as conn:
-            state = self._window_state(conn, window.number)
-            if state["paused"]:
-                raise WindowPaused(f"window {window.number} is paused",
-                                   texts_zh.WINDOW_PAUSED_REFUSAL.format(window=window.number))
-            current = self._current(conn, state, day)
-            if current is not None:
-                raise WindowBusy(f"window {window.number} still holds {current.code} ({current.status})",
-                                 texts_zh.WINDOW_BUSY.format(code=current.code), code=current.code)
+            state = self._require_free_window(conn, window, day)
             chosen = self._choose_next(conn, window, day, bool(state["last_call_was_priority"]))
             if chosen is None:
                 raise NobodyWaiting(f"nobody waiting for window {window.number}", texts_zh.NOBODY_WAITING)
-            conn.execute(
-                "UPDATE tickets SET status = 'called', called_at = ?, window_number = ?, updated_at = ? WHERE id = ?",
-                (stamp, window.number, stamp, chosen),
-            )
-            ticket = self._ticket_by_id(conn, chosen)
-            conn.execute(
-                "UPDATE window_state SET current_ticket_id = ?, last_call_was_priority = ?, updated_at = ? "
-                "WHERE window_number = ?",
-                (chosen, int(ticket.is_priority), stamp, window.number),
-            )
-            announcement = texts_zh.CALL.format(code=ticket.code, window=window.number)
-            _event(conn, stamp, "call", chosen, window.number, ticket.queue_id, actor, {"code": ticket.code})
-        return CounterResult("call", window.number, ticket, announcement)
+            return self._call(conn, window, self._ticket_by_id(conn, chosen), stamp, actor, out_of_turn=False)
 
     def call_ticket(self, window_number: int, code: str, actor: str = "staff") -> CounterResult:
         """特呼: call one waiting ticket by its number, out of turn (staff decision)."""
         window = self._window(window_number)
         stamp, day = self._stamp_day()
         with self.store.write() as conn:
-            state = self._window_state(conn, window.number)
-            if state["paused"]:
-                raise WindowPaused(f"window {window.number} is paused",
-                                   texts_zh.WINDOW_PAUSED_REFUSAL.format(window=window.number))
-            current = self._current(conn, state, day)
-            if current is not None:
-                raise WindowBusy(f"window {window.number} still holds {current.code} ({current.status})",
-                                 texts_zh.WINDOW_BUSY.format(code=current.code), code=current.code)
+            self._require_free_window(conn, window, day)
             ticket = self._ticket_by_code(conn, code, day)
             self._require_serves(window, ticket.queue_id)
             if ticket.status != "waiting":
                 raise self._state_error(ticket, "call")
-            conn.execute(
-                "UPDATE tickets SET status = 'called', called_at = ?, window_number = ?, updated_at = ? WHERE id = ?",
-                (stamp, window.number, stamp, ticket.id),
-            )
-            conn.execute(
-                "UPDATE window_state SET current_ticket_id = ?, updated_at = ? WHERE window_number = ?",
-                (ticket.id, stamp, window.number),
-            )
-            _event(conn, stamp, "call", ticket.id, window.number, ticket.queue_id, actor,
-                   {"code": ticket.code, "out_of_turn": True})
-            return CounterResult("call", window.number, self._ticket_by_id(conn, ticket.id),
-                                 texts_zh.CALL.format(code=ticket.code, window=window.number))
+            return self._call(conn, window, ticket, stamp, actor, out_of_turn=True)
+
+    def _require_free_window(self, conn, window: WindowDef, day: str):
+        state = self._window_state(conn, window.number)
+        if state["paused"]:
+            raise WindowPaused(f"window {window.number} is paused",
+                               texts_zh.WINDOW_PAUSED_REFUSAL.format(window=window.number))
+        current = self._current(conn, state, day)
+        if current is not None:
+            raise WindowBusy(f"window {window.number} still holds {current.code} ({current.status})",
+                             texts_zh.WINDOW_BUSY.format(code=current.code), code=current.code)
+        return state
+
+    def _call(self, conn, window: WindowDef, ticket: Ticket, stamp: str, actor: str, out_of_turn: bool):
+        conn.execute(
+            "UPDATE tickets SET status = 'called', called_at = ?, window_number = ?, updated_at = ? WHERE id = ?",
+            (stamp, window.number, stamp, ticket.id),
+        )
+        conn.execute("UPDATE window_state SET current_ticket_id = ?, updated_at = ? WHERE window_number = ?",
+                     (ticket.id, stamp, window.number))
+        if not out_of_turn:  # out-of-turn calls do not count for the interleave alternation
+            conn.execute("UPDATE window_state SET last_call_was_priority = ? WHERE window_number = ?",
+                         (int(ticket.is_priority), window.number))
+        _event(conn, stamp, "call", ticket.id, window.number, ticket.queue_id, actor,
+               {"code": ticket.code, "out_of_turn": out_of_turn})
+        return CounterResult("call", window.number, self._ticket_by_id(conn, ticket.id),
+                             texts_zh.CALL.format(code=ticket.code, window=window.number))
 
     def recall(self, window_number: int, actor: str = "staff") -> CounterResult:
         """Call the current ticket again; past the recall limit it becomes a no-show."""

@@ -23,6 +23,8 @@ import bisect
 import heapq
 import os
 import unicodedata
+from collections import Counter
+from itertools import chain
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,6 +153,27 @@ class _Blob:
         return out
 
 
+# One scored name hit: (score, the text, how it matched, indexes of the guides carrying it).
+_Found = tuple[float, str, str, tuple[int, ...]]
+
+
+def _fold(found: list[_Found]) -> dict[int, tuple]:
+    """Best hit per guide as (score, text, how, number of hits), the dict work done in C:
+    hits are applied lowest score first, so each guide ends with its best."""
+    if not found:
+        return {}
+    found.sort(key=_score_of)
+    best: dict[int, tuple[float, str, str]] = {}
+    for score, text, how, owners in found:
+        best.update(dict.fromkeys(owners, (score, text, how)))
+    counts = Counter(chain.from_iterable(f[3] for f in found))
+    return {gi: (score, text, how, counts[gi]) for gi, (score, text, how) in best.items()}
+
+
+def _score_of(found: _Found) -> float:
+    return found[0]
+
+
 def _quality(levels: tuple[float, float, float], pos: int, needle_len: int, text_len: int) -> float:
     if pos == 0:
         return levels[0] if needle_len == text_len else levels[1]
@@ -261,10 +284,10 @@ class GuideSearch:
         self._suggest_initials = sorted((by_text[text].initials, rank) for rank, text in enumerate(ordered))
         self._suggest_full = sorted((by_text[text].full, rank) for rank, text in enumerate(ordered))
         # The first keystroke is always one letter: its ranking is worked out here, once.
-        self._one_letter: dict[str, dict[int, list]] = {}
+        self._one_letter: dict[str, dict[int, tuple]] = {}
         self._one_letter_ranked: dict[str, list[SearchHit]] = {}
         for letter in "abcdefghijklmnopqrstuvwxyz":
-            self._one_letter[letter] = self._pinyin_hits(letter)
+            self._one_letter[letter] = _fold(self._pinyin_found(letter))
             self._one_letter_ranked[letter] = self._rank(self._one_letter[letter], None)
 
     # --- search ----------------------------------------------------------------
@@ -282,109 +305,91 @@ class GuideSearch:
         # "di bao": try the words run together too, and keep the better of both.
         joined = self._token_hits("".join(tokens))
         per_token = [self._token_hits(token) for token in tokens]
-        both: dict[int, list] = {}
+        both: dict[int, tuple] = {}
         for gi in set.intersection(*(set(h) for h in per_token)):
             scores = [h[gi] for h in per_token]
             best = max(scores)
-            both[gi] = [sum(s[0] for s in scores) / len(scores), best[1], best[2], 1]
+            both[gi] = (sum(s[0] for s in scores) / len(scores), best[1], best[2], 1)
         for gi, hit in joined.items():
             if gi not in both or hit[0] > both[gi][0]:
                 both[gi] = hit
         return self._rank(both, limit)
 
-    def _token_hits(self, token: str, enough: int | None = None) -> dict[int, list]:
+    def _token_hits(self, token: str, enough: int | None = None) -> dict[int, tuple]:
+        """guide index → (best score, text matched, how, number of texts matched)."""
         if _is_pinyin_query(token):
             if len(token) == 1:
-                return {gi: list(hit) for gi, hit in self._one_letter[token].items()}
-            return self._pinyin_hits(token)
-        return self._hanzi_hits(token, enough)
+                return self._one_letter[token]
+            return _fold(self._pinyin_found(token))
+        return _fold(self._hanzi_found(token, enough))
 
-    def _score(self, hits: list[tuple[int, int, int]], n: int, levels: tuple[float, float, float], how: str,
-               best: dict[int, list], on_syllable_start: bool = False) -> None:
-        """Fold term hits into the best hit per guide: [score, text, how, number of hits].
-
-        One call per scan, not per hit: this loop is the per-keystroke cost.
-        """
+    def _collect(self, hits: list[tuple[int, int, int]], n: int, levels: tuple[float, float, float], how: str,
+                 found: list[_Found], on_syllable_start: bool = False) -> None:
+        """Score each name hit once; the guides carrying it are folded in later, in C."""
         terms = self._terms
         exact, prefix, inner = levels
+        coverage = COVERAGE_BONUS * n
+        append = found.append
         for ti, pos, length in hits:
             t = terms[ti]
             if on_syllable_start and pos not in t.starts:
                 continue
             quality = (exact if n == length else prefix) if pos == 0 else inner
-            score = t.weight * quality + COVERAGE_BONUS * n / length
-            text = t.text
-            for gi in t.owners:
-                hit = best.get(gi)
-                if hit is None:
-                    best[gi] = [score, text, how, 1]
-                else:
-                    hit[3] += 1
-                    if score > hit[0]:
-                        hit[0], hit[1], hit[2] = score, text, how
+            append((t.weight * quality + coverage / length, t.text, how, t.owners))
 
-    def _hanzi_hits(self, token: str, enough: int | None = None) -> dict[int, list]:
-        best: dict[int, list] = {}
+    def _hanzi_found(self, token: str, enough: int | None) -> list[_Found]:
+        found: list[_Found] = []
         n = len(token)
         # One character matches too much inside names: only names starting with it.
-        self._score(self._hanzi.find_all(token, start_only=n == 1), n, QUALITY_HANZI, HOW_HANZI, best)
+        self._collect(self._hanzi.find_all(token, start_only=n == 1), n, QUALITY_HANZI, HOW_HANZI, found)
         # Materials and conditions score below any name, so they are only looked at
         # when the names did not already fill the page.
-        if n >= 2 and (enough is None or len(best) < enough):
-            for di, pos, length in self._details.find_all(token):
-                text, guide_indexes = self._detail_terms[di]
-                score = WEIGHT_DETAIL * QUALITY_HANZI[2] + COVERAGE_BONUS * n / length
-                for gi in guide_indexes:
-                    hit = best.get(gi)
-                    if hit is None:
-                        best[gi] = [score, text, HOW_HANZI, 1]
-                    else:
-                        hit[3] += 1
-        if not best and n >= 3:
-            best = self._partial_hanzi_hits(token)
-        return best
+        if n >= 2 and (enough is None or len(set().union(*(f[3] for f in found))) < enough):
+            base = WEIGHT_DETAIL * QUALITY_HANZI[2]
+            for di, _, length in self._details.find_all(token):
+                text, owners = self._detail_terms[di]
+                found.append((base + COVERAGE_BONUS * n / length, text, HOW_HANZI, owners))
+        if not found and n >= 3:
+            found = self._partial_hanzi_found(token)
+        return found
 
-    def _partial_hanzi_hits(self, token: str) -> dict[int, list]:
+    def _partial_hanzi_found(self, token: str) -> list[_Found]:
         """No exact hit (残疾证怎么办): score names by the two-character pieces they contain."""
         pairs = {token[i:i + 2] for i in range(len(token) - 1)}
-        found: dict[int, set[str]] = {}
+        matched: dict[int, set[str]] = {}
         for pair in pairs:
             for ti, _, _ in self._hanzi.find_all(pair):
-                found.setdefault(ti, set()).add(pair)
-        best: dict[int, list] = {}
-        for ti, matched in found.items():
-            share = len(matched) / len(pairs)
-            if share < 0.3:
-                continue
-            t = self._terms[ti]
-            score = t.weight * QUALITY_PARTIAL_HANZI * share
-            for gi in t.owners:
-                if gi not in best or score > best[gi][0]:
-                    best[gi] = [score, t.text, HOW_PARTIAL_HANZI, 1]
-        return best
+                matched.setdefault(ti, set()).add(pair)
+        found: list[_Found] = []
+        for ti, pieces in matched.items():
+            share = len(pieces) / len(pairs)
+            if share >= 0.3:
+                t = self._terms[ti]
+                found.append((t.weight * QUALITY_PARTIAL_HANZI * share, t.text, HOW_PARTIAL_HANZI, t.owners))
+        return found
 
-    def _pinyin_hits(self, token: str) -> dict[int, list]:
-        best: dict[int, list] = {}
+    def _pinyin_found(self, token: str) -> list[_Found]:
+        found: list[_Found] = []
         n = len(token)
         # One or two letters match inside almost every name: only name starts count.
         start_only = n <= _SHORT_QUERY
-        self._score(self._initials.find_all(token, start_only), n, QUALITY_INITIALS, HOW_INITIALS, best)
+        self._collect(self._initials.find_all(token, start_only), n, QUALITY_INITIALS, HOW_INITIALS, found)
         if n >= 2:
-            self._score(self._full.find_all(token, start_only), n, QUALITY_FULL_PINYIN, HOW_FULL_PINYIN, best,
-                        on_syllable_start=True)
-        if best or n < 2:
-            return best
-        best = self._mixed_hits(token, start_only)
-        if not best:
-            self._score(self._alt_initials.find_all(token, start_only), n, QUALITY_OTHER_READING,
-                        HOW_OTHER_READING, best)
-            self._score(self._alt_full.find_all(token, start_only), n, QUALITY_OTHER_READING,
-                        HOW_OTHER_READING, best)
-        if not best and _TYPO_MIN <= n <= _TYPO_MAX:
-            self._typo_hits(token, best)
-        return best
+            self._collect(self._full.find_all(token, start_only), n, QUALITY_FULL_PINYIN, HOW_FULL_PINYIN, found,
+                          on_syllable_start=True)
+        if found or n < 2:
+            return found
+        found = self._mixed_found(token, start_only)
+        if not found:
+            self._collect(self._alt_initials.find_all(token, start_only), n, QUALITY_OTHER_READING,
+                          HOW_OTHER_READING, found)
+            self._collect(self._alt_full.find_all(token, start_only), n, QUALITY_OTHER_READING,
+                          HOW_OTHER_READING, found)
+        if not found and _TYPO_MIN <= n <= _TYPO_MAX:
+            self._typo_found(token, found)
+        return found
 
-    def _typo_hits(self, token: str, best: dict[int, list]) -> None:
+    def _typo_found(self, token: str, found: list[_Found]) -> None:
         """Last resort: one key missing, swapped, or hit next to the right one (sbj for
         sbk, dibso for dibao). Full pinyin is tried only for longer input, where a slip
         inside a syllable is likelier than a wrong initial."""
@@ -395,10 +400,10 @@ class GuideSearch:
         for variant in variants:
             if len(variant) < _TYPO_MIN:  # two letters match too much to mean anything
                 continue
-            self._score(self._initials.find_all(variant), len(variant), QUALITY_TYPO, HOW_TYPO, best)
+            self._collect(self._initials.find_all(variant), len(variant), QUALITY_TYPO, HOW_TYPO, found)
             if len(token) >= _TYPO_FULL_MIN:
-                self._score(self._full.find_all(variant), len(variant), QUALITY_TYPO, HOW_TYPO, best,
-                            on_syllable_start=True)
+                self._collect(self._full.find_all(variant), len(variant), QUALITY_TYPO, HOW_TYPO, found,
+                              on_syllable_start=True)
 
     def _segmentations(self, token: str) -> list[list[str]]:
         """Ways to cut `token` into whole syllables and single initials; the last piece
@@ -422,9 +427,9 @@ class GuideSearch:
         walk(0, [])
         return found
 
-    def _mixed_hits(self, token: str, start_only: bool) -> dict[int, list]:
+    def _mixed_found(self, token: str, start_only: bool) -> list[_Found]:
         """Full syllables and initials mixed (dbao, zuidishbz), 多音字 readings allowed."""
-        best: dict[int, list] = {}
+        found: list[_Found] = []
         terms = self._terms
         for pieces in self._segmentations(token):
             if len(pieces) == 1 or len(pieces) == len(token):
@@ -435,21 +440,21 @@ class GuideSearch:
                 if all(any(r.startswith(p) for r in t.syllables[pos + k]) for k, p in enumerate(pieces)):
                     score = t.weight * _quality(QUALITY_MIXED, pos, len(pieces), length) \
                         + COVERAGE_BONUS * len(pieces) / length
-                    for gi in t.owners:
-                        hit = best.get(gi)
-                        if hit is None or score > hit[0]:
-                            best[gi] = [score, t.text, HOW_MIXED, 1]
-        return best
+                    found.append((score, t.text, HOW_MIXED, t.owners))
+        return found
 
-    def _rank(self, best: dict[int, list], limit: int | None) -> list[SearchHit]:
+    def _rank(self, best: dict[int, tuple], limit: int | None) -> list[SearchHit]:
         guides, tiebreak = self.guides, self._tiebreak
-        scored = [(-(score + MULTI_HIT_BONUS * min(hits - 1, MULTI_HIT_CAP)), tiebreak[gi], gi, text, how)
-                  for gi, (score, text, how, hits) in best.items()]
-        if limit is not None and len(scored) > limit:
-            scored = heapq.nsmallest(limit, scored)
-        else:
-            scored.sort()
-        return [SearchHit(guides[gi], round(-neg, 3), text, how) for neg, _, gi, text, how in scored]
+        keys = {gi: score + MULTI_HIT_BONUS * min(count - 1, MULTI_HIT_CAP)
+                for gi, (score, _, _, count) in best.items()}
+        chosen = list(keys)
+        if limit is not None and len(chosen) > limit:
+            threshold = heapq.nlargest(limit, keys.values())[-1]
+            chosen = [gi for gi, key in keys.items() if key >= threshold]
+        chosen.sort(key=lambda gi: (-keys[gi], tiebreak[gi]))
+        if limit is not None:
+            chosen = chosen[:limit]
+        return [SearchHit(guides[gi], round(keys[gi], 3), best[gi][1], best[gi][2]) for gi in chosen]
 
     # --- the initials keypad -----------------------------------------------------
 

@@ -245,7 +245,12 @@ def _simulate(args: argparse.Namespace) -> int:
         raise SimulatorHoldersError(args.holders or "sim_holders.json", f"{type(exc).__name__}: {exc}") from None
     simulator = CardReaderSimulator(holders, halt_after_read=args.halt_after_read)
     link = SimulatedReaderLink(simulator, baud=args.baud, link_path=args.link)
-    port = link.start()
+    try:
+        port = link.start()
+    except OSError as exc:
+        link.stop()
+        raise IdCardError(f"cannot publish the simulated reader at {args.link}: {exc}",
+                          zh.SIMULATOR_LINK_FAILED) from None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"simulated ID-card reader at {port} ({args.baud} baud); holders: {', '.join(holders)}", flush=True)

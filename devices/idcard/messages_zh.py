@@ -18,6 +18,7 @@ CARD_EXPIRED = "证件已过期，请到窗口咨询"
 INPUT_FILE_UNREADABLE = "文件打不开，请检查文件路径"
 PORT_NOT_FOUND = "找不到读卡器，请检查连接线"
 SIMULATOR_HOLDERS_INVALID = "模拟证件名单文件有误，请检查"
+SIMULATOR_LINK_FAILED = "模拟读卡器无法启动，请检查 --link 路径"
 
 CARD_TYPE_NAMES = {
     "resident": "居民身份证",

@@ -227,6 +227,7 @@ class SimulatedReaderLink:
         self._wake_r, self._wake_w = os.pipe()
         self._plug_lock = threading.Lock()
         self._unplug_request: threading.Event | None = None
+        self._published = False  # whether port_path is currently our symlink
         self.answers_sent = 0
         self.bytes_sent = 0
 
@@ -300,6 +301,9 @@ class SimulatedReaderLink:
         with self._plug_lock:
             if self._master is not None:
                 return
+            if os.path.lexists(self.port_path) and not os.path.islink(self.port_path):
+                # Only ever replace our own symlink, never a real file or device node.
+                raise FileExistsError(f"{self.port_path} exists and is not a symlink")
             master, slave = os.openpty()
             # Raw from the start, so nothing is echoed before the driver configures the port.
             tty.setraw(slave)
@@ -312,14 +316,14 @@ class SimulatedReaderLink:
                 pass
             os.symlink(os.ttyname(slave), tmp_link)
             os.replace(tmp_link, self.port_path)
+            self._published = True
             log.info("simulated ID-card reader plugged in at %s (%d baud)", self.port_path, self.baud)
 
     def _pull_out(self) -> None:
         with self._plug_lock:
-            try:
+            if self._published and os.path.islink(self.port_path):
                 os.unlink(self.port_path)
-            except FileNotFoundError:
-                pass
+            self._published = False
             for fd in (self._master, self._slave):
                 if fd is not None:
                     try:

@@ -192,3 +192,16 @@ def test_simulator_with_a_broken_holders_file(tmp_path, capsys):
     assert main(["sim", "idcard", "--link", str(tmp_path / "tty"), "--holders", str(holders)]) == 1
     err = capsys.readouterr().err
     assert "模拟证件名单文件有误" in err and "holders.json" in err
+
+
+def test_simulator_never_replaces_a_real_file(tmp_path, capsys):
+    precious = tmp_path / "notes.txt"
+    precious.write_text("keep me", encoding="utf-8")
+    assert main(["sim", "idcard", "--link", str(precious)]) == 1
+    assert precious.read_text(encoding="utf-8") == "keep me"
+    assert "模拟读卡器无法启动" in capsys.readouterr().err
+
+
+def test_simulator_link_in_a_missing_folder(tmp_path, capsys):
+    assert main(["sim", "idcard", "--link", str(tmp_path / "no" / "such" / "tty")]) == 1
+    assert "cannot publish the simulated reader" in capsys.readouterr().err

@@ -68,6 +68,8 @@ CHARGED = "收费"
 WORKING_DAYS = "{days}个工作日"
 VISITS = "{visits}次"
 COPIES = "{copies}份"
+FEE_BASIS = "（依据：{basis}）"
+MATERIAL_SOURCE = "来源：{source}"
 # After the known details of a material when some are missing.
 MATERIAL_DETAILS_UNKNOWN = "其余要求请咨询窗口"
 DROPOFF_YES = "可以，下班后在本机投递材料，工作人员下个工作日办理"

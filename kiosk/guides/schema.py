@@ -238,7 +238,8 @@ class Guide:
         known = _known
         rows: list[tuple[str, str]] = [
             (f["name"], self.name),
-            (f["matter_type"], known(self.matter_type)),
+            (f["matter_type"], known(self.matter_type and self.matter_type
+                                     + (f"（{self.matter_type_note}）" if self.matter_type_note else ""))),
             (f["department"], self.department),
             (f["implementing_body"], known(self.implementing_body)),
             (f["delegated_from_county"], _yes_no(self.delegated_from_county, zh.DELEGATED_YES, zh.DELEGATED_NO)),
@@ -292,8 +293,10 @@ class Guide:
         if fee.charged is None:
             return fee.as_published or zh.UNKNOWN
         if not fee.charged:
-            return zh.FREE
-        return zh.CHARGED + (f"：{fee.standard}" if fee.standard else f"（标准{zh.UNKNOWN}）")
+            text = zh.FREE
+        else:
+            text = zh.CHARGED + (f"：{fee.standard}" if fee.standard else f"（标准{zh.UNKNOWN}）")
+        return text + (zh.FEE_BASIS.format(basis=fee.basis) if fee.basis else "")
 
     def time_limit_text(self) -> str:
         """The shortest honest answer to 'how long will it take?' for lists."""
@@ -318,9 +321,12 @@ class Guide:
         if not self.materials:
             return zh.UNKNOWN
         lines = []
-        for i, (name, *details) in enumerate(material_rows(self), start=1):
+        for i, (material, (name, *details)) in enumerate(zip(self.materials, material_rows(self)), start=1):
             known_details = [d for d in details if d != zh.UNKNOWN]
-            if len(known_details) < len(details):
+            some_unknown = len(known_details) < len(details)
+            if material.source:
+                known_details.append(zh.MATERIAL_SOURCE.format(source=material.source))
+            if some_unknown:
                 known_details.append(zh.MATERIAL_DETAILS_UNKNOWN if known_details else zh.UNKNOWN)
             lines.append(f"{i}. {name}：" + "；".join(known_details))
         return "\n".join(lines)

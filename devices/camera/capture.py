@@ -286,8 +286,10 @@ class SimulatedCamera:
                  preview_size: tuple[int, int] = (1280, 720), still_size: tuple[int, int] = (4032, 3024),
                  fps: float = 10.0, loop: bool = True, realtime: bool = True, noise: float = 2.5,
                  seed: int = 0) -> None:
-        self.preview_size = preview_size
+        # The preview shows the still's field of view (same aspect), as a 高拍仪 streaming
+        # one sensor mode does; the scene's corners are fractions of that view.
         self.still_size = still_size
+        self.preview_size = (preview_size[0], max(1, round(preview_size[0] * still_size[1] / still_size[0])))
         self.fps = fps
         self.loop = loop
         self.realtime = realtime

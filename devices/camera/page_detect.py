@@ -23,6 +23,8 @@ WORK_WIDTH = 640
 SIDE_MARGIN = 0.08
 MIN_AREA_FRACTION = 0.012
 MAX_AREA_FRACTION = 0.97
+# Sides bowing more than this (fraction of their length) are not a sheet of paper.
+MAX_BEND = 0.06
 
 
 @dataclass(frozen=True)
@@ -383,7 +385,7 @@ def quad_is_page_like(quad: np.ndarray, width: int, height: int) -> bool:
         u = quad[i - 1] - quad[i]
         v = quad[(i + 1) % 4] - quad[i]
         cosine = float(u @ v / (np.linalg.norm(u) * np.linalg.norm(v) + 1e-9))
-        if abs(cosine) > 0.45:  # angle outside ~63°-117°
+        if abs(cosine) > 0.3:  # angle outside ~73°-107°: a camera straight above keeps pages square
             return False
     long_side = max(sides[0] + sides[2], sides[1] + sides[3])
     short_side = min(sides[0] + sides[2], sides[1] + sides[3])
@@ -420,26 +422,66 @@ def _score(fits: list[_SideFit], quad: np.ndarray, width: int, height: int) -> f
     return score * (0.85 ** unrefined)
 
 
-def _evaluate(gray_small: np.ndarray, quad: np.ndarray, method: str) -> _Candidate | None:
+def looks_like_paper(hsv_small: np.ndarray, quad: np.ndarray) -> bool:
+    """Paper (and ID cards) is light and nearly unsaturated; a phone, a bag, a coloured
+    box on the platen is not."""
+    mask = np.zeros(hsv_small.shape[:2], np.uint8)
+    cv2.fillConvexPoly(mask, np.round(quad).astype(np.int32), 255)
+    if cv2.countNonZero(mask) < 16:
+        return False
+    _, saturation, value, _ = cv2.mean(hsv_small, mask=mask)
+    return value >= 100 and saturation <= 90
+
+
+def _cut_off_shape(quad: np.ndarray, width: int, height: int) -> bool:
+    """A page hanging over the frame edge: not page-shaped, but convex, big enough and
+    touching the edge. Reported (as cut off) so the citizen is told to move it in."""
+    quad = np.asarray(quad, np.float32)
+    if not np.isfinite(quad).all() or not cv2.isContourConvex(quad.reshape(-1, 1, 2)):
+        return False
+    area = cv2.contourArea(quad)
+    if not MIN_AREA_FRACTION * width * height <= area <= MAX_AREA_FRACTION * width * height:
+        return False
+    slack = 0.03 * max(width, height)
+    inside = ((quad[:, 0] >= -slack) & (quad[:, 0] <= width + slack) & (quad[:, 1] >= -slack)
+              & (quad[:, 1] <= height + slack)).all()
+    return bool(inside) and _touches_edge(quad, width, height)
+
+
+def _evaluate(gray_small: np.ndarray, quad: np.ndarray, method: str, hsv_small: np.ndarray) -> _Candidate | None:
     h, w = gray_small.shape[:2]
     radius = max(6.0, 0.022 * w)
     current = quad
     fits = None
+    cut = False
     for radius_now in (radius, radius * 0.5):
         result = refine_quad(gray_small, current, radius_now, rows=32, smooth=1.0, noise_floor=1.2)
         if result is None:
             return None
         candidate, fits = result
         if not quad_is_page_like(candidate, w, h):
-            return None
+            if not _cut_off_shape(candidate, w, h):
+                return None
+            cut = True
         current = order_clockwise(candidate)
+    if not looks_like_paper(hsv_small, current):
+        return None
+    if max((f.bend for f in fits if f.refined), default=0.0) > MAX_BEND:
+        return None  # round things (plates, cups, coins) bow far more than a lifted page
     score = _score(fits, current, w, h)
+    if cut:
+        # Only believe a cut-off page whose visible sides are clear edges.
+        if sum(1 for f in fits if f.refined and f.support >= 0.6) < 2:
+            return None
+        return _Candidate(current, score, fits, "cut-off")
     return _Candidate(current, score, fits, method)
 
 
 def _pick(candidates: list[_Candidate]) -> _Candidate | None:
-    if not candidates:
-        return None
+    whole = [c for c in candidates if c.method != "cut-off"]
+    if not whole:
+        return max(candidates, key=lambda c: c.score) if candidates else None
+    candidates = whole
     best = max(candidates, key=lambda c: c.score)
     # A printed frame or table inside the page also has four strong sides: prefer the
     # page around it when that page is nearly as well supported.
@@ -474,6 +516,7 @@ def detect_page(image: np.ndarray, reference: PlatenReference | None = None, *, 
     scale = width / sw
     small_blur = cv2.GaussianBlur(small, (5, 5), 0)
     gray_small = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    hsv_small = cv2.cvtColor(small_blur, cv2.COLOR_BGR2HSV)
 
     proposals: list[tuple[np.ndarray, str]] = []
     if reference is not None and reference.matches(image):
@@ -482,7 +525,7 @@ def detect_page(image: np.ndarray, reference: PlatenReference | None = None, *, 
     free_needed = not proposals
     candidates = []
     for quad, method in _dedupe(proposals, 4.0):
-        candidate = _evaluate(gray_small, quad, method)
+        candidate = _evaluate(gray_small, quad, method, hsv_small)
         if candidate is not None:
             candidates.append(candidate)
     if not candidates or max(c.score for c in candidates) < 0.75:
@@ -492,7 +535,7 @@ def detect_page(image: np.ndarray, reference: PlatenReference | None = None, *, 
         for mask in _free_masks(small_blur):
             proposals += [(q, "free") for q in _mask_quads(mask, 2)]
         for quad, method in _dedupe(proposals, 4.0):
-            candidate = _evaluate(gray_small, quad, method)
+            candidate = _evaluate(gray_small, quad, method, hsv_small)
             if candidate is not None:
                 candidates.append(candidate)
     best = _pick(candidates)
@@ -503,14 +546,15 @@ def detect_page(image: np.ndarray, reference: PlatenReference | None = None, *, 
     if refine_full and scale > 1.5:
         result = refine_quad(image, corners, radius=max(4.0, 2.5 * scale), rows=48, smooth=0.6 * scale,
                              noise_floor=1.2)
-        if result is not None and quad_is_page_like(result[0], width, height):
+        if result is not None and (quad_is_page_like(result[0], width, height) or best.method == "cut-off"):
             shift = np.abs(result[0] - corners).max()
             if shift < 4 * scale:
                 corners, fits = order_clockwise(result[0]), result[1]
     else:
         corners = corners + 0.5 * (scale - 1)  # pixel-centre convention of the resize
         corners = corners.astype(np.float32)
-    touches = _touches_edge(corners, width, height) or any(not f.refined and f.support == 0.0 for f in best.fits)
+    touches = (best.method == "cut-off" or _touches_edge(corners, width, height)
+               or any(not f.refined and f.support == 0.0 for f in best.fits))
     bend = max((f.bend for f in fits if f.refined), default=0.0)
     return Detection(
         corners=order_clockwise(corners),

@@ -1,0 +1,110 @@
+"""GIVEN a synthetic platen frame with a known page WHEN the detector runs THEN the
+corners it reports are where the page is (within 1 % of the frame diagonal)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from devices.camera import synthetic
+from devices.camera.page_detect import PlatenReference, detect_page, order_clockwise, quad_is_page_like
+
+BACKGROUND_PAGES = [
+    ("dark_mat", "a4_text"),
+    ("coloured_mat", "form"),
+    ("wood", "id_copy"),
+    ("white_desk", "certificate"),
+    ("clutter", "form"),
+    ("clutter", "id_card"),
+]
+
+
+def _corner_error(found: np.ndarray, truth: np.ndarray) -> float:
+    """Worst corner distance, after matching the clockwise order's starting corner."""
+    truth = order_clockwise(truth)
+    return max(float(np.linalg.norm(found[i] - truth[i])) for i in range(4))
+
+
+@pytest.mark.parametrize("background,kind", BACKGROUND_PAGES)
+@pytest.mark.parametrize("use_reference", [False, True], ids=["no-reference", "reference"])
+def test_corners_within_one_percent_of_the_diagonal(make_scene, render, background, kind, use_reference):
+    scene = make_scene(background, kind, seed=11)
+    frame = render(scene)
+    reference = PlatenReference(render(synthetic.empty_scene(scene))) if use_reference else None
+
+    detection = detect_page(frame, reference)
+
+    assert detection is not None, f"no page found on {background}"
+    diagonal = float(np.hypot(1920, 1080))
+    error = _corner_error(detection.corners, scene.corners_px(1920, 1080))
+    assert error < 0.01 * diagonal, f"{background}/{kind}: corner off by {error:.1f} px"
+    assert detection.confidence > 0.6
+    assert not detection.touches_edge
+
+
+def test_corners_come_clockwise_from_the_top_left(make_scene, render):
+    scene = make_scene("dark_mat", "a4_text", seed=3)
+    detection = detect_page(render(scene))
+    c = detection.corners
+    assert c[0, 0] < c[1, 0] and c[0, 1] < c[3, 1]  # TL left of TR, above BL
+    assert c[2, 0] > c[3, 0] and c[2, 1] > c[1, 1]  # BR right of BL, below TR
+    u, v = c[1] - c[0], c[2] - c[1]
+    cross = u[0] * v[1] - u[1] * v[0]
+    assert cross > 0  # clockwise on screen (y down)
+
+
+def test_still_at_twelve_megapixels_is_refined_at_full_resolution(make_scene, render):
+    scene = make_scene("wood", "a4_text", seed=5, aspect=4 / 3)
+    still = render(scene, 4032, 3024)
+    detection = detect_page(still)
+    error = _corner_error(detection.corners, scene.corners_px(4032, 3024))
+    # Full-resolution refinement: far inside the 1 % (50 px) allowance.
+    assert error < 0.004 * np.hypot(4032, 3024)
+
+
+@pytest.mark.parametrize("background", synthetic.BACKGROUNDS)
+def test_empty_platen_is_no_page(make_scene, render, background):
+    empty = synthetic.empty_scene(make_scene(background, "a4_text", seed=2))
+    frame = render(empty)
+    assert detect_page(frame) is None
+    assert detect_page(frame, PlatenReference(frame)) is None
+
+
+def test_page_cut_off_by_the_frame_edge_is_flagged(make_scene, render):
+    scene = make_scene("dark_mat", "a4_text", seed=4)
+    # Slide the page so a fifth of it hangs over the left edge of the frame.
+    corners = [(x - 0.3, y) for x, y in scene.corners]
+    cut = scene.with_page("a4_text", corners)
+    detection = detect_page(render(cut))
+    assert detection is not None
+    assert detection.touches_edge
+
+
+def test_non_page_shapes_are_rejected():
+    w, h = 640, 360
+    long_strip = np.array([[100, 100], [600, 100], [600, 130], [100, 130]], np.float32)
+    kite = np.array([[300, 20], [400, 180], [300, 340], [200, 180]], np.float32)
+    crumb = np.array([[10, 10], [20, 10], [20, 20], [10, 20]], np.float32)
+    trapezoid = np.array([[280, 50], [360, 50], [600, 330], [40, 330]], np.float32)
+    good = np.array([[150, 40], [450, 50], [440, 330], [160, 320]], np.float32)
+    for quad in (long_strip, kite, crumb, trapezoid):
+        assert not quad_is_page_like(quad, w, h)
+    assert quad_is_page_like(good, w, h)
+
+
+def test_clutter_without_a_page_is_no_page(render):
+    scene = synthetic.Scene(background="clutter", background_seed=3)
+    assert detect_page(render(scene)) is None
+
+
+def test_reference_from_another_camera_mode_is_ignored(make_scene, render):
+    scene = make_scene("coloured_mat", "a4_text", seed=6)
+    wrong_mode_reference = PlatenReference(render(synthetic.empty_scene(scene), 1600, 1200))
+    detection = detect_page(render(scene), wrong_mode_reference)
+    assert detection is not None and detection.method == "free"
+
+
+def test_garbage_input_is_no_page():
+    assert detect_page(np.zeros((10, 10, 3), np.uint8)) is None
+    assert detect_page(np.zeros((480, 640), np.uint8)) is None
+    assert detect_page(np.full((480, 640, 3), 128, np.uint8)) is None

@@ -33,7 +33,9 @@ from devices.idcard import codec
 from devices.idcard import messages_zh as zh
 from devices.idcard.errors import CardDataError, IdCardError, ReaderTimeout
 from devices.idcard.holder import TEXT_BLOCK_SIZE, Holder, decode_latest_address, decode_text_block
-from devices.idcard.link import READ_DEADLINE_S, SHORT_DEADLINE_S, LinkCancelled, SamLink, open_and_probe, resolve_port
+from devices.idcard.link import (
+    READ_DEADLINE_S, SHORT_DEADLINE_S, LinkCancelled, SamLink, format_sam_id, open_and_probe, resolve_port,
+)
 from devices.idcard.settings import IdCardSettings
 from kiosk.clock import Clock, SystemClock
 
@@ -58,6 +60,8 @@ class ProblemAction(str, enum.Enum):
 class ReaderReady:
     port: str
     baud: int
+    # The module's printed serial ("05.01-20260101-0000000001-0000000042"), for staff; "" if unknown.
+    sam_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -188,13 +192,13 @@ class IdCardReaderService:
         interval = self.settings.poll_interval_ms / 1000.0
         silent_polls = 0
         while not self._stop.is_set():
-            if self._link is None:
-                if not self._connect():
-                    self._stop.wait(RECONNECT_INTERVAL_S)
-                    continue
-                silent_polls = 0
             started = time.monotonic()
             try:
+                if self._link is None:
+                    if not self._connect():
+                        self._stop.wait(RECONNECT_INTERVAL_S)
+                        continue
+                    silent_polls = 0
                 self._poll_once()
                 silent_polls = 0
             except LinkCancelled:
@@ -236,8 +240,18 @@ class IdCardReaderService:
         self._reset_card_state()
         self._last_problem = None
         self._set_status(ReaderStatus.READY)
-        log.info("ID-card reader ready on %s at %d baud", self._link.port_name, self._link.baud)
-        self._emit(ReaderReady(self._link.port_name, self._link.baud))
+        sam_id = self._read_sam_id()
+        log.info("ID-card reader ready on %s at %d baud, SAM %s", self._link.port_name, self._link.baud,
+                 sam_id or "id unknown")
+        self._emit(ReaderReady(self._link.port_name, self._link.baud, sam_id))
+
+    def _read_sam_id(self) -> str:
+        assert self._link is not None
+        try:
+            answer = self._link.transact(codec.SAM_ID, SHORT_DEADLINE_S)
+        except ReaderTimeout:
+            return ""
+        return format_sam_id(answer.data) if answer.sw3 == codec.SW_OK else ""
 
     def _recover_sam(self, sw3: int | None) -> bool:
         """SAM self-test failed (60) or similar: reset once, re-check, else report a fault."""

@@ -33,6 +33,7 @@ def test_card_placed_gives_exactly_one_event_and_none_while_it_lies_there(simula
     service, events = reader_service(sim.port_path)
     ready = events.wait_for(ReaderReady)
     assert (ready.baud, service.status) == (115200, ReaderStatus.READY)
+    assert ready.sam_id == "05.01-20260101-0000000001-0000000042"
 
     sim.place_card("elderly")
     read = events.wait_for(CardRead)

@@ -350,3 +350,32 @@ def test_card_whose_answers_keep_getting_cut_off_asks_to_place_again(simulated_r
     # The port itself is fine: no disconnect, no re-probe.
     assert service.status == ReaderStatus.READY
     assert len(events.of(ReaderReady)) == 1
+
+
+def test_a_failing_event_handler_does_not_stop_card_reading(simulated_reader, caplog):
+    import queue
+
+    from devices.idcard.service import IdCardReaderService
+    from devices.idcard.settings import IdCardSettings
+
+    sim = simulated_reader()
+    delivered: queue.Queue = queue.Queue()
+
+    def clumsy_handler(event) -> None:
+        delivered.put(event)
+        if isinstance(event, ReaderReady):
+            raise RuntimeError("screen not built yet")
+
+    service = IdCardReaderService(IdCardSettings(driver="serial", port=sim.port_path), clumsy_handler)
+    service.start()
+    try:
+        assert isinstance(delivered.get(timeout=5), ReaderReady)
+        sim.place_card("elderly")
+        assert isinstance(delivered.get(timeout=5), CardRead)
+        assert any("event handler failed" in r.getMessage() for r in caplog.records)
+        service.stop()
+        sim.remove_card()
+        service.start()  # restartable after stop
+        assert isinstance(delivered.get(timeout=5), ReaderReady)
+    finally:
+        service.stop()

@@ -312,9 +312,9 @@ def glare_fraction(page: np.ndarray) -> float:
     """Share of the page covered by its largest blob of blown-out pixels."""
     small = cv2.resize(page, (320, max(1, int(page.shape[0] * 320 / page.shape[1]))), interpolation=cv2.INTER_AREA)
     paper = float(np.median(small.min(axis=2)))
-    if paper >= 240:
+    if paper >= 250:
         return 0.0  # the whole sheet is at white: over-exposed, not a reflection
-    blown = (small.min(axis=2) >= 250).astype(np.uint8)
+    blown = (small.min(axis=2) >= 253).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(blown, connectivity=8)
     if count <= 1:
         return 0.0

@@ -36,7 +36,7 @@ class QueueChoiceScreen(Screen):
             line = queue.description
             extra = zh.QUEUE_WAITING.format(waiting=waiting.get(queue.id, 0))
             button = KButton(
-                text=f"[size={int(app.theme.big_button)}]{queue.name}[/size]\n{line}　{extra}",
+                text=f"[size={int(app.theme.big_button)}]{queue.name}[/size]\n{line}\n{extra}",
                 on_release=lambda _b, qid=queue.id: app.choose_queue(qid),
             )
             button.queue_id = queue.id

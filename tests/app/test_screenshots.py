@@ -1,0 +1,163 @@
+"""Every screen at 1920×1080 and 1080×1920, normal and elderly mode: rendered to PNG
+for a person to look at (test-artifacts/app/), and checked by machine for the two
+faults a person would see first: text set in a font without Chinese (tofu), and
+text that sticks out of or is cut off by its box."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.idle import IdleTimer
+from screens.fonts import FONT_NAME
+
+pytestmark = pytest.mark.ui
+
+SLACK = 2  # px
+
+
+def _rect(widget):
+    x, y = widget.to_window(widget.x, widget.y)
+    return x, y, x + widget.width, y + widget.height
+
+
+def _inside(inner, outer) -> bool:
+    return (inner[0] >= outer[0] - SLACK and inner[1] >= outer[1] - SLACK
+            and inner[2] <= outer[2] + SLACK and inner[3] <= outer[3] + SLACK)
+
+
+def layout_problems(root) -> list[str]:
+    """Labels in a non-CJK font, text wider/taller than its label, labels outside their boxes."""
+    from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
+
+    problems = []
+    for widget in root.walk():
+        if not isinstance(widget, Label) or not widget.text.strip():
+            continue
+        hidden = any(w.opacity == 0 for w in _ancestors(widget, root)) or widget.opacity == 0
+        if hidden or widget.width <= 1 or widget.height <= 1:
+            continue
+        name = f"{type(widget).__name__}({widget.text[:16]!r})"
+        if widget.font_name != FONT_NAME:
+            problems.append(f"{name}: font {widget.font_name}")
+        widget.texture_update()
+        tw, th = widget.texture_size
+        if not widget.shorten and tw > widget.width + SLACK:
+            problems.append(f"{name}: text {tw:.0f} px wide in a {widget.width:.0f} px box")
+        if th > widget.height + SLACK:
+            problems.append(f"{name}: text {th:.0f} px tall in a {widget.height:.0f} px box")
+        box = _rect(widget)
+        for ancestor in _ancestors(widget, root):
+            if isinstance(ancestor, ScrollView):
+                break
+            if not _inside(box, _rect(ancestor)):
+                problems.append(f"{name}: outside its {type(ancestor).__name__} {box} vs {_rect(ancestor)}")
+                break
+    return problems
+
+
+def _ancestors(widget, root):
+    parent = widget.parent
+    while parent is not None and parent is not root.parent:
+        yield parent
+        if parent is root:
+            return
+        parent = parent.parent
+
+
+def _prepare_every_screen(kiosk, ui):
+    """Yields (name, setup) pairs that put realistic content on each screen."""
+    app = kiosk.app
+
+    def home():
+        kiosk.runtime.take_number("A")
+        kiosk.go("home")
+
+    def card():
+        kiosk.go("card")
+
+    def queue():
+        kiosk.go("card")
+        kiosk.place_card("elderly")
+        kiosk.remove_card()
+
+    def queue_refused():
+        kiosk.screen("queue").show_problem("您已经取过综合受理的号（A001号），请耐心等候叫号")
+        ui.pump(3)
+
+    def ticket():
+        kiosk.printer.set_state("paper_out")
+        kiosk.screen("queue").problem = ""
+        app.session.wipe("screenshot")  # a different citizen, without a card
+        app.choose_queue("B")
+        ui.wait_until(lambda: kiosk.screen("ticket").print_failed, 8, "print failure")
+        kiosk.printer.set_state("ok")
+
+    def guides():
+        kiosk.go("guides")
+
+    def guide_list():
+        catalogue = kiosk.runtime.catalogue()
+        app.open_guide_list("民政", catalogue.by_department()["民政"])
+        ui.pump(3)
+
+    def guide_search():
+        kiosk.go("guide_search")
+        search = kiosk.screen("guide_search")
+        ui.wait_until(lambda: search.ready, 20, "search index")
+        search.press("D")
+        search.press("B")
+        ui.pump(3)
+
+    def guide_detail():
+        app.open_guide("dibao")
+        ui.pump(3)
+
+    def idle_overlay():
+        kiosk.go("queue")
+        fake = [1000.0]
+        app.idle = IdleTimer(90, 15, now=lambda: fake[0])
+        app.idle.arm()
+        fake[0] += 78
+        ui.wait_until(lambda: app.overlay.get_root_window() is not None, 3, "the idle countdown")
+
+    def staff_pin():
+        app.idle = IdleTimer(90, 15)
+        app.hide_idle_overlay()
+        kiosk.go("staff_pin")
+        kiosk.screen("staff_pin").ids.keypad.value = "12"
+        kiosk.screen("staff_pin").problem = "密码不对，请重新输入"
+        ui.pump(3)
+
+    def staff():
+        kiosk.go("staff")
+        ui.wait_until(lambda: "正在检查" not in kiosk.screen("staff").device_lines[0], 10, "device check")
+
+    return [("home", home), ("card", card), ("queue", queue), ("queue_refused", queue_refused),
+            ("ticket_not_printed", ticket), ("guides", guides), ("guide_list", guide_list),
+            ("guide_search", guide_search), ("guide_detail", guide_detail), ("idle_countdown", idle_overlay),
+            ("staff_pin", staff_pin), ("staff", staff)]
+
+
+@pytest.mark.parametrize("portrait", [False, True], ids=["landscape", "portrait"])
+def test_every_screen_renders_without_tofu_or_clipped_text(start_kiosk, ui, artifacts, portrait):
+    kiosk = start_kiosk(portrait=portrait)
+    folder = artifacts("app")
+    all_problems = {}
+    for elderly in (False, True):
+        kiosk.app.theme.elderly = elderly
+        kiosk.app.hide_idle_overlay()
+        for name, setup in _prepare_every_screen(kiosk, ui):
+            setup()
+            ui.pump(4)
+            root = kiosk.app.root
+            tag = f"{'portrait' if portrait else 'landscape'}-{'elderly' if elderly else 'normal'}-{name}"
+            path = folder / f"{tag}.png"
+            root.export_to_png(str(path))
+            assert path.stat().st_size > 10_000
+            problems = layout_problems(root)
+            if problems:
+                all_problems[tag] = problems
+        kiosk.app.go_home()
+        ui.pump(2)
+    assert not all_problems, "\n".join(f"{tag}: {p}" for tag, ps in all_problems.items() for p in ps)

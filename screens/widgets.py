@@ -134,7 +134,7 @@ class DigitKeypad(GridLayout):
             self.add_widget(KButton(text=label, kind=kind, on_release=self._pressed))
 
     def on_allow_x(self, *_args) -> None:
-        self._build()
+        Clock.schedule_once(lambda _dt: self._build(), 0)
 
     def press(self, label: str) -> None:
         if label == zh.KEY_DELETE:

@@ -1,0 +1,144 @@
+"""Kiosk behaviour: recovers from errors by itself, cannot be closed by a citizen,
+tells systemd it is alive from the UI loop, and the staff corner behind the PIN."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from screens import texts_zh as zh
+
+pytestmark = pytest.mark.ui
+
+
+def pump_like_mainloop(frames: int) -> None:
+    """EventLoop.idle() plus the ExceptionManager step that only mainloop() applies."""
+    from kivy.base import EventLoop, ExceptionManager
+
+    for _ in range(frames):
+        try:
+            EventLoop.idle()
+        except BaseException as inst:  # what kivy.base.EventLoop.mainloop does
+            if ExceptionManager.handle_exception(inst) == ExceptionManager.RAISE:
+                raise
+
+
+def test_an_error_in_the_ui_loop_wipes_the_session_and_returns_home(kiosk, ui):
+    from kivy.clock import Clock
+
+    ui.tap(kiosk.screen("home").ids.take_number)
+    kiosk.place_card("resident")
+    assert kiosk.app.session.has_card
+
+    def broken(_dt):
+        raise RuntimeError("a bug in some callback")
+
+    Clock.schedule_once(broken, 0)
+    pump_like_mainloop(5)
+    assert kiosk.current == "home"
+    assert kiosk.app.session.is_empty
+    assert kiosk.screen("queue").holder_text == ""
+    assert kiosk.screen("home").message == zh.SOMETHING_WRONG
+    assert kiosk.app.errors_recovered == 1
+    # …and the kiosk still works afterwards.
+    ui.tap(kiosk.screen("home").ids.take_number)
+    assert kiosk.current == "card"
+
+
+def test_escape_and_window_close_do_not_leave_the_kiosk(kiosk, ui):
+    from kivy.core.window import Window
+
+    kiosk.app.kiosk_mode = True
+    ui.tap(kiosk.screen("home").ids.take_number)
+    assert Window.dispatch("on_key_down", 27, 9, None, []) is True
+    assert Window.dispatch("on_request_close") is True
+    ui.pump(2)
+    assert kiosk.current == "card"
+
+
+def test_watchdog_pings_come_from_the_ui_loop(start_kiosk, ui, monkeypatch, tmp_path):
+    import time
+
+    path = str(tmp_path / "notify.sock")
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    receiver.bind(path)
+    receiver.settimeout(0.05)
+    monkeypatch.setenv("NOTIFY_SOCKET", path)
+    monkeypatch.setenv("WATCHDOG_USEC", "1000000")  # ping every 0.5 s
+    kiosk = start_kiosk()
+    messages = []
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and messages.count("WATCHDOG=1") < 2:
+        ui.pump(1)
+        try:
+            messages.append(receiver.recv(100).decode())
+        except socket.timeout:
+            pass
+    receiver.close()
+    assert "READY=1" in messages
+    assert messages.count("WATCHDOG=1") >= 2
+    assert kiosk.current == "home"
+
+
+def test_staff_corner_needs_the_pin_and_checks_the_devices(kiosk, ui):
+    home = kiosk.screen("home")
+    brand = home.ids.top.ids.brand
+    for _ in range(4):
+        ui.tap(brand)
+    assert kiosk.current == "home"  # four taps are not enough
+    ui.tap(brand)
+    assert kiosk.current == "staff_pin"
+
+    pin_screen = kiosk.screen("staff_pin")
+    keypad = pin_screen.ids.keypad
+    keys = {b.text: b for b in keypad.children}
+    for digit in "1111":
+        ui.tap(keys[digit])
+    assert pin_screen.ids.dots.text == "●●●●"
+    ui.tap(keys[zh.KEY_OK])
+    assert kiosk.current == "staff_pin" and pin_screen.problem == zh.STAFF_PIN_WRONG
+    assert keypad.value == ""
+    for digit in "2580":
+        ui.tap(keys[digit])
+    ui.tap(keys[zh.KEY_OK])
+    assert kiosk.current == "staff"
+
+    staff = kiosk.screen("staff")
+    ui.wait_until(lambda: not staff.device_lines[0].startswith(zh.STAFF_CHECKING), 10, "the device check")
+    assert staff.device_lines[0].startswith("身份证读卡器：正常")
+    assert staff.device_lines[1].startswith("号票打印机：正常")
+    jobs_before = len(kiosk.printer.jobs)
+    ui.tap(staff.ids.test_print)
+    ui.wait_until(lambda: len(kiosk.printer.jobs) > jobs_before, 8, "the test print")
+    ui.tap(staff.ids.test_read)
+    assert staff.action_text == zh.STAFF_TEST_READ_HINT
+    kiosk.place_card("elderly", wait_for=None)
+    ui.wait_until(lambda: staff.action_text.startswith("读卡正常"), 6, "the test read")
+    assert staff.action_text == zh.STAFF_TEST_READ_OK.format(name="张**", id="9905**********0026")
+    assert kiosk.current == "staff" and kiosk.app.session.is_empty
+
+
+def test_digit_keypad_types_id_numbers_with_x_and_limits_length(kiosk, ui):
+    from kivy.uix.floatlayout import FloatLayout
+
+    from screens.fonts import FONT_NAME
+    from screens.widgets import DigitKeypad
+
+    keypad = DigitKeypad(cols=3, allow_x=True, max_length=18, size_hint=(None, None), size=(600, 700),
+                         pos=(100, 100))
+    holder = FloatLayout()
+    holder.add_widget(keypad)
+    kiosk.app.root.add_widget(holder)
+    ui.pump(3)
+    try:
+        keys = {b.text: b for b in keypad.children}
+        assert set(keys) == {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "X", zh.KEY_DELETE, zh.KEY_OK}
+        assert all(b.font_name == FONT_NAME for b in keypad.children)
+        for char in "99052119480315002X9":
+            ui.tap(keys[char], frames=1)
+        assert keypad.value == "99052119480315002X"  # the 19th key is ignored
+        ui.tap(keys[zh.KEY_DELETE])
+        assert keypad.value == "99052119480315002"
+    finally:
+        kiosk.app.root.remove_widget(holder)

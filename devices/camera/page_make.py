@@ -242,14 +242,40 @@ def rotate(image: np.ndarray, degrees_clockwise: int) -> np.ndarray:
 # --------------------------------------------------------------------------- enhancement
 
 def _background_estimate(page: np.ndarray) -> np.ndarray:
+    """The lighting on the paper, as a smooth quadratic surface per channel.
+
+    Fitted only to paper-coloured samples, so a photo on an ID card or a dark stamp
+    is not mistaken for shade and washed out; smooth enough to follow a light
+    fall-off or the shadow of the camera arm.
+    """
     h, w = page.shape[:2]
-    small_w = 160
-    small = cv2.resize(page, (small_w, max(1, int(h * small_w / w))), interpolation=cv2.INTER_AREA)
-    # Paper is the bright part: a max filter removes text and lines, the blur smooths it.
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
-    bright = cv2.dilate(small, kernel)
-    bright = cv2.GaussianBlur(bright, (0, 0), 4)
-    return cv2.resize(bright, (w, h), interpolation=cv2.INTER_LINEAR)
+    small_w = 64
+    small_h = max(2, int(round(h * small_w / w)))
+    small = cv2.resize(page, (small_w, small_h), interpolation=cv2.INTER_AREA).astype(np.float32)
+    # A max filter lifts print to the paper around it.
+    paperish = cv2.dilate(small, np.ones((3, 3), np.uint8))
+    brightness = paperish.mean(axis=2) if paperish.ndim == 3 else paperish
+    ys, xs = np.mgrid[0:small_h, 0:small_w].astype(np.float32)
+    xs = xs / small_w - 0.5
+    ys = ys / small_h - 0.5
+    design = np.stack([np.ones_like(xs), xs, ys, xs * xs, xs * ys, ys * ys], axis=-1).reshape(-1, 6)
+    keep = (brightness >= np.percentile(brightness, 45)).ravel()
+    channels = paperish.reshape(-1, paperish.shape[2] if paperish.ndim == 3 else 1)
+    surface = np.empty((small_h * small_w, channels.shape[1]), np.float32)
+    for c in range(channels.shape[1]):
+        coef, *_ = np.linalg.lstsq(design[keep], channels[keep, c], rcond=None)
+        # Second pass: drop samples far below the surface (large dark areas).
+        fitted = design @ coef
+        residual = channels[:, c] - fitted
+        keep_c = keep & (residual > -12)
+        if keep_c.sum() > 12:
+            coef, *_ = np.linalg.lstsq(design[keep_c], channels[keep_c, c], rcond=None)
+        surface[:, c] = design @ coef
+    surface = np.clip(surface.reshape(small_h, small_w, -1), 1, 255).astype(np.uint8)
+    if page.ndim == 2:
+        surface = surface[..., 0]
+    # uint8 all the way: the division below is then a fast saturating cv2 op.
+    return cv2.resize(surface, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def colour_share(page: np.ndarray) -> float:
@@ -267,7 +293,7 @@ def enhance(page: np.ndarray, mode: str = "auto", black: int = 40, white: int = 
         scale = 255.0 / max(1.0, high - low)
         return cv2.convertScaleAbs(page, alpha=scale, beta=-low * scale), mode
     background = _background_estimate(page)
-    flat = cv2.divide(page, np.maximum(background, 1), scale=255)
+    flat = cv2.divide(page, background, scale=255.0)
     lut = np.clip((np.arange(256, dtype=np.float32) - black) * 255.0 / (white - black), 0, 255).astype(np.uint8)
     levelled = cv2.LUT(flat, lut)
     if mode in ("gray", "bw"):
@@ -309,16 +335,23 @@ def sharpness(page: np.ndarray, page_width_mm: float) -> float | None:
 
 
 def glare_fraction(page: np.ndarray) -> float:
-    """Share of the page covered by its largest blob of blown-out pixels."""
-    small = cv2.resize(page, (320, max(1, int(page.shape[0] * 320 / page.shape[1]))), interpolation=cv2.INTER_AREA)
-    paper = float(np.median(small.min(axis=2)))
-    if paper >= 250:
-        return 0.0  # the whole sheet is at white: over-exposed, not a reflection
-    blown = (small.min(axis=2) >= 253).astype(np.uint8)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(blown, connectivity=8)
+    """Share of the page under a reflection: a hot spot where the paper itself (print
+    removed) is blown out while the sheet as a whole is not.
+
+    A sheet that is at white all over is over-exposed, not reflecting: not reported.
+    """
+    small = cv2.resize(page, (400, max(1, int(page.shape[0] * 400 / page.shape[1]))), interpolation=cv2.INTER_AREA)
+    lowest = small.min(axis=2) if small.ndim == 3 else small
+    # A small max filter lifts thin print to the paper level around it.
+    level = cv2.GaussianBlur(cv2.dilate(lowest, np.ones((5, 5), np.uint8)), (0, 0), 1.0)
+    typical = float(np.median(level))
+    if typical >= 240:
+        return 0.0
+    hot = (level >= max(245.0, typical + 15)).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(hot, connectivity=8)
     if count <= 1:
         return 0.0
-    return float(stats[1:, cv2.CC_STAT_AREA].max()) / blown.size
+    return float(stats[1:, cv2.CC_STAT_AREA].max()) / hot.size
 
 
 def page_width_mm(warped: np.ndarray, page_class: PageClass) -> float:

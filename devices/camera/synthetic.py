@@ -129,7 +129,7 @@ def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0) -> np.ndarray:
     rng = np.random.default_rng(seed + 1000 * PAGE_KINDS.index(kind))
     w_mm, h_mm = PAGE_SIZE_MM[kind]
     w, h = int(round(w_mm * px_per_mm)), int(round(h_mm * px_per_mm))
-    tone = int(rng.integers(236, 252))
+    tone = int(rng.integers(212, 236))  # paper under a 高拍仪's exposure, not blown out
     paper = (tone, tone, max(0, tone - int(rng.integers(0, 8))))
     if kind == "id_card":
         paper = (236, 226, 212)
@@ -245,7 +245,7 @@ def _background_small(kind: str, seed: int, w: int, h: int) -> np.ndarray:
         base += rng.normal(0, 5, (h, w, 1))
     elif kind == "white_desk":
         y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-        level = rng.uniform(196, 214)
+        level = rng.uniform(188, 206)
         base = np.empty((h, w, 3), np.float32)
         base[:] = (level - 4, level, level + 2)
         base += (x / w - 0.5)[..., None] * rng.uniform(-14, 14) + (y / h - 0.5)[..., None] * rng.uniform(-10, 10)
@@ -463,7 +463,7 @@ def random_scene(rng: np.random.Generator, background: str, aspect: float = 16 /
         shadow=float(rng.uniform(0, 0.35)) if hard else 0.0,
         glare=float(rng.uniform(0.5, 1.0)) if hard and rng.random() < 0.25 else 0.0,
         glare_at=(float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.3, 0.7))),
-        exposure=float(rng.uniform(0.8, 1.15)) if hard else 1.0,
+        exposure=float(rng.uniform(0.85, 1.08)) if hard else 1.0,
         blur=float(rng.uniform(0, 1.2)) if hard else 0.0,
         noise=float(rng.uniform(1, 5)) if hard else 1.5,
         jpeg_quality=int(rng.integers(70, 95)) if hard else 0,

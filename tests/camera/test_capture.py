@@ -1,0 +1,215 @@
+"""GIVEN a camera (the simulator playing a session, or OpenCV reading a real MJPG file)
+WHEN the capture service runs THEN each page placed is captured exactly once, the
+camera going away is reported in Chinese and recovered from without a restart, and
+all of it happens off the caller's thread."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+
+from devices.camera import messages_zh as zh
+from devices.camera import synthetic
+from devices.camera.capture import (
+    CameraProblem,
+    CameraReconnected,
+    CameraService,
+    OpenCvCamera,
+    PageCaptured,
+    PreviewFrame,
+    Show,
+    SimulatedCamera,
+    Slide,
+    Unplug,
+    open_camera,
+)
+from devices.camera.errors import CameraUnavailable
+from devices.camera.settings import CameraSettings
+
+EMPTY = synthetic.Scene(background="dark_mat", background_seed=2, noise=0.0)
+FAST = CameraSettings(preview_width=640, preview_height=480, still_width=1600, still_height=1200, stable_frames=5,
+                      read_timeout_seconds=0.5, reopen_interval_seconds=0.1, frozen_frames=5, read_codes=False)
+
+
+def _placed(kind: str, seed: int, coverage: float = 0.75, angle: float = 3.0, centre=(0.5, 0.5)):
+    rng = np.random.default_rng(seed)
+    corners = synthetic.place_page(rng, kind, 4 / 3, coverage, angle_deg=angle, perspective=0.005, centre=centre)
+    return EMPTY.with_page(kind, corners, seed=seed % 4)
+
+
+def _sliding_in(scene):
+    start = scene.with_page(scene.page_kind, [(x + 0.3, y + 0.05) for x, y in scene.corners])
+    return Slide(start, scene, 3)
+
+
+def _camera(script, **kwargs) -> SimulatedCamera:
+    return SimulatedCamera(script, preview_size=(640, 480), still_size=(1600, 1200), realtime=False, loop=False,
+                           **kwargs)
+
+
+def _run(camera, event_log, settings=FAST, until=None, timeout=60.0):
+    service = CameraService(camera, event_log, settings)
+    service.start()
+    try:
+        total = sum(step.frames for step in camera.script if not isinstance(step, Unplug))
+        done = until or (lambda: camera.frames_served >= total + 3)
+        assert event_log.wait_for(done, timeout), f"session did not finish: {service.stats}"
+    finally:
+        service.stop()
+    return service
+
+
+def test_each_page_placed_is_captured_exactly_once(event_log):
+    a4 = _placed("a4_text", 1)
+    nudged = a4.with_page("a4_text", [(x + 0.006, y + 0.004) for x, y in a4.corners])
+    card = _placed("id_card", 2, coverage=0.35, angle=-5)
+    form = _placed("form", 3, angle=8)
+    script = [
+        Show(EMPTY, 5),
+        _sliding_in(a4), Show(a4, 12), Slide(a4, nudged, 2), Show(nudged, 10),  # a nudge is the same page
+        Show(EMPTY, 4),
+        _sliding_in(card), Show(card, 12),
+        Show(EMPTY, 4),
+        Show(form, 12), Show(EMPTY, 5),
+    ]
+    camera = _camera(script)
+
+    _run(camera, event_log)
+
+    captured = event_log.of(PageCaptured)
+    assert [c.page.page_class for c in captured] == ["A4", "ID-1", "A4"]
+    assert all(c.automatic and c.accepted for c in captured), [c.page for c in captured]
+    previews = event_log.of(PreviewFrame)
+    assert {p.hint_zh for p in previews} >= {zh.PLACE_PAGE, zh.HOLD_STILL, zh.CAPTURED}
+
+
+def test_the_same_sheet_laid_down_again_after_removal_is_captured_again(event_log):
+    a4 = _placed("a4_text", 5)
+    script = [Show(EMPTY, 4), Show(a4, 10), Show(EMPTY, 4), Show(a4, 10), Show(EMPTY, 4)]
+    _run(_camera(script), event_log)
+    assert len(event_log.of(PageCaptured)) == 2
+
+
+def test_events_arrive_on_the_capture_thread_not_the_callers(event_log):
+    threads = set()
+
+    def on_event(event):
+        threads.add(threading.get_ident())
+        event_log(event)
+
+    camera = _camera([Show(_placed("form", 4), 8)])
+    service = CameraService(camera, on_event, FAST)
+    service.start()
+    try:
+        assert event_log.wait_for(lambda: len(event_log.of(PreviewFrame)) >= 3, 20)
+    finally:
+        service.stop()
+    assert threading.get_ident() not in threads
+
+
+@pytest.mark.parametrize("mode,message", [
+    ("vanish", zh.CAMERA_LOST),
+    ("freeze", zh.CAMERA_FROZEN),
+    ("block", zh.CAMERA_LOST),
+])
+def test_camera_vanishing_mid_session_is_reported_and_recovered(event_log, mode, message):
+    before = _placed("a4_text", 6)
+    after = _placed("certificate", 7)
+    script = [Show(EMPTY, 3), Show(before, 10), Unplug(1.0, mode), Show(EMPTY, 3), Show(after, 10), Show(EMPTY, 4)]
+    camera = _camera(script)
+
+    service = _run(camera, event_log, until=lambda: len(event_log.of(PageCaptured)) >= 2 and camera.finished,
+                   timeout=60)
+
+    problems = event_log.of(CameraProblem)
+    assert len(problems) == 1 and problems[0].message_zh == message
+    assert len(event_log.of(CameraReconnected)) == 1
+    kinds = [type(e) for e in event_log.events if not isinstance(e, PreviewFrame)]
+    assert kinds == [PageCaptured, CameraProblem, CameraReconnected, PageCaptured]
+    assert service.stats["reconnects"] == 1
+
+
+def test_camera_missing_at_start_says_so_and_keeps_trying(event_log):
+    camera = _camera([Unplug(0.6, "vanish"), Show(_placed("form", 8), 10), Show(EMPTY, 3)])
+    _run(camera, event_log, until=lambda: len(event_log.of(PageCaptured)) == 1)
+    assert event_log.of(CameraProblem)[0].message_zh == zh.CAMERA_NOT_FOUND
+    assert len(event_log.of(CameraReconnected)) == 1
+
+
+@pytest.fixture
+def mjpg_video(tmp_path, make_scene):
+    """A real MJPG AVI of a page on the platen, as a camera file OpenCV can open."""
+    path = tmp_path / "platen.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (800, 600))
+    assert writer.isOpened()
+    scene = make_scene("dark_mat", "form", seed=3, aspect=4 / 3, blur=0.0, glare=0.0)
+    frame = synthetic.render_scene(scene, 800, 600)
+    rng = np.random.default_rng(0)
+    for _ in range(12):
+        writer.write(synthetic.add_sensor_noise(frame, 2.0, rng))
+    writer.release()
+    return path
+
+
+def test_opencv_driver_reads_a_real_mjpg_stream_and_checks_the_granted_size(mjpg_video):
+    settings = replace(FAST, driver="opencv", device_path=str(mjpg_video), preview_width=800, preview_height=600,
+                       still_width=800, still_height=600, stream_full_resolution=True)
+    camera = open_camera(settings)
+    assert isinstance(camera, OpenCvCamera)
+    camera.open()
+    try:
+        assert (camera.granted.width, camera.granted.height) == (800, 600)
+        assert camera.granted.fourcc == "MJPG"
+        preview = camera.read_preview()
+        still = camera.capture_still()
+        assert preview.shape == (600, 800, 3) and still.shape == (600, 800, 3)
+    finally:
+        camera.close()
+
+
+def test_opencv_stream_ending_is_a_lost_camera_then_it_comes_back(mjpg_video, event_log):
+    settings = replace(FAST, driver="opencv", device_path=str(mjpg_video), preview_width=800, preview_height=600,
+                       still_width=800, still_height=600, stream_full_resolution=True)
+    service = CameraService(open_camera(settings), event_log, settings)
+    service.start()
+    try:
+        assert event_log.wait_for(lambda: len(event_log.of(CameraReconnected)) >= 1, 30)
+    finally:
+        service.stop()
+    assert event_log.of(CameraProblem)[0].message_zh == zh.CAMERA_LOST
+    assert len(event_log.of(PageCaptured)) >= 1
+
+
+def test_opencv_driver_without_a_camera_refuses_in_chinese():
+    camera = OpenCvCamera(replace(FAST, driver="opencv", device_path="/dev/video-that-is-not-there"))
+    with pytest.raises(CameraUnavailable) as refused:
+        camera.open()
+    assert refused.value.message_zh == zh.CAMERA_NOT_FOUND
+
+
+def test_default_settings_give_the_simulator_with_pages(settings):
+    camera = open_camera(replace(settings.devices.camera, still_width=1600, still_height=1200), realtime=False)
+    assert isinstance(camera, SimulatedCamera)
+    camera.open()
+    frames = [camera.read_preview() for _ in range(40)]
+    camera.close()
+    from devices.camera.page_detect import detect_page
+
+    assert any(detect_page(f) is not None for f in frames[20:40])
+    assert detect_page(frames[0]) is None  # the show starts on the empty platen
+
+
+def test_simulator_plays_a_folder_of_photos(tmp_path, make_scene, render):
+    for i, kind in enumerate(("a4_text", "form")):
+        cv2.imwrite(str(tmp_path / f"{i}.jpg"), render(make_scene("wood", kind, seed=i, aspect=4 / 3), 1600, 1200))
+    camera = open_camera(replace(FAST, simulator_source=str(tmp_path)), realtime=False)
+    camera.open()
+    first = camera.read_preview()
+    still = camera.capture_still()
+    camera.close()
+    assert first.shape == (480, 640, 3)
+    assert still.shape == (1200, 1600, 3)

@@ -157,6 +157,7 @@ def _border_pixels(image: np.ndarray, fraction: float = 0.03) -> np.ndarray:
 
 
 def _reference_masks(small_blur: np.ndarray, reference: PlatenReference) -> list[np.ndarray]:
+    """Masks of what differs from the empty platen, at three thresholds."""
     ref = reference.small
     if ref.shape != small_blur.shape:
         ref = cv2.resize(ref, (small_blur.shape[1], small_blur.shape[0]), interpolation=cv2.INTER_AREA)
@@ -166,12 +167,13 @@ def _reference_masks(small_blur: np.ndarray, reference: PlatenReference) -> list
     border_r = _border_pixels(ref, 0.05)
     gain = np.median(border_f, axis=0) / np.maximum(np.median(border_r, axis=0), 1.0)
     diff = np.abs(frame - ref * gain).max(axis=2)
-    border_diff = _border_pixels(diff[..., None], 0.05)
-    noise = float(np.median(border_diff))
-    diff8 = np.clip(diff, 0, 255).astype(np.uint8)
+    smooth = cv2.blur(diff, (7, 7))
+    noise = float(np.median(_border_pixels(smooth[..., None], 0.05)))
     masks = []
-    for threshold in (max(14.0, 3 * noise + 8), max(30.0, 5 * noise + 16)):
-        masks.append(_clean((diff8 > threshold).astype(np.uint8) * 255))
+    # White paper on a white desk differs from the reference by only a few levels:
+    # the lowest threshold sits just above the platen's own (smoothed) noise.
+    for threshold in (max(4.0, 3 * noise + 1.5), max(14.0, 3 * noise + 8), max(30.0, 5 * noise + 16)):
+        masks.append(_clean((smooth > threshold).astype(np.uint8) * 255, 7))
     return masks
 
 
@@ -335,7 +337,8 @@ def _near_border(p0: np.ndarray, p1: np.ndarray, width: int, height: int, margin
 
 
 def refine_quad(image: np.ndarray, quad: np.ndarray, radius: float, rows: int = 40,
-                smooth: float = 1.0, noise_floor: float = 1.5) -> tuple[np.ndarray, list[_SideFit]] | None:
+                smooth: float = 1.0, noise_floor: float = 1.5,
+                ) -> tuple[np.ndarray, list[_SideFit]] | None:
     """Re-fit each side of `quad` to the strongest straight edge within `radius` px."""
     h, w = image.shape[:2]
     border_margin = max(2.0, 0.004 * w)
@@ -448,14 +451,25 @@ def _cut_off_shape(quad: np.ndarray, width: int, height: int) -> bool:
     return bool(inside) and _touches_edge(quad, width, height)
 
 
-def _evaluate(gray_small: np.ndarray, quad: np.ndarray, method: str, hsv_small: np.ndarray) -> _Candidate | None:
+def _evaluate(gray_small: np.ndarray, quad: np.ndarray, method: str, hsv_small: np.ndarray,
+              from_reference: bool = False) -> _Candidate | None:
+    """Refine a proposed quad on the grey image and score it.
+
+    Quads from the reference difference are already close to the paper edge, so they
+    are searched over a shorter distance: a printed frame a few millimetres inside
+    the edge (certificates, forms) must stay out of reach.
+    """
     h, w = gray_small.shape[:2]
     radius = max(6.0, 0.022 * w)
+    if from_reference:
+        passes = [(gray_small, 0.6 * radius), (gray_small, 0.3 * radius)]
+    else:
+        passes = [(gray_small, radius), (gray_small, 0.5 * radius)]
     current = quad
     fits = None
     cut = False
-    for radius_now in (radius, radius * 0.5):
-        result = refine_quad(gray_small, current, radius_now, rows=32, smooth=1.0, noise_floor=1.2)
+    for image, radius_now in passes:
+        result = refine_quad(image, current, radius_now, rows=32, smooth=1.0, noise_floor=1.2)
         if result is None:
             return None
         candidate, fits = result
@@ -525,7 +539,7 @@ def detect_page(image: np.ndarray, reference: PlatenReference | None = None, *, 
     free_needed = not proposals
     candidates = []
     for quad, method in _dedupe(proposals, 4.0):
-        candidate = _evaluate(gray_small, quad, method, hsv_small)
+        candidate = _evaluate(gray_small, quad, method, hsv_small, from_reference=True)
         if candidate is not None:
             candidates.append(candidate)
     if not candidates or max(c.score for c in candidates) < 0.75:

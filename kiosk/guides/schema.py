@@ -236,17 +236,12 @@ class Guide:
         """Every field as (Chinese label, text) in screen order; unknowns read 请咨询窗口."""
         f = zh.FIELD
         known = _known
+        # Citizen first: who may apply, what to bring, how, how long, what it costs and
+        # where to go; the administrative record (type, body, codes, levels, legal
+        # basis, provenance) follows for staff and the curious.
         rows: list[tuple[str, str]] = [
             (f["name"], self.name),
-            (f["matter_type"], known(self.matter_type and self.matter_type
-                                     + (f"（{self.matter_type_note}）" if self.matter_type_note else ""))),
             (f["department"], self.department),
-            (f["implementing_body"], known(self.implementing_body)),
-            (f["delegated_from_county"], _yes_no(self.delegated_from_county, zh.DELEGATED_YES, zh.DELEGATED_NO)),
-            (f["basic_code"], known(self.basic_code)),
-            (f["implementation_code"], known(self.implementation_code)),
-            (f["acceptance_level"], known(self.acceptance_level)),
-            (f["decision_level"], known(self.decision_level)),
             (f["service_object"], known(self.service_object)),
             (f["conditions"], known(self.conditions)),
             (f["materials"], self._materials_text()),
@@ -266,8 +261,16 @@ class Guide:
             (f["result_window"], self.result_window),
             (f["after_hours_dropoff_allowed"], zh.DROPOFF_YES if self.after_hours_dropoff_allowed else zh.DROPOFF_NO),
             (f["in_person_required"], _yes_no(self.in_person_required, zh.IN_PERSON_YES, zh.IN_PERSON_NO)),
-            (f["legal_basis"], "\n".join(b.describe() for b in self.legal_basis) or zh.UNKNOWN),
             (f["contact_phone"], known(self.contact_phone)),
+            (f["matter_type"], known(self.matter_type and self.matter_type
+                                     + (f"（{self.matter_type_note}）" if self.matter_type_note else ""))),
+            (f["implementing_body"], known(self.implementing_body)),
+            (f["delegated_from_county"], _yes_no(self.delegated_from_county, zh.DELEGATED_YES, zh.DELEGATED_NO)),
+            (f["basic_code"], known(self.basic_code)),
+            (f["implementation_code"], known(self.implementation_code)),
+            (f["acceptance_level"], known(self.acceptance_level)),
+            (f["decision_level"], known(self.decision_level)),
+            (f["legal_basis"], "\n".join(b.describe() for b in self.legal_basis) or zh.UNKNOWN),
             (f["source"], self.source_text()),
             (f["verified_date"], self.provenance.verified_date.isoformat() if self.provenance.verified_date
              else zh.NOT_VERIFIED),

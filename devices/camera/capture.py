@@ -573,13 +573,16 @@ class CameraService:
 
     def __init__(self, source: CameraSource, on_event: Callable[[CameraEvent], None],
                  settings: CameraSettings | None = None, reference: PlatenReference | None = None,
-                 auto_capture: bool = True, learn_reference: bool = True) -> None:
+                 auto_capture: bool = True, learn_reference: bool = True,
+                 reference_after_seconds: float = 2.0, reference_refresh_seconds: float = 30.0) -> None:
         self.source = source
         self.on_event = on_event
         self.settings = settings or CameraSettings()
         self.reference = reference
         self.auto_capture = auto_capture
         self.learn_reference = learn_reference
+        self.reference_after_seconds = reference_after_seconds
+        self.reference_refresh_seconds = reference_refresh_seconds
         self.trigger = StillTrigger(stable_frames=self.settings.stable_frames)
         self._stop = threading.Event()
         self._manual = threading.Event()
@@ -714,7 +717,7 @@ class CameraService:
             self._empty_since = now
         # An empty platen for a while (or none learned yet): remember it, provided the
         # reference-free detector agrees nothing is there.
-        quiet = 2.0 if self.reference is None else 30.0
+        quiet = self.reference_after_seconds if self.reference is None else self.reference_refresh_seconds
         if now - self._empty_since >= quiet and detect_page(frame, None, refine_full=False) is None:
             self.reference = PlatenReference(frame)
             self._empty_since = now
@@ -777,6 +780,8 @@ class CameraService:
                 automatic = True
             if detection is None:
                 hint = zh.PLACE_PAGE
+            elif detection.touches_edge:
+                hint = zh.CUT_OFF
             elif not self.trigger.armed:
                 hint = zh.CAPTURED
             else:

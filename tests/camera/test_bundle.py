@@ -30,7 +30,7 @@ def ten_pages():
     for i in range(10):
         rng = np.random.default_rng(100 + i)
         scene = synthetic.random_scene(rng, "dark_mat", aspect=4 / 3, page_kind=kinds[i % 5], hard=False)
-        frame = synthetic.render_scene(scene, 1600, 1200)
+        frame = synthetic.render_scene(scene, 1200, 900)
         pages.append(make_page(frame, detect_page(frame), codes=False))
     return pages
 

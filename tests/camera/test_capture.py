@@ -115,7 +115,7 @@ def test_events_arrive_on_the_capture_thread_not_the_callers(event_log):
     ("vanish", zh.CAMERA_LOST),
     ("freeze", zh.CAMERA_FROZEN),
     ("block", zh.CAMERA_LOST),
-])
+], ids=["vanish", "freeze", "block"])
 def test_camera_vanishing_mid_session_is_reported_and_recovered(event_log, mode, message):
     before = _placed("a4_text", 6)
     after = _placed("certificate", 7)
@@ -213,3 +213,28 @@ def test_simulator_plays_a_folder_of_photos(tmp_path, make_scene, render):
     camera.close()
     assert first.shape == (480, 640, 3)
     assert still.shape == (1200, 1600, 3)
+
+
+def test_empty_platen_is_learned_and_then_finds_white_paper_on_a_white_desk(event_log):
+    desk = synthetic.Scene(background="white_desk", background_seed=1, noise=0.0)
+    rng = np.random.default_rng(4)
+    page = desk.with_page("a4_text", synthetic.place_page(rng, "a4_text", 4 / 3, 0.8, angle_deg=4, perspective=0.0))
+    camera = _camera([Show(desk, 8), Show(page, 8)])
+    service = CameraService(camera, event_log, FAST, reference_after_seconds=0.0)
+    service.start()
+    try:
+        assert event_log.wait_for(lambda: camera.frames_served >= 16, 30)
+    finally:
+        service.stop()
+    assert service.reference is not None
+    seen = [p.detection for p in event_log.of(PreviewFrame)[-4:]]
+    assert all(d is not None and d.method == "reference" for d in seen)
+
+
+def test_page_over_the_edge_tells_the_citizen_to_move_it_in(event_log):
+    page = _placed("a4_text", 9)
+    over = page.with_page("a4_text", [(x - 0.3, y) for x, y in page.corners])
+    camera = _camera([Show(over, 12)])
+    _run(camera, event_log)
+    assert event_log.of(PreviewFrame)[-1].hint_zh == zh.CUT_OFF
+    assert event_log.of(PageCaptured) == []  # never auto-captured half a page

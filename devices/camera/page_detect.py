@@ -462,7 +462,7 @@ def _evaluate(gray_small: np.ndarray, quad: np.ndarray, method: str, hsv_small: 
     h, w = gray_small.shape[:2]
     radius = max(6.0, 0.022 * w)
     if from_reference:
-        passes = [(gray_small, 0.6 * radius), (gray_small, 0.3 * radius)]
+        passes = [(gray_small, 0.4 * radius), (gray_small, 0.25 * radius)]
     else:
         passes = [(gray_small, radius), (gray_small, 0.5 * radius)]
     current = quad

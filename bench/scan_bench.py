@@ -113,15 +113,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer frames (about a minute)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--skip-still", action="store_true", help="skip the 12 MP still pipeline")
+    parser.add_argument("--parts", default="accuracy,preview,still",
+                        help="comma-separated subset of accuracy, preview, still (default: all)")
     args = parser.parse_args(argv)
     per_bg_1080 = 8 if args.quick else 40
     per_bg_12mp = 1 if args.quick else 6
     print(f"OpenCV {cv2.__version__}, {cv2.getNumThreads()} threads, {os.cpu_count()} CPUs; "
           f"{'quick' if args.quick else 'full'} run, seed {args.seed}")
 
+    parts = set(args.parts.split(","))
     all_scores: dict[str, list[float]] = {"ours+ref": [], "ours": [], "baseline": []}
-    for (w, h, n) in ((1920, 1080, per_bg_1080), (4032, 3024, per_bg_12mp)):
+    for (w, h, n) in ((1920, 1080, per_bg_1080), (4032, 3024, per_bg_12mp)) if "accuracy" in parts else ():
         t = time.perf_counter()
         result = run_accuracy(w, h, n, args.seed + w, timing=False)
         print(f"\n== accuracy at {w}x{h}, {n} frames per background ({time.perf_counter() - t:.0f} s) ==")
@@ -131,19 +133,21 @@ def main(argv: list[str] | None = None) -> int:
                   f"{_summary(scores['baseline'])}")
             for key in all_scores:
                 all_scores[key] += scores[key]
-    print("\n== all frames ==")
+    if "accuracy" in parts:
+        print("\n== all frames ==")
     for key, label in (("ours+ref", "ours + reference"), ("ours", "ours, no reference"),
-                       ("baseline", "baseline Canny+contour")):
+                       ("baseline", "baseline Canny+contour")) if "accuracy" in parts else ():
         print(f"{label:24s} {_summary(all_scores[key])}  ({len(all_scores[key])} frames)")
 
-    with_ref, without = run_preview_speed(30 if args.quick else 150, args.seed)
-    print("\n== preview detection at 1920x1080 (frame in memory) ==")
-    for label, values in (("with reference", with_ref), ("without reference", without)):
+    with_ref, without = run_preview_speed(30 if args.quick else 150, args.seed) if "preview" in parts else ([], [])
+    if with_ref:
+        print("\n== preview detection at 1920x1080 (frame in memory) ==")
+    for label, values in (("with reference", with_ref), ("without reference", without)) if with_ref else ():
         median = statistics.median(values)
         print(f"{label:18s} median {median:6.1f} ms  p90 {np.percentile(values, 90):6.1f} ms  "
               f"=> {1000 / median:5.1f} frames/s")
 
-    if not args.skip_still:
+    if "still" in parts:
         timings = run_still_pipeline(3 if args.quick else 15, args.seed)
         print("\n== 12 MP still (4032x3024) to finished page ==")
         if timings["total"]:

@@ -266,8 +266,8 @@ def _load_images(source: str) -> list[np.ndarray]:
 
 
 def script_from_images(images: Sequence[np.ndarray], hold_frames: int = 25) -> list[Step]:
-    """Each image shown in turn; an image whose name is empty*/reference* — or, failing
-    that, a copy of the first image with the page area dark — separates them."""
+    """Each image shown in turn for `hold_frames`, with the empty (generated) dark mat
+    between them, as if each page were laid down and taken away again."""
     steps: list[Step] = []
     for image in images:
         steps += [Show(image, hold_frames), Show(None, 6)]

@@ -24,7 +24,6 @@ CAMERA_LOST = "高拍仪连接中断，正在重新连接，请稍等"
 CAMERA_FROZEN = "高拍仪画面停住了，正在重新连接，请稍等"
 CAMERA_NOT_FOUND = "没有找到高拍仪，请联系工作人员"
 CAMERA_BACK = "高拍仪已恢复，可以继续拍材料"
-WRONG_RESOLUTION = "高拍仪清晰度不够，请联系工作人员"
 
 # Files.
 IMAGE_UNREADABLE = "图片打不开，请换一张"

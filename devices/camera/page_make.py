@@ -385,11 +385,19 @@ def quality_problems(detection: Detection, warped: np.ndarray, page_class: PageC
 # --------------------------------------------------------------------------- codes, JPEG
 
 def read_codes(page: np.ndarray) -> tuple[DecodedCode, ...]:
-    """Bar and QR codes on the finished page (zxing-cpp)."""
+    """Bar and QR codes on the finished page (zxing-cpp).
+
+    Read first at half size (100 dpi: ~20 ms, enough for QR codes and most bar codes),
+    and only when nothing is found once more at full size without the slow
+    inverted/downscaled retries (~50 ms) for fine 1-D bars.
+    """
     import zxingcpp
 
     gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY) if page.ndim == 3 else page
-    results = zxingcpp.read_barcodes(gray)
+    half = cv2.resize(gray, (gray.shape[1] // 2, gray.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    results = zxingcpp.read_barcodes(half)
+    if not results:
+        results = zxingcpp.read_barcodes(gray, try_invert=False, try_downscale=False)
     codes = []
     seen = set()
     for result in results:
@@ -432,7 +440,7 @@ def make_page(image: np.ndarray, detection: Detection, *, mode: str = "auto", jp
     problems, score = quality_problems(detection, warped, page_class, min_sharpness, min_page_fraction)
     rotation = upright_rotation(warped, page_class)
     warped = rotate(warped, rotation)
-    finished, used_mode = enhance(warped, "auto" if mode == "colour" else mode)
+    finished, used_mode = enhance(warped, "document" if mode == "colour" else mode)
     found_codes = read_codes(finished) if codes else ()
     jpeg = encode_jpeg(finished, jpeg_quality, page_class.dpi)
     return FinishedPage(

@@ -145,3 +145,16 @@ def test_jpeg_header_carries_the_dpi(make_scene, render):
     page = _finished(render(make_scene("coloured_mat", "id_card", seed=2)))
     assert page.jpeg_bytes[6:11] == b"JFIF\x00"
     assert page.jpeg_bytes[13] == 1 and int.from_bytes(page.jpeg_bytes[14:16], "big") == 300
+
+
+def test_a5_is_told_from_a4_only_when_the_platen_scale_is_known():
+    from devices.camera.page_detect import Detection
+    from devices.camera.page_make import classify_page
+
+    # A 148 x 210 mm sheet seen by a camera whose frame spans 420 mm (4 px per mm).
+    corners = np.array([[100, 100], [692, 100], [692, 940], [100, 940]], np.float32)
+    detection = Detection(corners, 1.0, (1680, 1260))
+    assert classify_page(detection, platen_width_mm=420).name == "A5"
+    assert classify_page(detection).name == "A4"  # scale unknown: never guess A5
+    a4_corners = np.array([[100, 100], [940, 100], [940, 1288], [100, 1288]], np.float32)
+    assert classify_page(Detection(a4_corners, 1.0, (1680, 1400)), platen_width_mm=420).name == "A4"

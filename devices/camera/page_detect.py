@@ -243,7 +243,7 @@ def _fit_side(image: np.ndarray, p0: np.ndarray, p1: np.ndarray, radius: float, 
     # Print inside the page (photos, tables, borders) can out-shine a faint paper edge:
     # of the strong peaks, take the one nearest the proposed side.
     is_peak = np.r_[True, magnitude[1:] >= magnitude[:-1]] & np.r_[magnitude[:-1] >= magnitude[1:], True]
-    floor = max(0.15 * float(magnitude.max()), 3.0 * float(np.median(magnitude)), 0.5 * noise_floor)
+    floor = max(0.08 * float(magnitude.max()), 3.0 * float(np.median(magnitude)), 0.5 * noise_floor)
     strong = np.flatnonzero(is_peak & (magnitude >= floor))
     centre_index = (steps - 2) / 2
     peak = int(strong[np.argmin(np.abs(strong - centre_index))]) if len(strong) else int(np.argmax(magnitude))
@@ -469,7 +469,7 @@ def _evaluate(gray_small: np.ndarray, quad: np.ndarray, method: str, hsv_small: 
     fits = None
     cut = False
     for image, radius_now in passes:
-        result = refine_quad(image, current, radius_now, rows=32, smooth=1.0, noise_floor=1.2)
+        result = refine_quad(image, current, radius_now, rows=32, smooth=0.5, noise_floor=1.2)
         if result is None:
             return None
         candidate, fits = result

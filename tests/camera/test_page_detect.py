@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from devices.camera import synthetic
 from devices.camera.page_detect import PlatenReference, detect_page, order_clockwise, quad_is_page_like
@@ -108,3 +110,26 @@ def test_garbage_input_is_no_page():
     assert detect_page(np.zeros((10, 10, 3), np.uint8)) is None
     assert detect_page(np.zeros((480, 640), np.uint8)) is None
     assert detect_page(np.full((480, 640, 3), 128, np.uint8)) is None
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    kind=st.sampled_from(["a4_text", "form", "id_card", "slip", "certificate"]),
+    background=st.sampled_from(["dark_mat", "coloured_mat", "wood", "clutter"]),
+    angle=st.floats(-180, 180),
+    coverage=st.floats(0.45, 0.85),
+    where=st.tuples(st.floats(0.35, 0.65), st.floats(0.4, 0.6)),
+)
+def test_any_placement_on_the_platen_is_found(kind, background, angle, coverage, where):
+    """Whatever way round and wherever the page lies (fully inside the frame)."""
+    rng = np.random.default_rng(0)
+    corners = synthetic.place_page(rng, kind, 16 / 9, coverage if kind != "id_card" else coverage / 2,
+                                   angle_deg=angle, perspective=0.01, centre=where)
+    truth = np.array([(x * 960, y * 540) for x, y in corners], np.float32)
+    assume(truth.min() > 12 and (truth[:, 0] < 948).all() and (truth[:, 1] < 528).all())
+    scene = synthetic.Scene(background=background, background_seed=1).with_page(kind, corners, seed=1)
+    detection = detect_page(synthetic.render_scene(scene, 960, 540))
+    assert detection is not None
+    # Compare as sets: which corner is "top-left" is a matter of convention at 45°.
+    worst = max(float(np.min(np.linalg.norm(detection.corners - t, axis=1))) for t in truth)
+    assert worst < 0.01 * np.hypot(960, 540)

@@ -569,7 +569,8 @@ def detect_page(image: np.ndarray, reference: PlatenReference | None = None, *, 
         corners = corners.astype(np.float32)
     touches = (best.method == "cut-off" or _touches_edge(corners, width, height)
                or any(not f.refined and f.support == 0.0 for f in best.fits))
-    bend = max((f.bend for f in fits if f.refined), default=0.0)
+    # A strong bow can exceed the short full-resolution search: keep the larger measure.
+    bend = max([f.bend for f in fits if f.refined] + [f.bend for f in best.fits if f.refined] + [0.0])
     return Detection(
         corners=order_clockwise(corners),
         confidence=float(np.clip(best.score, 0.0, 1.0)),

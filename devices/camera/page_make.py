@@ -366,7 +366,7 @@ def quality_problems(detection: Detection, warped: np.ndarray, page_class: PageC
         found.append(problem("cut_off"))
     if detection.area_fraction < min_page_fraction:
         found.append(problem("too_small", f"{100 * detection.area_fraction:.1f}% of the frame"))
-    if detection.bend > 0.02:
+    if detection.bend > 0.03:  # a bow of 3 % of the side: ~6 mm across an A4 sheet
         found.append(problem("not_flat", f"sides bow {100 * detection.bend:.1f}%"))
     glare = glare_fraction(warped)
     if glare > 0.002:

@@ -715,10 +715,11 @@ class CameraService:
             return
         if self._empty_since is None:
             self._empty_since = now
-        # An empty platen for a while (or none learned yet): remember it, provided the
-        # reference-free detector agrees nothing is there.
+        # An empty platen for a while (or none learned yet): remember it. "Empty" means
+        # neither the reference nor the reference-free candidates found a page
+        # (detect_page falls back to the latter whenever the former finds nothing).
         quiet = self.reference_after_seconds if self.reference is None else self.reference_refresh_seconds
-        if now - self._empty_since >= quiet and detect_page(frame, None, refine_full=False) is None:
+        if now - self._empty_since >= quiet:
             self.reference = PlatenReference(frame)
             self._empty_since = now
             log.info("learned the empty platen reference")

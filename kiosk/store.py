@@ -186,14 +186,24 @@ class Store:
                 raise _store_error("begin", exc) from exc
             try:
                 yield self.conn
+            except sqlite3.Error as exc:
+                # SQLite may already have rolled back (SQLITE_FULL, SQLITE_IOERR).
+                self._rollback_if_open()
+                log.error("database write failed and was rolled back: %s", exc)
+                raise _store_error("write", exc) from exc
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback_if_open()
                 raise
             try:
                 self.conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                self.conn.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                self._rollback_if_open()
+                log.error("database commit failed and was rolled back: %s", exc)
                 raise _store_error("commit", exc) from exc
+
+    def _rollback_if_open(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

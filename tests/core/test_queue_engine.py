@@ -364,3 +364,20 @@ def test_holder_link_is_cleared_after_the_retention_period(engine, clock):
     assert purge_expired_personal_data(engine.settings, engine.store, clock)["holder_hashes_cleared"] == 1
     assert engine.store.conn.execute("SELECT COUNT(*) FROM tickets WHERE holder_hash IS NOT NULL").fetchone()[0] == 0
     assert engine.store.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 1  # statistics stay
+
+
+def test_full_disk_refuses_kindly_and_loses_nothing_already_issued(engine):
+    from kiosk.errors import StoreError
+
+    pages = engine.store.conn.execute("PRAGMA page_count").fetchone()[0]
+    engine.store.conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # SQLite's own "disk full"
+    issued = []
+    with pytest.raises(StoreError) as caught:
+        for _ in range(500):
+            issued.append(engine.issue("A").code)
+    assert caught.value.message_zh == "存储空间已满，请联系工作人员"
+    assert "full" in caught.value.message_en
+    assert issued and [t.code for t in engine.tickets()] == issued
+    assert engine.store.integrity_problems() == []
+    engine.store.conn.execute("PRAGMA max_page_count = 1073741823")  # space freed
+    assert engine.issue("A").code == f"A{len(issued) + 1:03d}"  # no number was burned

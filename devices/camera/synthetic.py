@@ -138,7 +138,7 @@ def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0) -> np.ndarray:
     mm = px_per_mm
     ink = (25, 25, 30)
 
-    def lines(x0: float, y0: float, x1: float, y1: float, size_mm: float, gap: float = 1.8) -> None:
+    def lines(x0: float, y0: float, y1: float, size_mm: float, gap: float = 1.8) -> None:
         font = _font(max(6, int(size_mm * mm)))
         y = y0
         while y + size_mm * mm < y1:
@@ -147,13 +147,12 @@ def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0) -> np.ndarray:
                 text = text[: int(rng.integers(6, len(text)))]
             draw.text((x0, y), text, fill=ink, font=font)
             y += size_mm * mm * gap
-        del x1
 
     if kind in ("a4_text", "form", "id_copy"):
         title = {"a4_text": "证    明", "form": "最低生活保障申请表", "id_copy": "居民身份证复印件"}[kind]
         draw.text((w / 2, 22 * mm), title, fill=ink, font=_font(int(8 * mm)), anchor="mm")
     if kind == "a4_text":
-        lines(22 * mm, 40 * mm, w - 22 * mm, h * float(rng.uniform(0.55, 0.8)), 4.2)
+        lines(22 * mm, 40 * mm, h * float(rng.uniform(0.55, 0.8)), 4.2)
         draw.text((w - 80 * mm, h - 60 * mm), "二〇二六年十一月二十日", fill=ink, font=_font(int(4.5 * mm)))
     elif kind == "form":
         x0, x1 = 18 * mm, w - 18 * mm
@@ -181,7 +180,7 @@ def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0) -> np.ndarray:
             draw.rectangle((inset * mm, inset * mm, w - inset * mm, h - inset * mm), outline=(40, 60, 170),
                            width=max(1, int(width * mm)))
         draw.text((w / 2, 40 * mm), "荣 誉 证 书", fill=(30, 30, 180), font=_font(int(14 * mm)), anchor="mm")
-        lines(40 * mm, 65 * mm, w - 40 * mm, 150 * mm, 6.0, 2.0)
+        lines(40 * mm, 65 * mm, 150 * mm, 6.0, 2.0)
     elif kind == "id_card":
         draw.rectangle((56 * mm, 8 * mm, 80 * mm, 40 * mm), fill=(170, 160, 150))
         font = _font(int(3.2 * mm))
@@ -202,9 +201,8 @@ def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0) -> np.ndarray:
         page[y0:y0 + qr_px, x0:x0 + qr_px] = np.minimum(page[y0:y0 + qr_px, x0:x0 + qr_px], qr)
     if kind in ("certificate", "a4_text"):
         _draw_seal(page, (int(w - 55 * mm), int(h - 45 * mm)), int(21 * mm))
-    if kind == "id_card":
-        # Rounded corners (ISO/IEC 7810 radius 3.18 mm): outside is transparent later.
-        page = page.copy()
+    # ID cards get their rounded corners (ISO/IEC 7810, r = 3.18 mm) as transparency
+    # when placed in a scene (render_scene).
     return page
 
 

@@ -93,13 +93,12 @@ class KioskApp(App):
 
     # -- lifecycle ---------------------------------------------------------------------
     def build(self):
-        from screens.registry import build_screens
+        from screens.registry import build_screen
         from screens.widgets import IdleOverlay
 
         root = FloatLayout()
         self.manager = ScreenManager(transition=NoTransition())
-        for screen in build_screens():
-            self.manager.add_widget(screen)
+        self.manager.add_widget(build_screen("home"))
         root.add_widget(self.manager)
         self.overlay = IdleOverlay()
         self._update_orientation()
@@ -108,19 +107,13 @@ class KioskApp(App):
     def on_start(self) -> None:
         Window.bind(on_touch_down=self._user_activity, on_key_down=self._key_down,
                     on_request_close=self._request_close, size=self._update_orientation)
+        Window.bind(on_flip=self._first_flip)
         ExceptionManager.add_handler(self._exception_handler)
-        self._events = [
-            Clock.schedule_interval(self._tick, TICK_SECONDS),
-            Clock.schedule_once(self._announce_ready, 0.5),
-        ]
+        self._events = [Clock.schedule_interval(self._tick, TICK_SECONDS)]
         interval = watchdog_interval()
         if interval:
             self._events.append(Clock.schedule_interval(lambda _dt: sd_notify("WATCHDOG=1"), interval))
-        if not self.runtime.started:
-            # Devices come up on a worker thread so their imports (escpos, serial) and the
-            # simulators never delay the first frame.
-            threading.Thread(target=self._start_devices, name="devices-start", daemon=True).start()
-        else:
+        if self.runtime.started:
             self.devices_ready.set()
         self._previous_sigterm = _install_sigterm(self.stop_from_signal)
         self._tick(0)
@@ -138,9 +131,12 @@ class KioskApp(App):
     def on_stop(self) -> None:
         Window.unbind(on_touch_down=self._user_activity, on_key_down=self._key_down,
                       on_request_close=self._request_close, size=self._update_orientation)
+        Window.unbind(on_flip=self._first_flip)
         for event in self._events:
             event.cancel()
         self._events = []
+        if self.manager is not None and self.manager.has_screen("home"):
+            self.screen("home").stop_timers()
         if self._exception_handler in ExceptionManager.handlers:
             ExceptionManager.remove_handler(self._exception_handler)
         if self._previous_sigterm is not None:
@@ -155,8 +151,19 @@ class KioskApp(App):
         self._stopping = True
         Clock.schedule_once(lambda _dt: self.stop(), 0)
 
+    def _first_flip(self, *_args: Any) -> None:
+        Window.unbind(on_flip=self._first_flip)
+        self.first_frame_at = time.time()
+        # Wall-clock stamp for the start-up benchmark (bench/app_bench.py).
+        print(f"KIOSK FIRST FRAME {self.first_frame_at:.3f}", flush=True)
+        self._events.append(Clock.schedule_once(self._announce_ready, 0.5))
+        self._events.append(Clock.schedule_once(self._build_remaining_screens, 0))
+        if not self.runtime.started:
+            # Devices come up on a worker thread after the first frame, so their imports
+            # (escpos, serial) and the simulators never delay what the citizen sees.
+            threading.Thread(target=self._start_devices, name="devices-start", daemon=True).start()
+
     def _announce_ready(self, _dt: float) -> None:
-        self.first_frame_at = time.monotonic()
         sd_notify("READY=1")
         print("KIOSK READY", flush=True)
 
@@ -174,7 +181,20 @@ class KioskApp(App):
 
     # -- navigation --------------------------------------------------------------------
     def screen(self, name: str):
+        """The screen called `name`, built now if it has not been yet."""
+        if not self.manager.has_screen(name):
+            from screens.registry import build_screen
+
+            self.manager.add_widget(build_screen(name))
         return self.manager.get_screen(name)
+
+    def _build_remaining_screens(self, _dt: float = 0) -> None:
+        from screens.registry import SCREENS
+
+        missing = [name for name in SCREENS if not self.manager.has_screen(name)]
+        if missing:
+            self.screen(missing[0])
+            self._events.append(Clock.schedule_once(self._build_remaining_screens, 0))
 
     @property
     def current(self) -> str:
@@ -182,6 +202,9 @@ class KioskApp(App):
 
     def go(self, name: str) -> None:
         self.hide_idle_overlay()
+        self.screen(name)
+        if self.manager.current != name:
+            log.info("screen %s", name)
         self.manager.current = name
         if name == "home":
             self.idle.disarm()

@@ -52,10 +52,13 @@ class HomeScreen(Screen):
                         Clock.schedule_interval(lambda _dt: self.next_notice(), NOTICE_SECONDS)]
 
     def on_leave(self, *_args) -> None:
+        self.stop_timers()
+        self.message = ""
+
+    def stop_timers(self) -> None:
         for event in self._events:
             event.cancel()
         self._events = []
-        self.message = ""
 
     def refresh(self) -> None:
         runtime = App.get_running_app().runtime

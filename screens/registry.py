@@ -1,28 +1,27 @@
-"""The screens of the kiosk, in the order the ScreenManager holds them."""
+"""The screens of the kiosk, built on first use.
+
+Only Home is built before the first frame; the others are built one per frame just
+after it (and on demand if a citizen is quicker), so start-up shows Home sooner.
+"""
 
 from __future__ import annotations
 
+import importlib
 
-def build_screens() -> list:
-    from screens.card import CardScreen
-    from screens.guide_detail import GuideDetailScreen
-    from screens.guide_list import GuideListScreen
-    from screens.guide_search import GuideSearchScreen
-    from screens.guides import GuidesScreen
-    from screens.home import HomeScreen
-    from screens.queue_choice import QueueChoiceScreen
-    from screens.staff import StaffPinScreen, StaffScreen
-    from screens.ticket import TicketScreen
+SCREENS: dict[str, tuple[str, str]] = {
+    "home": ("screens.home", "HomeScreen"),
+    "card": ("screens.card", "CardScreen"),
+    "queue": ("screens.queue_choice", "QueueChoiceScreen"),
+    "ticket": ("screens.ticket", "TicketScreen"),
+    "guides": ("screens.guides", "GuidesScreen"),
+    "guide_list": ("screens.guide_list", "GuideListScreen"),
+    "guide_search": ("screens.guide_search", "GuideSearchScreen"),
+    "guide_detail": ("screens.guide_detail", "GuideDetailScreen"),
+    "staff_pin": ("screens.staff", "StaffPinScreen"),
+    "staff": ("screens.staff", "StaffScreen"),
+}
 
-    return [
-        HomeScreen(name="home"),
-        CardScreen(name="card"),
-        QueueChoiceScreen(name="queue"),
-        TicketScreen(name="ticket"),
-        GuidesScreen(name="guides"),
-        GuideListScreen(name="guide_list"),
-        GuideSearchScreen(name="guide_search"),
-        GuideDetailScreen(name="guide_detail"),
-        StaffPinScreen(name="staff_pin"),
-        StaffScreen(name="staff"),
-    ]
+
+def build_screen(name: str):
+    module_name, class_name = SCREENS[name]
+    return getattr(importlib.import_module(module_name), class_name)(name=name)

@@ -128,10 +128,20 @@ def _start_app(window, settings, clock, tmp_path, size):
     runtime = KioskRuntime(settings, clock, cache_dir=_SHARED_CACHE)
     voice = VoicePrompter(enabled=True, wav_dir=tmp_path / "voice")
     app = KioskApp(runtime, voice=voice)
+    _forget_previous_app()
     app._run_prepare()
-    assert app.devices_ready.wait(15), "devices did not start"
-    pump(3)
+    wait_until(app.devices_ready.is_set, 15, "the devices to start")
     return Kiosk(app, runtime)
+
+
+def _forget_previous_app() -> None:
+    """kv's global `app` is a proxy that caches the first App it sees and forgets it on
+    that App's on_stop (kivy-notes §2 pitfall 4). A kv expression evaluated after the
+    previous test's on_stop (layout pass during teardown) re-caches the stopped App for
+    good, and the new App's buttons would call the old one. Point it at the new App."""
+    from kivy.lang.parser import global_idmap
+
+    object.__setattr__(global_idmap["app"], "_obj", None)
 
 
 def _stop_app(kiosk: Kiosk) -> None:

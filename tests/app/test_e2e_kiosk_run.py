@@ -85,6 +85,8 @@ def test_installed_kiosk_run_takes_a_number_with_mouse_clicks_and_stops_on_sigte
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=log_file, text=True)
     try:
         started = time.monotonic()
+        first = process.stdout.readline()
+        assert first.startswith("KIOSK FIRST FRAME"), f"no first frame; log:\n{log_path.read_text()[-3000:]}"
         line = process.stdout.readline()
         assert line.strip() == "KIOSK READY", f"no READY line; log:\n{log_path.read_text()[-3000:]}"
         ready_seconds = time.monotonic() - started
@@ -92,9 +94,11 @@ def test_installed_kiosk_run_takes_a_number_with_mouse_clicks_and_stops_on_sigte
                                    capture_output=True, text=True, timeout=20).stdout.split()[0]
         _wait(lambda: "ID-card reader ready" in log_path.read_text(), 20, "the simulated reader")
 
-        _click(window_id, *TAKE_NUMBER)
-        _click(window_id, *SKIP_CARD)
-        _click(window_id, *QUEUE_A)
+        # Each tap waits for the screen it leads to, as a citizen waits to see the next page.
+        for where, next_screen in ((TAKE_NUMBER, "screen card"), (SKIP_CARD, "screen queue"),
+                                   (QUEUE_A, "screen ticket")):
+            _click(window_id, *where)
+            _wait(lambda: next_screen in log_path.read_text(), 10, next_screen)
         db = data_dir / "hall.db"
         _wait(lambda: _tickets(db), 15, "a ticket in the hall database")
         assert _tickets(db) == [("A001", "A", "kiosk", "waiting")]

@@ -194,12 +194,14 @@ def _free_masks(small_blur: np.ndarray) -> list[np.ndarray]:
     _, paper_mask = cv2.threshold(paper, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     masks.append(_clean(paper_mask))
     gray = cv2.cvtColor(small_blur, cv2.COLOR_BGR2GRAY)
-    edges = cv2.Canny(gray, 20, 60)
-    edges = cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-    contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    filled = np.zeros_like(gray)
-    cv2.drawContours(filled, contours, -1, 255, thickness=cv2.FILLED)
-    masks.append(cv2.erode(filled, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))))
+    # Closed edges; the low-threshold pass catches white paper on a white desk.
+    for low, high, grow in ((20, 60, 3), (8, 24, 5)):
+        edges = cv2.Canny(gray, low, high)
+        edges = cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (grow, grow)))
+        contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        filled = np.zeros_like(gray)
+        cv2.drawContours(filled, contours, -1, 255, thickness=cv2.FILLED)
+        masks.append(cv2.erode(filled, cv2.getStructuringElement(cv2.MORPH_RECT, (grow, grow))))
     return masks
 
 
@@ -499,7 +501,8 @@ def _pick(candidates: list[_Candidate]) -> _Candidate | None:
     best = max(candidates, key=lambda c: c.score)
     # A printed frame or table inside the page also has four strong sides: prefer the
     # page around it when that page is nearly as well supported.
-    outer = [c for c in candidates if c is not best and c.score >= 0.8 * best.score
+    outer = [c for c in candidates if c is not best and c.score >= 0.85 * best.score
+             and min(f.support for f in c.fits) >= 0.7
              and cv2.contourArea(c.quad) > 1.05 * cv2.contourArea(best.quad) and _contains(c.quad, best.quad)]
     if outer:
         best = max(outer, key=lambda c: cv2.contourArea(c.quad))

@@ -150,10 +150,15 @@ def warp_page(image: np.ndarray, corners: np.ndarray, page_class: PageClass) -> 
 
 # --------------------------------------------------------------------------- orientation
 
-def _ink_map(page: np.ndarray, width: int = 400) -> np.ndarray:
-    gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
-    h, w = gray.shape
-    small = cv2.resize(gray, (width, max(1, int(h * width / w))), interpolation=cv2.INTER_AREA)
+def thumbnail(page: np.ndarray, width: int = 400) -> np.ndarray:
+    """One small copy of the page shared by the cheap whole-page measures."""
+    h, w = page.shape[:2]
+    return cv2.resize(page, (width, max(1, int(round(h * width / w)))), interpolation=cv2.INTER_AREA)
+
+
+def _ink_map(page: np.ndarray, width: int = 400, thumb: np.ndarray | None = None) -> np.ndarray:
+    small = thumb if thumb is not None else thumbnail(page, width)
+    small = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
     ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 12)
     my, mx = int(0.05 * ink.shape[0]), int(0.05 * ink.shape[1])
     ink[:my] = 0
@@ -209,7 +214,7 @@ def _raggedness(ink: np.ndarray) -> float:
     return left_aligned - right_aligned
 
 
-def upright_rotation(page: np.ndarray, page_class: PageClass) -> int:
+def upright_rotation(page: np.ndarray, page_class: PageClass, thumb: np.ndarray | None = None) -> int:
     """Clockwise degrees (0/90/180/270) that make text lines horizontal and top-first.
 
     Text lines make the row profile alternate sharply; a page lying sideways shows that
@@ -220,7 +225,7 @@ def upright_rotation(page: np.ndarray, page_class: PageClass) -> int:
     if page_class is ID_CARD:
         # The card is read landscape; which way round is left as placed.
         return 90 if page.shape[0] > page.shape[1] else 0
-    ink = _ink_map(page)
+    ink = _ink_map(page, thumb=thumb)
     if ink.sum() < 0.002 * ink.size:
         return 0  # blank page: nothing to go by
     rows = _line_structure(ink.sum(axis=1) / ink.shape[1])
@@ -241,7 +246,7 @@ def rotate(image: np.ndarray, degrees_clockwise: int) -> np.ndarray:
 
 # --------------------------------------------------------------------------- enhancement
 
-def _background_estimate(page: np.ndarray) -> np.ndarray:
+def _background_estimate(page: np.ndarray, thumb: np.ndarray | None = None) -> np.ndarray:
     """The lighting on the paper, as a smooth quadratic surface per channel.
 
     Fitted only to paper-coloured samples, so a photo on an ID card or a dark stamp
@@ -251,7 +256,8 @@ def _background_estimate(page: np.ndarray) -> np.ndarray:
     h, w = page.shape[:2]
     small_w = 64
     small_h = max(2, int(round(h * small_w / w)))
-    small = cv2.resize(page, (small_w, small_h), interpolation=cv2.INTER_AREA).astype(np.float32)
+    small = cv2.resize(thumb if thumb is not None else page, (small_w, small_h),
+                       interpolation=cv2.INTER_AREA).astype(np.float32)
     # A max filter lifts print to the paper around it.
     paperish = cv2.dilate(small, np.ones((3, 3), np.uint8))
     brightness = paperish.mean(axis=2) if paperish.ndim == 3 else paperish
@@ -278,21 +284,24 @@ def _background_estimate(page: np.ndarray) -> np.ndarray:
     return cv2.resize(surface, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def colour_share(page: np.ndarray) -> float:
-    small = cv2.resize(page, (200, max(1, int(page.shape[0] * 200 / page.shape[1]))), interpolation=cv2.INTER_AREA)
+def colour_share(page: np.ndarray, thumb: np.ndarray | None = None) -> float:
+    source = thumb if thumb is not None else page
+    small = cv2.resize(source, (200, max(1, int(source.shape[0] * 200 / source.shape[1]))),
+                       interpolation=cv2.INTER_AREA)
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     return float(((hsv[..., 1] > 80) & (hsv[..., 2] > 60)).mean())
 
 
-def enhance(page: np.ndarray, mode: str = "auto", black: int = 40, white: int = 225) -> tuple[np.ndarray, str]:
+def enhance(page: np.ndarray, mode: str = "auto", black: int = 40, white: int = 225,
+            thumb: np.ndarray | None = None) -> tuple[np.ndarray, str]:
     """Flatten lighting and set levels; returns (image, mode used)."""
     if mode == "auto":
-        mode = "photo" if colour_share(page) > 0.2 else "document"
+        mode = "photo" if colour_share(page, thumb) > 0.2 else "document"
     if mode == "photo":
         low, high = np.percentile(page[::4, ::4], (1, 99.5))
         scale = 255.0 / max(1.0, high - low)
         return cv2.convertScaleAbs(page, alpha=scale, beta=-low * scale), mode
-    background = _background_estimate(page)
+    background = _background_estimate(page, thumb)
     flat = cv2.divide(page, background, scale=255.0)
     lut = np.clip((np.arange(256, dtype=np.float32) - black) * 255.0 / (white - black), 0, 255).astype(np.uint8)
     levelled = cv2.LUT(flat, lut)
@@ -334,13 +343,13 @@ def sharpness(page: np.ndarray, page_width_mm: float) -> float | None:
     return float(np.median(slopes[steepest] / contrast[selected][steepest]))
 
 
-def glare_fraction(page: np.ndarray) -> float:
+def glare_fraction(page: np.ndarray, thumb: np.ndarray | None = None) -> float:
     """Share of the page under a reflection: a hot spot where the paper itself (print
     removed) is blown out while the sheet as a whole is not.
 
     A sheet that is at white all over is over-exposed, not reflecting: not reported.
     """
-    small = cv2.resize(page, (400, max(1, int(page.shape[0] * 400 / page.shape[1]))), interpolation=cv2.INTER_AREA)
+    small = thumb if thumb is not None else thumbnail(page)
     lowest = small.min(axis=2) if small.ndim == 3 else small
     # A small max filter lifts thin print to the paper level around it.
     level = cv2.GaussianBlur(cv2.dilate(lowest, np.ones((5, 5), np.uint8)), (0, 0), 1.0)
@@ -360,7 +369,8 @@ def page_width_mm(warped: np.ndarray, page_class: PageClass) -> float:
 
 
 def quality_problems(detection: Detection, warped: np.ndarray, page_class: PageClass, min_sharpness: float = 0.22,
-                     min_page_fraction: float = 0.02) -> tuple[tuple[QualityProblem, ...], float | None]:
+                     min_page_fraction: float = 0.02,
+                     thumb: np.ndarray | None = None) -> tuple[tuple[QualityProblem, ...], float | None]:
     found = []
     if detection.touches_edge:
         found.append(problem("cut_off"))
@@ -368,7 +378,7 @@ def quality_problems(detection: Detection, warped: np.ndarray, page_class: PageC
         found.append(problem("too_small", f"{100 * detection.area_fraction:.1f}% of the frame"))
     if detection.bend > 0.03:  # a bow of 3 % of the side: ~6 mm across an A4 sheet
         found.append(problem("not_flat", f"sides bow {100 * detection.bend:.1f}%"))
-    glare = glare_fraction(warped)
+    glare = glare_fraction(warped, thumb)
     if glare > 0.002:
         found.append(problem("glare", f"{100 * glare:.1f}% of the page"))
     width_mm = page_width_mm(warped, page_class)
@@ -437,10 +447,11 @@ def make_page(image: np.ndarray, detection: Detection, *, mode: str = "auto", jp
         detection = detection.scaled(width, height)
     page_class = page_class or classify_page(detection, platen_width_mm)
     warped = warp_page(image, detection.corners, page_class)
-    problems, score = quality_problems(detection, warped, page_class, min_sharpness, min_page_fraction)
-    rotation = upright_rotation(warped, page_class)
+    thumb = thumbnail(warped)
+    problems, score = quality_problems(detection, warped, page_class, min_sharpness, min_page_fraction, thumb)
+    rotation = upright_rotation(warped, page_class, thumb)
     warped = rotate(warped, rotation)
-    finished, used_mode = enhance(warped, "document" if mode == "colour" else mode)
+    finished, used_mode = enhance(warped, "document" if mode == "colour" else mode, thumb=rotate(thumb, rotation))
     found_codes = read_codes(finished) if codes else ()
     jpeg = encode_jpeg(finished, jpeg_quality, page_class.dpi)
     return FinishedPage(

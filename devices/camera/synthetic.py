@@ -337,6 +337,7 @@ def render_scene(scene: Scene, width: int, height: int, rng: np.random.Generator
     rng = rng or np.random.default_rng(scene.page_seed * 7919 + scene.background_seed)
     frame = render_background(scene.background, scene.background_seed, width, height)
     scale = height / 1080.0
+    glare_layer = None
     # Smooth fields (shadows, glare) are computed at 1/4 size and enlarged: 12 MP frames
     # stay quick to make.
     small_size = (max(1, width // 4), max(1, height // 4))
@@ -373,8 +374,7 @@ def render_scene(scene: Scene, width: int, height: int, rng: np.random.Generator
             radius = 0.06 * page_h_px / 4
             blob = np.exp(-(((xx - centre[0]) ** 2 + ((yy - centre[1]) * 1.6) ** 2) / (2 * radius ** 2)))
             blob8 = np.clip(scene.glare * 320 * blob, 0, 255).astype(np.uint8)
-            blob8 = cv2.resize(blob8, (width, height), interpolation=cv2.INTER_LINEAR)
-            warped = cv2.add(warped, cv2.merge([blob8, blob8, blob8]))
+            glare_layer = cv2.resize(blob8, (width, height), interpolation=cv2.INTER_LINEAR)
         frame = cv2.blendLinear(warped, frame, a, 1.0 - a)
     if scene.shadow > 0:
         yy, xx = np.mgrid[0:small_size[1], 0:small_size[0]].astype(np.float32)
@@ -386,6 +386,9 @@ def render_scene(scene: Scene, width: int, height: int, rng: np.random.Generator
         frame = cv2.blendLinear(frame, np.zeros_like(frame), light, 1.0 - light)
     if scene.exposure != 1.0:
         frame = cv2.convertScaleAbs(frame, alpha=scene.exposure)
+    if glare_layer is not None:
+        # A specular reflection saturates the sensor whatever the exposure.
+        frame = cv2.add(frame, cv2.merge([glare_layer, glare_layer, glare_layer]))
     if scene.blur > 0:
         frame = cv2.GaussianBlur(frame, (0, 0), scene.blur * scale)
     out = frame

@@ -342,6 +342,35 @@ def _replace_keep_source(settings: Settings, **changes: Any) -> Settings:
     return replaced
 
 
+# -- memory ------------------------------------------------------------------------------------
+
+_LIBC: Any = None
+
+
+def release_free_memory() -> bool:
+    """Give freed heap pages back to the OS (glibc `malloc_trim`); True if it ran.
+
+    Rendering a long guide allocates and frees many text textures; glibc keeps the
+    freed pages, so without this the kiosk's RSS creeps up visit after visit although
+    nothing leaks (measured: +33 MB over 60 guide views, back to below the start after
+    one trim). Called when a visit ends.
+    """
+    global _LIBC
+    if _LIBC is None:
+        try:
+            import ctypes
+            import ctypes.util
+
+            _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            _LIBC.malloc_trim  # noqa: B018  (not glibc: AttributeError)
+        except (OSError, AttributeError):
+            _LIBC = False
+    if not _LIBC:
+        return False
+    _LIBC.malloc_trim(0)
+    return True
+
+
 # -- systemd notify (READY / WATCHDOG) ------------------------------------------------------
 
 def sd_notify(message: str) -> bool:

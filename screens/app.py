@@ -27,7 +27,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.errors import KioskError
 from kiosk.idle import EXPIRED, WARNING, IdleTimer
-from kiosk.runtime import KioskRuntime, PrintResult, sd_notify, watchdog_interval
+from kiosk.runtime import KioskRuntime, PrintResult, release_free_memory, sd_notify, watchdog_interval
 from kiosk.session import CitizenSession
 from kiosk.voice import VoicePrompter
 from screens import texts_zh as zh
@@ -89,6 +89,7 @@ class KioskApp(App):
         self._previous_sigterm = None
         self.first_frame_at: float | None = None
         self.devices_ready = threading.Event()
+        self._trim_memory = Clock.create_trigger(lambda _dt: release_free_memory(), 1.0)
         self.errors_recovered = 0
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -135,6 +136,7 @@ class KioskApp(App):
         for event in self._events:
             event.cancel()
         self._events = []
+        self._trim_memory.cancel()
         if self.manager is not None and self.manager.has_screen("home"):
             self.screen("home").stop_timers()
         if self._exception_handler in ExceptionManager.handlers:
@@ -215,6 +217,9 @@ class KioskApp(App):
         self.session.wipe(reason)
         self.voice.stop()
         self.go("home")
+        # The visit is over: hand the memory its screens used back to the system, a
+        # moment after Home is on screen so the tap's response is not delayed.
+        self._trim_memory()
 
     def finish_visit(self) -> None:
         self.go_home("visit finished")

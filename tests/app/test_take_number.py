@@ -155,3 +155,49 @@ def test_after_hours_home_shows_opening_time_and_guides_stay_open(start_kiosk, u
     assert kiosk.current == "home" and kiosk.app.session.is_empty
     ui.tap(home.ids.guides)
     assert kiosk.current == "guides"
+
+
+def test_bank_card_on_the_reader_gets_a_clear_message_and_a_real_card_then_works(kiosk, ui):
+    ui.tap(kiosk.screen("home").ids.take_number)
+    card = kiosk.screen("card")
+    kiosk.reader.place_non_id_card()
+    ui.wait_until(lambda: card.problem != "", 6, "the reader's message")
+    from devices.idcard import messages_zh as reader_zh
+
+    assert card.problem == reader_zh.NOT_ID_CARD
+    assert kiosk.current == "card"
+    kiosk.remove_card()
+    kiosk.place_card("resident")
+    assert kiosk.current == "queue"
+
+
+def test_reader_unplugged_raises_a_staff_alert_and_card_screen_says_so(kiosk, ui):
+    ui.tap(kiosk.screen("home").ids.take_number)
+    kiosk.reader.unplug()
+    ui.wait_until(lambda: kiosk.screen("card").problem == "读卡器没有连接，请联系工作人员", 8,
+                  "the disconnected message")
+    assert [(a.source, a.code) for a in kiosk.runtime.alerts.open_alerts()] == [("idcard", "disconnected")]
+    # Taking a number without the card still works.
+    ui.tap(kiosk.screen("card").ids.skip_card)
+    ui.tap(kiosk.screen("queue").queue_button("A"))
+    assert kiosk.screen("ticket").code == "A001"
+    kiosk.reader.replug()
+    ui.wait_until(lambda: kiosk.runtime.alerts.open_alerts() == [], 8, "the alert to clear")
+
+
+def test_no_id_number_or_name_reaches_the_log(kiosk, ui, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    ui.tap(kiosk.screen("home").ids.take_number)
+    kiosk.place_card("elderly")
+    ui.tap(kiosk.screen("queue").queue_button("A"))
+    ui.wait_until(lambda: kiosk.screen("ticket").printed, 8, "the ticket to print")
+    kiosk.remove_card()
+    ui.tap(kiosk.screen("ticket").ids.done)
+    kiosk.place_card("elderly")
+    ui.tap(kiosk.screen("queue").queue_button("A"))  # refused: logs the refusal
+    assert kiosk.screen("queue").problem
+    assert "issued A001" in caplog.text
+    for secret in ("990521194803150026", "张桂兰", "李庄村"):
+        assert secret not in caplog.text

@@ -38,7 +38,7 @@ CURATION: dict[str, dict] = {
     "M08": dict(id="linshi-jiuzhu-3", department="民政", short_names=["临时救助"],
                 keywords=["救急", "困难补助"], life_events=["救助"]),
     "M09": dict(id="canjirenzheng", department="残联", short_names=["残疾证", "办残疾证"],
-                keywords=["残疾人证", "残疾评定", "换残疾证"], life_events=["残疾"], in_person=True, delegated=True),
+                keywords=["残疾人证", "残疾评定", "换残疾证"], life_events=["残疾"], in_person=True),
     "M10": dict(id="canjirenzheng-2", department="残联", short_names=["残疾证", "办残疾证"],
                 keywords=["残疾人证", "残疾评定"], life_events=["残疾"]),
     "M11": dict(id="canji-liangxiang-butie", department="残联", short_names=["残疾人两项补贴", "两项补贴"],
@@ -68,7 +68,7 @@ CURATION: dict[str, dict] = {
     "M24": dict(id="shengyu-dengji", department="卫健", short_names=["生育登记", "准生证"],
                 keywords=["生育服务证", "生孩子", "生小孩", "怀孕"], life_events=["生育"]),
     "M25": dict(id="getihu-dengji", department="市场监管", short_names=["个体户", "营业执照"],
-                keywords=["开店", "办执照", "工商登记", "做生意", "个体户执照"], life_events=["开店"], delegated=True),
+                keywords=["开店", "办执照", "工商登记", "做生意", "个体户执照"], life_events=["开店"]),
     "M26": dict(id="zhaijidi", department="农业农村", short_names=["宅基地", "宅基地审批"],
                 keywords=["建房", "盖房", "盖房子", "批地"], life_events=["建房"]),
 }
@@ -171,8 +171,6 @@ def record_to_guide(record: dict) -> tuple[str, dict]:
         g["basic_code"] = record["basic_code"].split("（")[0]
     if record.get("implementation_code"):
         g["implementation_code"] = record["implementation_code"].split("（")[0]
-    if cur.get("delegated"):
-        g["delegated_from_county"] = True
     for src, dst in (("acceptance_level", "acceptance_level"), ("decision_level", "decision_level"),
                      ("service_object", "service_object"), ("eligibility", "conditions")):
         if record.get(src):

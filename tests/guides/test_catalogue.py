@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+import tomllib
+from pathlib import Path
+
 import pytest
 
 from kiosk.errors import ConfigError
@@ -63,7 +68,7 @@ def test_categories_by_department_and_life_event(shipped_catalogue):
     assert {"dibao", "linshi-jiuzhu", "tekun-gongyang"} <= {g.id for g in by_event["救助"]}
     assert {"canjirenzheng", "canji-liangxiang-butie"} <= {g.id for g in by_event["残疾"]}
     assert "getihu-dengji" in {g.id for g in shipped_catalogue.by_department()["市场监管"]}
-    assert shipped_catalogue.get("getihu-dengji").delegated_from_county is True
+    assert shipped_catalogue.get("getihu-dengji").delegated_from_county is None  # to check against Qinshui's list
 
 
 # --- display fields and the printer checklist -----------------------------------
@@ -306,3 +311,71 @@ def test_the_template_staff_copy_shows_every_field_and_is_not_a_matter(shipped_c
     assert len([label for label, _ in fields]) == len(zh.FIELD)  # every label used once
     material = guide.materials[0]
     assert None not in (material.blank_form_url, material.sample_url, material.check_point, material.source_note)
+
+
+# --- every shipped value is backed by its source record ---------------------------
+
+MATTERS_JSON = Path(__file__).resolve().parents[3] / "shared" / "data" / "matters.json"
+# What the kiosk may add to a sample (marked in each file's header): search help, the
+# hall department, the proposed kiosk flags, and the sample marker itself.
+KIOSK_METADATA = {"department", "short_names", "keywords", "life_events", "after_hours_dropoff_allowed",
+                  "in_person_required", "provenance.sample", "provenance.sample_record"}
+# Values the importer maps from the source's wording onto the schema's closed lists.
+MAPPED_FROM_SOURCE = {"original_or_copy": "form", "medium": "form", "requirement": "required", "case": "required"}
+
+
+def _leaves(value, path=""):
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            yield from _leaves(sub, f"{path}.{key}" if path else key)
+    elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        for i, sub in enumerate(value):
+            yield from _leaves(sub, f"{path}[{i}]")
+    elif isinstance(value, list):
+        for sub in value:
+            yield path, sub
+    else:
+        yield path, value
+
+
+def test_shipped_samples_claim_nothing_their_source_did_not_say(shipped_catalogue):
+    # GIVEN the 26 published records the samples were built from
+    if not MATTERS_JSON.exists():
+        pytest.skip(f"source records not available at {MATTERS_JSON}")
+    records = {r["id"]: r for r in json.loads(MATTERS_JSON.read_text(encoding="utf-8"))}
+    invented = []
+    for guide in shipped_catalogue:
+        record = records[guide.provenance.sample_record]
+        source_text = json.dumps(record, ensure_ascii=False)
+        raw = tomllib.loads((default_matters_dir() / f"{guide.id}.toml").read_text(encoding="utf-8"))
+        # WHEN each value in the file is looked up in its record
+        for path, value in _leaves(raw):
+            key = re.sub(r"\[\d+\]", "", path)
+            leaf = key.rsplit(".", 1)[-1]
+            if key in KIOSK_METADATA:
+                continue
+            if key.startswith("materials.") and leaf in MAPPED_FROM_SOURCE:
+                index = int(re.search(r"materials\[(\d+)\]", path)[1])
+                backed = bool(record["materials"][index].get(MAPPED_FROM_SOURCE[leaf]))
+            elif key == "fee.charged":
+                backed = value is False and str(record.get("fee")).startswith(("否", "不收费", "免费", "0"))
+            elif key == "legal_basis.kind":
+                backed = value in source_text or (value == "设定依据" and "设立依据" in source_text)
+            elif key == "provenance.notes":  # the record's notes, then its further source addresses
+                backed = all(part in source_text for part in value.split("；另一来源："))
+            elif isinstance(value, bool):
+                backed = record.get(leaf) is value
+            else:
+                backed = str(value) in source_text
+            if not backed:
+                invented.append(f"{guide.id}.toml: {path} = {value!r}")
+    # THEN nothing is there that the source did not give
+    assert invented == [], "\n".join(invented)
+
+
+def test_no_sample_claims_the_county_delegated_the_matter(shipped_catalogue):
+    # The sources say 县级承办 (残疾人证) and 可委托/下放, to be checked against Qinshui's own
+    # delegation list (个体工商户): whether the township handles it is unknown.
+    for guide in shipped_catalogue:
+        assert guide.delegated_from_county is None, guide.id
+        assert dict(guide.display_fields())[zh.FIELD["delegated_from_county"]] == zh.UNKNOWN

@@ -74,7 +74,10 @@ def _compute_in_child(texts: list[str]) -> Readings:
     )
     if result.returncode != 0:
         raise RuntimeError(f"pinyin index child failed ({result.returncode}): {result.stderr.strip()[-500:]}")
-    return json.loads(result.stdout)
+    readings = json.loads(result.stdout)
+    if not isinstance(readings, dict) or not all(text in readings for text in texts):
+        raise ValueError("pinyin index child answered without every text")
+    return readings
 
 
 def load_readings(texts: Iterable[str], cache_dir: Path | None, *, in_process: bool = False) -> Readings:
@@ -93,10 +96,34 @@ def load_readings(texts: Iterable[str], cache_dir: Path | None, *, in_process: b
             log.warning("pinyin cache %s is incomplete; rebuilding", path)
         except (OSError, ValueError) as exc:
             log.warning("pinyin cache %s unreadable (%s); rebuilding", path, exc)
-    readings = compute_readings(texts) if in_process else _compute_in_child(texts)
+    if in_process:
+        readings = compute_readings(texts)
+    else:
+        try:
+            readings = _compute_in_child(texts)
+        except (OSError, subprocess.SubprocessError, RuntimeError, ValueError) as exc:
+            # No interpreter to start, a child that dies or answers nonsense: the kiosk
+            # must still open its guides, so work the readings out here instead.
+            log.warning("pinyin index child failed (%s); computing the readings in this process", exc)
+            readings = _readings_in_this_process(texts)
+            if readings is None:
+                return _hanzi_only(texts)  # not cached: the next start tries again
     if path is not None:
         _write_cache(path, readings)
     return readings
+
+
+def _readings_in_this_process(texts: list[str]) -> Readings | None:
+    try:
+        return compute_readings(texts)
+    except Exception as exc:  # pypinyin missing or broken
+        log.error("no pinyin readings (%s): the guides are searched by 汉字 only", exc)
+        return None
+
+
+def _hanzi_only(texts: list[str]) -> Readings:
+    """Readings with no pinyin: 汉字 search works, pinyin finds nothing."""
+    return {text: [[char.lower()] if char.isascii() and char.isalnum() else [] for char in text] for text in texts}
 
 
 def _write_cache(path: Path, readings: Readings) -> None:

@@ -219,3 +219,37 @@ def test_the_kiosk_opens_the_guides_despite_a_broken_file(shipped_copy, data_dir
     assert len(catalogue) == 25 and catalogue.problems[0].key == "department"
     assert [h.guide.id for h in search.search("低保")][:1] == ["dibao-2"]
     assert list((data_dir / "cache").glob("guide-pinyin-*.json"))
+
+
+# --- a broken pinyin child or data directory costs pinyin search, never the kiosk ----
+
+@pytest.mark.parametrize("python", ["/nonexistent/python3", "/bin/false"], ids=["no python", "child fails"])
+def test_the_guides_open_when_the_pinyin_child_cannot_run(shipped_catalogue, tmp_path, monkeypatch, python):
+    # GIVEN a kiosk whose interpreter cannot be started again as a child
+    monkeypatch.setattr(pinyin_index.sys, "executable", python)
+    # WHEN the search is built the kiosk's way (child process, cache under the data dir)
+    search = GuideSearch(shipped_catalogue, cache_dir=tmp_path)
+    # THEN it searches anyway: the readings were worked out in this process instead
+    assert search.search("低保")[0].guide.id in DIBAO
+    assert search.search("db")[0].guide.id in DIBAO
+
+
+def test_without_pypinyin_either_hanzi_search_still_works(shipped_catalogue, tmp_path, monkeypatch):
+    monkeypatch.setattr(pinyin_index.sys, "executable", "/nonexistent/python3")
+
+    def no_pypinyin(texts):
+        raise ImportError("No module named 'pypinyin'")
+
+    monkeypatch.setattr(pinyin_index, "compute_readings", no_pypinyin)
+    search = GuideSearch(shipped_catalogue, cache_dir=tmp_path)
+    assert search.search("低保")[0].guide.id in DIBAO
+    assert search.search("db") == []  # no readings: pinyin finds nothing, but nothing breaks
+    # Nothing cached, so the next start tries again for the readings.
+    assert list(tmp_path.glob("guide-pinyin-*.json")) == []
+
+
+def test_an_unwritable_cache_dir_only_costs_the_cache(shipped_catalogue, tmp_path):
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the data directory should be", encoding="utf-8")
+    search = GuideSearch(shipped_catalogue, cache_dir=blocker / "cache", in_process=True)
+    assert search.search("zjd")[0].guide.id == "zhaijidi"

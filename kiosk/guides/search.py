@@ -342,6 +342,7 @@ class GuideSearch:
         n = len(token)
         # One character matches too much inside names: only names starting with it.
         self._collect(self._hanzi.find_all(token, start_only=n == 1), n, QUALITY_HANZI, HOW_HANZI, found)
+        names_matched = bool(found)
         # Materials and conditions score below any name, so they are only looked at
         # when the names did not already fill the page.
         if n >= 2 and (enough is None or len(set().union(*(f[3] for f in found))) < enough):
@@ -349,8 +350,10 @@ class GuideSearch:
             for di, _, length in self._details.find_all(token):
                 text, owners = self._detail_terms[di]
                 found.append((base + COVERAGE_BONUS * n / length, text, HOW_HANZI, owners))
-        if not found and n >= 3:
-            found = self._partial_hanzi_found(token)
+        # No name holds the whole token (低保户, 养老金): names holding pieces of it still
+        # outrank a material that happens to contain the exact words.
+        if not names_matched and n >= 3:
+            found += self._partial_hanzi_found(token)
         return found
 
     def _partial_hanzi_found(self, token: str) -> list[_Found]:

@@ -82,6 +82,8 @@ QUERIES = [
     ("gljy", OLD_AGE_ALLOWANCE, "typo: y pressed for the t beside it"),
     ("dibso", DIBAO, "typo in full pinyin"),
     ("shebaoke", SOCIAL_CARD, "typo: ke for ka"),
+    ("低保户", DIBAO, "the household, not the benefit: a material mentions 低保户 too"),
+    ("养老金", PENSION, "what the pension is called: a material mentions 养老金 too"),
 ]
 
 

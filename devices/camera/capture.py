@@ -534,6 +534,10 @@ class _CallTimeout(Exception):
     pass
 
 
+class _Stopping(Exception):
+    """The service was asked to stop while it waited for a driver call."""
+
+
 class _Worker:
     """Runs source calls on a thread of its own so a hung driver call can be abandoned."""
 
@@ -553,13 +557,26 @@ class _Worker:
             except BaseException as exc:  # handed to the caller
                 reply.put((False, exc))
 
-    def call(self, func: Callable[[], Any], timeout: float) -> Any:
+    # How often a wait for the driver looks whether the service is stopping.
+    STOP_POLL_SECONDS = 0.05
+
+    def call(self, func: Callable[[], Any], timeout: float, stop: threading.Event | None = None) -> Any:
+        """func() on the I/O thread; _CallTimeout after `timeout`, _Stopping as soon as
+        `stop` is set (the hung call is abandoned, never waited for)."""
         reply: queue.Queue = queue.Queue(maxsize=1)
         self._jobs.put((func, reply))
-        try:
-            ok, value = reply.get(timeout=timeout)
-        except queue.Empty:
-            raise _CallTimeout() from None
+        deadline = time.monotonic() + timeout
+        while True:
+            if stop is not None and stop.is_set():
+                raise _Stopping()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _CallTimeout()
+            try:
+                ok, value = reply.get(timeout=min(left, self.STOP_POLL_SECONDS) if stop is not None else left)
+                break
+            except queue.Empty:
+                continue
         if ok:
             return value
         raise value
@@ -661,7 +678,9 @@ class CameraService:
     def _open(self) -> bool:
         self._worker = _Worker()
         try:
-            self._worker.call(self.source.open, timeout=max(10.0, 3 * self.settings.read_timeout_seconds))
+            self._worker.call(self.source.open, max(10.0, 3 * self.settings.read_timeout_seconds), self._stop)
+        except _Stopping:
+            return False
         except _CallTimeout:
             self._problem(CameraReadFailed("opening the camera hung"))
             return False
@@ -682,7 +701,9 @@ class CameraService:
     def _read(self) -> np.ndarray | None:
         assert self._worker is not None
         try:
-            frame = self._worker.call(self.source.read_preview, self.settings.read_timeout_seconds)
+            frame = self._worker.call(self.source.read_preview, self.settings.read_timeout_seconds, self._stop)
+        except _Stopping:
+            return None
         except _CallTimeout:
             self._problem(CameraReadFailed(f"read blocked for more than {self.settings.read_timeout_seconds:.1f} s"))
             return None
@@ -727,7 +748,10 @@ class CameraService:
     def _take_still(self, preview_detection: Detection | None, automatic: bool) -> None:
         assert self._worker is not None
         try:
-            still = self._worker.call(self.source.capture_still, max(10.0, 3 * self.settings.read_timeout_seconds))
+            still = self._worker.call(self.source.capture_still, max(10.0, 3 * self.settings.read_timeout_seconds),
+                                      self._stop)
+        except _Stopping:
+            return
         except _CallTimeout:
             self._problem(CameraReadFailed("taking the still hung"))
             return

@@ -6,6 +6,7 @@ all of it happens off the caller's thread."""
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 
 import cv2
@@ -238,3 +239,48 @@ def test_page_over_the_edge_tells_the_citizen_to_move_it_in(event_log):
     _run(camera, event_log)
     assert event_log.of(PreviewFrame)[-1].hint_zh == zh.CUT_OFF
     assert event_log.of(PageCaptured) == []  # never auto-captured half a page
+
+
+class _HungDriver:
+    """A camera whose read never returns (a UVC driver after a bad unplug) and whose
+    close does not wake it either."""
+
+    name = "hung"
+
+    def __init__(self) -> None:
+        self.reading = threading.Event()
+        self.unhang = threading.Event()  # only the test's clean-up sets it
+
+    def open(self) -> None:
+        pass
+
+    def read_preview(self):
+        self.reading.set()
+        self.unhang.wait(60)
+        return None
+
+    def capture_still(self):
+        raise AssertionError("no still without a preview")
+
+    def close(self) -> None:
+        pass
+
+
+def test_stop_returns_at_once_while_the_driver_read_hangs(event_log):
+    # GIVEN the service waiting on a read that hangs (watchdog set long, as on a slow camera)
+    driver = _HungDriver()
+    service = CameraService(driver, event_log, replace(FAST, read_timeout_seconds=30.0))
+    service.start()
+    thread = service._thread
+    try:
+        assert driver.reading.wait(10)
+        # WHEN the kiosk stops the camera
+        started = time.monotonic()
+        service.stop(timeout=10.0)
+        took = time.monotonic() - started
+    finally:
+        driver.unhang.set()
+    # THEN stop() returns without waiting out the read, and the service thread has ended
+    assert took < 3.0, f"stop() took {took:.1f} s"
+    assert not thread.is_alive() and not service.running
+    assert event_log.of(CameraProblem) == []  # stopping is not a camera fault

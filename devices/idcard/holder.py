@@ -133,7 +133,8 @@ class Holder:
             data["birth_date"] = f"{self.birth_date.year}-**-**"
             for key in ("address", "latest_address"):
                 data[key] = "***" if getattr(self, key) else ""
-            data["pass_number"] = mask_id_number(self.pass_number)
+            # A 9-character permit number masked 4+4 would show 8 of its 9 characters.
+            data["pass_number"] = "***" if self.pass_number else ""
             data["previous_number_link"] = "***" if self.previous_number_link else ""
         return data
 

@@ -172,6 +172,17 @@ def test_to_dict_masks_unless_revealed(text_blocks):
     assert masked["name"] == "黄**"
     assert masked["address"] == "***"
     assert "00123456" not in str(masked)
+    assert masked["pass_number"] == "***"
+
+
+def test_a_nine_character_permit_number_is_not_shown_in_the_masked_form(text_blocks):
+    # GIVEN a 港澳台 residence permit whose pass number has the usual 9 characters (H + 8 digits)
+    holder = decode_text_block(_patched(text_blocks["hmt"], 220, 18, "H90000017"))
+    assert holder.pass_number == "H90000017"
+    # THEN the masked form shows none of it (4+4 masking would leave "H900*0017")
+    masked = str(holder.to_dict())
+    for start in range(len("H90000017") - 3):
+        assert "H90000017"[start:start + 4] not in masked
     revealed = holder.to_dict(reveal=True)
     assert revealed["id_number"] == "830000198312010015"
     assert revealed["address"] == "山西省沁水县中村镇中村街3号"

@@ -57,7 +57,6 @@ TICKET_NOBODY_AHEAD = "前面没有人，请留意叫号"
 TICKET_PRIORITY = "已按老年人优先排队"
 TICKET_PRINTING = "正在打印号票……"
 TICKET_QR_HINT = "用手机扫一扫，随时查看排到哪里了"
-TICKET_REMEMBER = "请记住您的号码：{code}"
 VOICE_TICKET = "您的号码是{code}，前面还有{n}人"
 VOICE_TICKET_NOT_PRINTED = "号票没有打印出来，请记住屏幕上的号码"
 

@@ -142,3 +142,27 @@ def test_digit_keypad_types_id_numbers_with_x_and_limits_length(kiosk, ui):
         assert keypad.value == "99052119480315002"
     finally:
         kiosk.app.root.remove_widget(holder)
+
+
+def test_home_rotates_the_hall_notices_and_shows_people_waiting(start_kiosk, ui, monkeypatch):
+    import time
+
+    import screens.home
+
+    monkeypatch.setattr(screens.home, "NOTICE_SECONDS", 0.3)
+    kiosk = start_kiosk()
+    kiosk.go("card")
+    kiosk.go("home")  # re-enter Home so the faster rotation applies
+    home = kiosk.screen("home")
+    notices = kiosk.app.settings.kiosk.notices
+    seen = {home.notice}
+    deadline = time.monotonic() + 5
+    while len(seen) < len(notices) and time.monotonic() < deadline:
+        ui.pump(1)
+        seen.add(home.ids.notice.text)
+    assert seen == set(notices)
+    assert home.waiting_lines == ["综合受理：0人在等", "综合出件：0人在等", "咨询服务：0人在等"]
+    kiosk.runtime.take_number("A")  # another kiosk or the counter issued a ticket
+    home.refresh()
+    ui.pump(2)
+    assert "综合受理：1人在等" in home.ids.waiting_lines.text

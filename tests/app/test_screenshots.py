@@ -30,8 +30,16 @@ def layout_problems(root) -> list[str]:
     from kivy.uix.label import Label
     from kivy.uix.scrollview import ScrollView
 
+    from kivy.uix.image import Image
+
     problems = []
     for widget in root.walk():
+        if isinstance(widget, Image) and widget.texture is not None and widget.opacity:
+            hidden = any(w.opacity == 0 for w in _ancestors(widget, root))
+            if not hidden and not _inside(_rect(widget), _rect(widget.parent)):
+                problems.append(f"{type(widget).__name__}: larger than its {type(widget.parent).__name__} "
+                                f"{_rect(widget)} vs {_rect(widget.parent)}")
+            continue
         if not isinstance(widget, Label) or not widget.text.strip():
             continue
         hidden = any(w.opacity == 0 for w in _ancestors(widget, root)) or widget.opacity == 0

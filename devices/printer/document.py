@@ -93,6 +93,10 @@ def wrap_cells(text: str, max_cells: int) -> list[str]:
         if text_cells(current + token) <= max_cells:
             current += token
             continue
+        if not token.strip():
+            # A space that does not fit: the next token breaks the line, so closing
+            # punctuation right after the space is still kept off the line start.
+            continue
         carried = ""
         if token[0] in NO_LINE_START:
             # Closing punctuation may not start a line: take the characters before it

@@ -26,6 +26,14 @@ def test_wrapped_lines_fit_the_paper_and_keep_every_character(text, max_cells):
         assert line[0] not in NO_LINE_START or len(before) <= 1 or before[-1] in NO_LINE_START
 
 
+def test_closing_punctuation_after_a_space_at_the_line_end_does_not_start_the_next_line():
+    # Found by the property test above: the space overflowed the line and the dash
+    # after it opened the next one.
+    lines = wrap_cells("0000—中 —", 8)
+    assert lines[1][0] not in NO_LINE_START, lines
+    assert "".join(lines).replace(" ", "") == "0000—中—"
+
+
 @pytest.mark.parametrize("dots", [384, 512, 576])
 def test_every_ticket_line_fits_its_paper_at_its_size(ticket, dots):
     long_hall = replace(ticket, hall_name="沁水县嘉峰镇人民政府便民服务中心（党群服务中心）",

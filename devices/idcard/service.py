@@ -267,10 +267,15 @@ class IdCardReaderService:
                 log.info("SAM module recovered after reset")
                 return True
             sw3 = again.sw3 if again is not None else sw3
-        status_action = action_for_status(sw3 if sw3 is not None else -1)
+        if sw3 is None:  # an answer too short to hold SW3: the module is not working properly
+            status_action = StatusAction(ProblemAction.READER_FAULT, zh.READER_FAULT, False)
+            message_en = "SAM module status answer has no SW3 byte"
+        else:
+            status_action = action_for_status(sw3)
+            message_en = f"SAM module status {sw3:02X} ({codec.STATUS_NAMES.get(sw3, 'unknown')})"
         self._set_status(ReaderStatus.FAULT)
         self._problem(status_action.action or ProblemAction.READER_FAULT, status_action.message_zh or zh.READER_FAULT,
-                      f"SAM module status {sw3:02X} ({codec.STATUS_NAMES.get(sw3, 'unknown')})", sw3)
+                      message_en, sw3)
         return False
 
     def _poll_once(self) -> None:

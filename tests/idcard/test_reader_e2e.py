@@ -250,6 +250,23 @@ def test_sam_that_stays_faulty_puts_the_reader_out_until_it_recovers(simulated_r
     events.wait_for(CardRead)
 
 
+def test_status_answer_too_short_for_sw3_is_a_reader_fault(simulated_reader, reader_service, caplog):
+    from devices.idcard import codec
+
+    # GIVEN a module whose status answer is a well-formed frame with only SW1 SW2 (LEN 3)
+    sim = simulated_reader()
+    real_answer = sim.simulator.answer
+    short = bytes.fromhex("AA AA AA 96 69 00 03 00 00 03")
+    sim.simulator.answer = lambda frame: short if frame.command == codec.SAM_STATUS else real_answer(frame)
+    service, events = reader_service(sim.port_path)
+    # THEN it is reported as a reader fault with the Chinese message, not as a crash
+    problem = events.wait_for(ReaderProblem)
+    assert (problem.action, problem.message_zh) == (ProblemAction.READER_FAULT, "读卡器故障，请联系工作人员")
+    assert "no SW3" in problem.message_en
+    assert service.status == ReaderStatus.FAULT
+    assert not [r for r in caplog.records if r.exc_info], "no traceback from the reader thread"
+
+
 def test_unlicensed_sam_is_out_of_service(simulated_reader, reader_service):
     sim = simulated_reader()
     sim.set_fault(0x66, on="status", times=-1)

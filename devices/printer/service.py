@@ -224,6 +224,15 @@ class TicketPrinterService:
                 if sent[0] == 0:
                     return self._refused(status, document.key, common)
                 return self._incomplete(status, document.key, sent[0], common)
+            except PrinterError:
+                raise
+            except Exception as exc:  # python-escpos refusing part of the job (e.g. ImageWidthError), or a bug
+                log.exception("printing %s failed", document.kind)
+                status = PrinterStatus(PrinterState.ERROR, detail=f"{type(exc).__name__}: {exc}")
+                if sent[0] == 0:
+                    return self._refused(status, document.key, common)
+                # Part of the job (no cut) is already on the paper: staff must know.
+                return self._incomplete(status, document.key, sent[0], common)
             finally:
                 close_quietly(printer)
         self._last_state = after.state

@@ -255,3 +255,24 @@ def test_the_simulator_survives_malformed_jobs(noise, prefix):
     for job in engine.jobs:
         image, _ = render_job(job, 384)
         assert image.width == 384 + 32
+
+
+def test_a_job_python_escpos_refuses_half_way_is_reported_incomplete_and_alerted(tmp_path, ticket):
+    from devices.printer.document import PrintDocument, QrBlock, TextLine
+    from devices.printer.settings import PrinterSettings
+
+    # GIVEN a job whose text goes out before python-escpos refuses its QR (module size 17 > 16)
+    device = tmp_path / "lp0"
+    document = PrintDocument("queue_ticket", (TextLine("A012", 4, True, "center"), QrBlock("http://x/t/1", 17)),
+                             576, key="20261127-A012")
+    alerts = []
+    service = TicketPrinterService(PrinterSettings(driver="file", file_path=str(device)), on_alert=alerts.append)
+    outcome = service.print_now(document)
+    service.close()
+    # THEN the half-printed ticket (no cut) is reported as maybe incomplete, with its
+    # size, the number stays on screen, and staff are alerted
+    assert device.stat().st_size > 0
+    assert not outcome.printed and outcome.maybe_incomplete and outcome.show_on_screen
+    assert outcome.job_bytes == device.stat().st_size
+    assert "补打" in outcome.message_zh and outcome.key == "20261127-A012"
+    assert alerts and alerts[-1].job_key == "20261127-A012" and "ValueError" in alerts[-1].message_en

@@ -106,10 +106,22 @@ def _big_number_scale(width_dots: int, code: str) -> int:
     return 1
 
 
+def _largest_fitting_module(url: str, width_dots: int) -> int:
+    """The largest module size at which the code and a 2-module quiet zone on each side
+    (raster.qr_image's border) fit the paper; a wider picture is refused by python-escpos."""
+    import qrcode
+
+    code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(url)
+    code.make(fit=True)
+    return max(1, width_dots // (code.modules_count + 4))
+
+
 def _qr(url: str, width_dots: int, module_size: int | None) -> list:
     if not url:
         return []
-    return [QrBlock(url, module_size or (5 if width_dots < 512 else 6))]
+    wanted = module_size or (5 if width_dots < 512 else 6)
+    return [QrBlock(url, min(wanted, _largest_fitting_module(url, width_dots)))]
 
 
 def queue_ticket(ticket: QueueTicket, width_dots: int, show_masked_name: bool = False,

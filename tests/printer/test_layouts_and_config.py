@@ -34,6 +34,22 @@ def test_closing_punctuation_after_a_space_at_the_line_end_does_not_start_the_ne
     assert "".join(lines).replace(" ", "") == "0000—中—"
 
 
+@pytest.mark.parametrize("qr_mode", ["image", "native"])
+def test_the_largest_configurable_qr_module_still_fits_58_mm(tmp_path, ticket, qr_mode):
+    from devices.printer.settings import PrinterSettings
+
+    # GIVEN qr_module_size = 16 (the settings allow 1-16) on 58 mm paper
+    device = tmp_path / "lp0"
+    settings = PrinterSettings(driver="file", file_path=str(device), paper_width_mm=58, qr_mode=qr_mode,
+                               qr_module_size=16)
+    # WHEN a ticket is printed
+    outcome = TicketPrinterService(settings).print_now(ticket)
+    # THEN the QR is made smaller to fit the 384 dots instead of the job failing half way
+    assert outcome.printed and not outcome.maybe_incomplete, outcome.message_en
+    [qr] = [b for b in queue_ticket(ticket, 384, qr_module_size=16).blocks if type(b).__name__ == "QrBlock"]
+    assert 1 <= qr.module_size < 16
+
+
 @pytest.mark.parametrize("dots", [384, 512, 576])
 def test_every_ticket_line_fits_its_paper_at_its_size(ticket, dots):
     long_hall = replace(ticket, hall_name="沁水县嘉峰镇人民政府便民服务中心（党群服务中心）",

@@ -284,7 +284,9 @@ def test_stop_returns_quickly_and_closes_the_port(simulated_reader, reader_servi
     time.sleep(0.35)  # likely mid-transaction
     started = time.monotonic()
     service.stop()
-    assert time.monotonic() - started < 0.5
+    # Well under the 3 s read deadline and stop()'s own 2 s join limit (which it would
+    # hit if the thread ignored the stop), with room for a loaded 2-core CI machine.
+    assert time.monotonic() - started < 1.5
     assert service.status == ReaderStatus.STOPPED
     # The port is free again (opened exclusively while the service ran).
     import serial

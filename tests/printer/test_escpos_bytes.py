@@ -143,3 +143,27 @@ def test_image_mode_on_a_tm_t88_uses_its_512_dot_width(tmp_path, ticket, decode_
     assert outcome.printed, outcome.message_en
     rasters = [op.value for op in decode_escpos(device.read_bytes()) if op.kind == "raster"]
     assert rasters and {width_bytes for width_bytes, _, _ in rasters} == {64}
+
+
+def test_native_qr_and_cut_bytes_are_the_ones_in_the_escpos_notes(tmp_path, ticket):
+    from escpos.printer import File
+
+    # GIVEN a ticket written through python-escpos to a device file (80 mm, QR module 6)
+    device = tmp_path / "lp0"
+    printer = File(str(device), profile="TM-T20II")
+    write_document(printer, queue_ticket(ticket, 576))
+    printer.close()
+    data = device.read_bytes()
+    url = ticket.qr_url.encode("ascii")
+    # THEN the GS ( k sequence is byte for byte the notes' §4 table: model 2, module 6,
+    # level M (49), store with pL pH = len + 3, print; centred by ESC a 1 before it
+    qr = (bytes.fromhex("1B 61 01")
+          + bytes.fromhex("1D 28 6B 04 00 31 41 32 00")
+          + bytes.fromhex("1D 28 6B 03 00 31 43 06")
+          + bytes.fromhex("1D 28 6B 03 00 31 45 31")
+          + bytes.fromhex("1D 28 6B") + bytes([len(url) + 3, 0]) + bytes.fromhex("31 50 30") + url
+          + bytes.fromhex("1D 28 6B 03 00 31 51 30"))
+    assert data.count(qr) == 1
+    # AND the job starts ESC @ FS & and ends FS . then GS V 66 0 (feed to cutter, partial cut)
+    assert data.startswith(bytes.fromhex("1B 40 1C 26"))
+    assert data.endswith(bytes.fromhex("1C 2E 1D 56 42 00"))

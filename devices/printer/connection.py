@@ -138,6 +138,11 @@ def read_status(printer, timeout: float, restore_timeout: float | None = None) -
     started = time.monotonic()
     try:
         _drain(printer, kind)
+        if kind == "network":
+            # _drain left the socket non-blocking: after a long job the send buffer may
+            # still be full (the printer is busy), and the query must wait for room
+            # within the write timeout instead of failing as "unreachable".
+            printer.device.settimeout(restore_timeout if restore_timeout is not None else timeout)
         for n in STATUS_QUERIES:
             printer._raw(DLE_EOT + bytes([n]))
             reply = _read_reply(printer, kind, timeout)

@@ -276,3 +276,50 @@ def test_a_job_python_escpos_refuses_half_way_is_reported_incomplete_and_alerted
     assert outcome.job_bytes == device.stat().st_size
     assert "补打" in outcome.message_zh and outcome.key == "20261127-A012"
     assert alerts and alerts[-1].job_key == "20261127-A012" and "ValueError" in alerts[-1].message_en
+
+
+def test_status_query_behind_a_job_still_in_the_send_buffer_waits_for_room():
+    import socket
+
+    from escpos.printer import Network
+
+    from devices.printer.connection import read_status
+
+    # GIVEN a network printer busy with a long job: its buffer is full, so the kiosk's
+    # send buffer is full too; the printer reads again 0.3 s later and answers DLE EOT
+    kiosk_end, printer_end = socket.socketpair()
+    kiosk_end.setblocking(False)
+    backlog = 0
+    try:
+        while True:
+            backlog += kiosk_end.send(bytes(65536))
+    except BlockingIOError:
+        pass
+    kiosk_end.setblocking(True)
+
+    def busy_printer():
+        time.sleep(0.3)
+        received = 0
+        try:
+            while chunk := printer_end.recv(65536):
+                received += len(chunk)
+                if received > backlog:  # past the job: the rest are status queries
+                    queries = chunk[max(0, len(chunk) - (received - backlog)):].count(b"\x10\x04")
+                    printer_end.sendall(b"\x12" * queries)
+        except OSError:
+            pass
+
+    printer = Network("127.0.0.1", timeout=5)
+    printer.device = kiosk_end
+    thread = threading.Thread(target=busy_printer, daemon=True)
+    thread.start()
+    try:
+        # WHEN the kiosk asks for the status after the job
+        status = read_status(printer, timeout=2.0, restore_timeout=5.0)
+    finally:
+        kiosk_end.close()
+        printer_end.close()
+        thread.join(5)
+    # THEN the query waits for room and gets its answer (it was "unreachable", which
+    # marked every long network job as maybe incomplete and alerted staff)
+    assert status.state is PrinterState.READY, status.message_en

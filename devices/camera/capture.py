@@ -758,6 +758,23 @@ class CameraService:
         except Exception as exc:  # noqa: BLE001
             self._problem(exc)
             return
+        try:
+            made = self._make_page(still, preview_detection)
+        except Exception:  # noqa: BLE001 - a page-making bug must not stop the camera
+            log.exception("making the page from the still failed")
+            made = None
+        if made is None:
+            # Nothing captured: arm again so the page still lying there is taken again,
+            # rather than leaving "captured" on screen for a page that was not.
+            self.trigger.reset()
+            return
+        page, detection = made
+        self.stats["captures"] += 1
+        log.info("page captured: %r", page)
+        self._emit(PageCaptured(page, detection, automatic))
+
+    def _make_page(self, still: np.ndarray,
+                   preview_detection: Detection | None) -> tuple[FinishedPage, Detection] | None:
         height, width = still.shape[:2]
         detection = None
         if preview_detection is not None:
@@ -769,14 +786,12 @@ class CameraService:
             detection = detect_page(still, reference)
         if detection is None:
             log.info("still taken but no page found on it")
-            return
+            return None
         s = self.settings
         page = make_page(still, detection, mode=s.colour_mode, jpeg_quality=s.jpeg_quality,
                          platen_width_mm=s.platen_width_mm, min_sharpness=s.min_sharpness,
                          min_page_fraction=s.min_page_fraction, codes=s.read_codes)
-        self.stats["captures"] += 1
-        log.info("page captured: %r", page)
-        self._emit(PageCaptured(page, detection, automatic))
+        return page, detection
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -284,3 +284,27 @@ def test_stop_returns_at_once_while_the_driver_read_hangs(event_log):
     assert took < 3.0, f"stop() took {took:.1f} s"
     assert not thread.is_alive() and not service.running
     assert event_log.of(CameraProblem) == []  # stopping is not a camera fault
+
+
+def test_a_page_that_fails_to_process_is_retried_and_the_camera_keeps_running(event_log, monkeypatch):
+    # GIVEN page making that fails once (a bug, or a still the warp cannot handle)
+    from devices.camera import capture
+
+    real_make_page = capture.make_page
+    calls = []
+
+    def flaky_make_page(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise cv2.error("simulated failure inside page making")
+        return real_make_page(*args, **kwargs)
+
+    monkeypatch.setattr(capture, "make_page", flaky_make_page)
+    page = _placed("a4_text", 11)
+    camera = _camera([Show(EMPTY, 3), Show(page, 24), Show(EMPTY, 4)])
+    # WHEN the citizen leaves the page lying there
+    service = _run(camera, event_log, timeout=30)
+    # THEN the service survived the failure and the same page was captured on the retry
+    assert len(calls) == 2
+    assert len(event_log.of(PageCaptured)) == 1
+    assert service.stats["frames"] >= 30

@@ -173,6 +173,8 @@ class IdCardReaderService:
         if self._thread and self._thread.is_alive():
             return
         self._stop.clear()
+        # A fresh start reports the reader's state again, even the fault it had before stop().
+        self._last_problem = None
         self._set_status(ReaderStatus.CONNECTING)
         self._thread = threading.Thread(target=self._run, name="idcard-reader", daemon=True)
         self._thread.start()

@@ -142,6 +142,18 @@ def test_reader_that_appears_after_start(tmp_path, simulated_reader, reader_serv
     assert events.wait_for(CardRead).holder.nation == "赫哲"
 
 
+def test_a_restarted_service_reports_a_reader_that_is_still_missing(tmp_path, reader_service):
+    # GIVEN a service that reported its reader missing, then was stopped
+    service, events = reader_service(str(tmp_path / "ttyGONE"))
+    assert events.wait_for(ReaderProblem).action == ProblemAction.DISCONNECTED
+    service.stop()
+    # WHEN it is started again and the reader is still not there
+    service.start()
+    # THEN the screen is told again (the old report was made before the restart)
+    assert events.wait_for(ReaderProblem).action == ProblemAction.DISCONNECTED
+    assert service.status == ReaderStatus.DISCONNECTED
+
+
 def test_probes_115200_then_9600(simulated_reader, reader_service):
     sim = simulated_reader(baud=9600)
     _, events = reader_service(sim.port_path)

@@ -295,6 +295,9 @@ class Scene:
     blur: float = 0.0  # Gaussian sigma in 1080p pixels (scaled with resolution)
     noise: float = 2.0  # sensor noise sigma in grey levels
     jpeg_quality: int = 0  # 0 = no JPEG round trip
+    # 0: the sensor noise follows from the page and background seeds; any other value
+    # draws it independently (two exposures of the same platen never share their noise).
+    noise_seed: int = 0
 
     def with_page(self, kind: str | None, corners=(), seed: int | None = None) -> "Scene":
         return replace(self, page_kind=kind, corners=tuple(map(tuple, corners)),
@@ -393,7 +396,7 @@ def render_scene(scene: Scene, width: int, height: int, rng: np.random.Generator
         frame = cv2.GaussianBlur(frame, (0, 0), scene.blur * scale)
     out = frame
     if scene.noise > 0:
-        out = add_sensor_noise(out, scene.noise, rng)
+        out = add_sensor_noise(out, scene.noise, np.random.default_rng(scene.noise_seed) if scene.noise_seed else rng)
     if scene.jpeg_quality:
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(scene.jpeg_quality)])
         out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
@@ -472,8 +475,10 @@ def random_scene(rng: np.random.Generator, background: str, aspect: float = 16 /
 
 
 def empty_scene(scene: Scene) -> Scene:
-    """The same platen with nothing on it (the learned reference)."""
-    return replace(scene, page_kind=None, corners=(), glare=0.0, blur=0.0, jpeg_quality=0)
+    """The same platen with nothing on it (the learned reference), taken at another
+    moment: its own sensor noise, so the reference cannot cancel the frame's noise."""
+    noise_seed = 1 + (scene.page_seed * 7919 + scene.background_seed + 104729) % 1_000_003
+    return replace(scene, page_kind=None, corners=(), glare=0.0, blur=0.0, jpeg_quality=0, noise_seed=noise_seed)
 
 
 def quad_iou(a: np.ndarray, b: np.ndarray) -> float:

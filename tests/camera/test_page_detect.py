@@ -133,3 +133,17 @@ def test_any_placement_on_the_platen_is_found(kind, background, angle, coverage,
     # Compare as sets: which corner is "top-left" is a matter of convention at 45°.
     worst = max(float(np.min(np.linalg.norm(detection.corners - t, axis=1))) for t in truth)
     assert worst < 0.01 * np.hypot(960, 540)
+
+
+def test_the_empty_platen_reference_does_not_share_the_frames_sensor_noise(make_scene, render):
+    # An honest benchmark: the reference is another exposure of the platen, so its noise is
+    # its own; a reference with the frame's very noise would cancel it and flatter the detector.
+    scene = make_scene("dark_mat", "a4_text", seed=11, blur=0.0, jpeg_quality=0, glare=0.0, noise=3.0)
+    frame = render(scene).astype(np.int16)
+    empty = render(synthetic.empty_scene(scene)).astype(np.int16)
+    outside = np.ones(frame.shape[:2], bool)
+    xs, ys = scene.corners_px(1920, 1080).T
+    outside[max(0, int(ys.min()) - 20):int(ys.max()) + 20, max(0, int(xs.min()) - 20):int(xs.max()) + 20] = False
+    assert outside.mean() > 0.1  # enough platen around the page to compare
+    identical = (frame == empty).all(axis=2)[outside].mean()
+    assert identical < 0.5, f"{identical:.0%} of the platen pixels are bit-identical to the reference"

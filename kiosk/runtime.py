@@ -285,8 +285,8 @@ class KioskRuntime:
             states.append(DeviceState("printer", False, "打印机未启动", "printer not started"))
         else:
             status = self.printer.status()
-            states.append(DeviceState("printer", status.can_print, status.staff_message_zh or status.message_zh,
-                                      status.message_en))
+            text = status.staff_message_zh or ("打印机正常" if status.can_print else status.message_zh)
+            states.append(DeviceState("printer", status.can_print, text, status.message_en))
         states.append(self._camera_state())
         return states
 

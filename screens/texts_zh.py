@@ -30,7 +30,7 @@ WELCOME = "欢迎来办事，请点下面的大按钮"
 # -- take a number: card -------------------------------------------------------------
 CARD_TITLE = "请刷身份证"
 CARD_HINT = "把身份证平放在下面的读卡区，不要拿开"
-CARD_OPTIONAL = "没带身份证也可以取号，请点右边的按钮"
+CARD_OPTIONAL = "没带身份证也可以取号，请点下面的按钮"
 CARD_READER_READY = "读卡器已经准备好"
 CARD_READER_WAIT = "正在准备读卡器……"
 CARD_READING = "正在读卡，请不要拿开"

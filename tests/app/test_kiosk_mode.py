@@ -107,7 +107,7 @@ def test_staff_corner_needs_the_pin_and_checks_the_devices(kiosk, ui):
     staff = kiosk.screen("staff")
     ui.wait_until(lambda: not staff.device_lines[0].startswith(zh.STAFF_CHECKING), 10, "the device check")
     assert staff.device_lines[0].startswith("身份证读卡器：正常")
-    assert staff.device_lines[1].startswith("号票打印机：正常")
+    assert staff.device_lines[1] == "号票打印机：正常（打印机正常）"
     jobs_before = len(kiosk.printer.jobs)
     ui.tap(staff.ids.test_print)
     ui.wait_until(lambda: len(kiosk.printer.jobs) > jobs_before, 8, "the test print")

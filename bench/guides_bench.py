@@ -62,12 +62,16 @@ def generated_catalogue(base: Catalogue, total: int, seed: int = 6) -> Catalogue
         subject = rng.choice(SUBJECTS)
         action = rng.choice(ACTIONS)
         short = subject[: rng.choice((2, 3, 4))] + action[:1]
+        # Materials and conditions get the matter's own words too: 1,000 real matters do
+        # not share 26 material lists, and the index folds identical texts into one entry.
         guides.append(dataclasses.replace(
             template,
             id=f"{template.id}-v{n}",
             name=f"{subject}{action}",
             short_names=(short,),
             keywords=tuple(rng.sample(KEYWORDS, 2)) + (subject[:2],),
+            materials=tuple(dataclasses.replace(m, name=f"{subject}{m.name}") for m in template.materials),
+            conditions=f"{subject}：{template.conditions}" if template.conditions else None,
         ))
         n += 1
     return Catalogue(tuple(guides), base.directory)
@@ -102,8 +106,9 @@ def main() -> int:
     base = load_catalogue()
     catalogue = generated_catalogue(base, args.matters)
     texts = {t for g in catalogue.guides for t, _ in GuideSearch._pinyin_texts(g)}
+    details = {t for g in catalogue.guides for t in GuideSearch._detail_texts(g)}
     print(f"catalogue: {len(catalogue)} matters ({len(base)} shipped + {len(catalogue) - len(base)} generated), "
-          f"{len(texts)} distinct searchable names")
+          f"{len(texts)} distinct searchable names, {len(details)} distinct material/condition texts")
 
     started = time.perf_counter()
     readings = compute_readings(sorted(texts))

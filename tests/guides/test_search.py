@@ -255,3 +255,20 @@ def test_an_unwritable_cache_dir_only_costs_the_cache(shipped_catalogue, tmp_pat
     blocker.write_text("a file where the data directory should be", encoding="utf-8")
     search = GuideSearch(shipped_catalogue, cache_dir=blocker / "cache", in_process=True)
     assert search.search("zjd")[0].guide.id == "zhaijidi"
+
+
+def test_the_benchmark_catalogue_has_a_real_catalogues_variety_of_details(shipped_catalogue):
+    # bench/guides_bench.py times search on 1,000 matters; if the generated ones reuse the
+    # shipped materials word for word, the index folds them into a few dozen texts and the
+    # 汉字 search over materials is timed on a catalogue far smaller than claimed.
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "guides_bench.py"
+    spec = importlib.util.spec_from_file_location("guides_bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    catalogue = bench.generated_catalogue(shipped_catalogue, 300)
+    details = {t for g in catalogue.guides for t in GuideSearch._detail_texts(g)}
+    shipped = {t for g in shipped_catalogue.guides for t in GuideSearch._detail_texts(g)}
+    assert len(details) > 4 * len(shipped)

@@ -106,6 +106,10 @@ class SamLink:
             raise serial.SerialException(f"port control failed: {exc}") from exc
 
     def _exchange_unguarded(self, command: tuple[int, int], deadline_s: float) -> Frame:
+        if self._cancel.is_set():
+            # Not even sent: an answer nobody reads would wait on the line for the next
+            # opener of the port (a restarted service) and pass as the answer to its command.
+            raise LinkCancelled()
         # Stale bytes (a late answer to a timed-out command) must not pass as this answer.
         self._serial.reset_input_buffer()
         self._parser.reset()

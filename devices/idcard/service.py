@@ -142,6 +142,8 @@ ABSENT_POLLS_TO_RELEASE = 2
 # Consecutive unanswered polls after which the port is reopened and re-probed.
 SILENT_POLLS_TO_RECONNECT = 2
 RECONNECT_INTERVAL_S = 1.0
+# How long start() waits for the thread of a stop() that timed out.
+RESTART_WAIT_S = 2.0
 
 
 class IdCardReaderService:
@@ -171,7 +173,14 @@ class IdCardReaderService:
 
     def start(self) -> None:
         if self._thread and self._thread.is_alive():
-            return
+            if not self._stop.is_set():
+                return  # already running
+            # The last stop() timed out (e.g. an event handler was slow): that thread is
+            # on its way out; wait for it instead of returning with no reader running.
+            self._thread.join(RESTART_WAIT_S)
+            if self._thread.is_alive():
+                log.error("previous reader thread is still busy after %.1f s; reader not restarted", RESTART_WAIT_S)
+                return
         self._stop.clear()
         # A fresh start reports the reader's state again, even the fault it had before stop().
         self._last_problem = None
@@ -185,7 +194,11 @@ class IdCardReaderService:
         if self._thread:
             self._thread.join(timeout)
             if self._thread.is_alive():
-                log.warning("reader thread did not stop within %.1f s", timeout)
+                # Closing the port under the running thread would make it fail and report
+                # a disconnect; it closes the port itself as it leaves.
+                log.warning("reader thread did not stop within %.1f s; it closes the port when it ends", timeout)
+                self._set_status(ReaderStatus.STOPPED)
+                return
         self._close_link()
         self._set_status(ReaderStatus.STOPPED)
 
@@ -217,6 +230,7 @@ class IdCardReaderService:
                 self._lose_link("unexpected error")
             # The poll period counts from the start of the poll (notes: ≥ 300 ms apart).
             self._stop.wait(max(0.0, interval - (time.monotonic() - started)))
+        self._close_link()
 
     def _connect(self) -> bool:
         self._set_status(ReaderStatus.CONNECTING)

@@ -410,3 +410,39 @@ def test_a_failing_event_handler_does_not_stop_card_reading(simulated_reader, ca
         assert isinstance(delivered.get(timeout=5), ReaderReady)
     finally:
         service.stop()
+
+
+def test_start_after_a_stop_that_timed_out_still_starts_reading(simulated_reader, caplog):
+    import queue
+    import threading
+
+    from devices.idcard.service import IdCardReaderService
+    from devices.idcard.settings import IdCardSettings
+
+    # GIVEN a screen handler that holds the reader thread for a moment on ReaderReady
+    sim = simulated_reader()
+    delivered: queue.Queue = queue.Queue()
+    release = threading.Event()
+
+    def slow_handler(event) -> None:
+        delivered.put(event)
+        if isinstance(event, ReaderReady):
+            release.wait(5)
+
+    service = IdCardReaderService(IdCardSettings(driver="serial", port=sim.port_path), slow_handler)
+    service.start()
+    try:
+        assert isinstance(delivered.get(timeout=5), ReaderReady)
+        # WHEN stop() gives up waiting for that thread and the kiosk starts the reader again
+        service.stop(timeout=0.1)
+        threading.Timer(0.3, release.set).start()
+        service.start()
+        # THEN the old thread ends without a false disconnect, and a new one reads cards
+        assert isinstance(delivered.get(timeout=5), ReaderReady)
+        sim.place_card("elderly")
+        event = delivered.get(timeout=5)
+        assert isinstance(event, CardRead), event
+        assert not [r for r in caplog.records if r.exc_info], "no traceback from the old thread"
+    finally:
+        release.set()
+        service.stop()

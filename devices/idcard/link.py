@@ -33,6 +33,11 @@ READ_DEADLINE_S = 3.0
 _CHUNK_TIMEOUT_S = 0.02
 # After a damaged answer, how long to wait for anything else before retrying.
 _AFTER_DAMAGE_S = 0.1
+# Data bytes in answers to the short commands (notes §1: SAM id 16, select 8, find 4,
+# status/reset none), with slack for module variants. A longer answer is a late one
+# to an earlier command (a read that missed its deadline) and is skipped.
+_SHORT_COMMANDS = (codec.RESET_SAM, codec.SAM_STATUS, codec.SAM_ID, codec.FIND_CARD, codec.SELECT_CARD)
+_SHORT_ANSWER_MAX_DATA = 32
 
 
 class LinkCancelled(Exception):
@@ -122,6 +127,9 @@ class SamLink:
             if chunk:
                 for item in self._parser.feed(chunk):
                     if isinstance(item, Frame) and item.is_answer:
+                        if command in _SHORT_COMMANDS and len(item.data) > _SHORT_ANSWER_MAX_DATA:
+                            log.debug("skipped a late answer to an earlier command: %s", item.describe())
+                            continue
                         return item
                     if isinstance(item, StreamProblem):
                         log.debug("ignored on the line: %s", item.describe())

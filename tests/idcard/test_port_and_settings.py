@@ -87,3 +87,38 @@ def test_loading_the_config_pulls_in_no_serial_code():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_late_read_answer_is_not_taken_for_the_find_answer(read_answer):
+    import os
+    import threading
+    import tty
+
+    from devices.idcard.link import SamLink
+
+    # GIVEN a module that still sends the 1295-byte answer to a read the driver gave up
+    # on, right after the driver's next find command, and then the find answer
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    find_command = bytes.fromhex("AA AA AA 96 69 00 03 20 01 22")
+    find_answer = bytes.fromhex("AA AA AA 96 69 00 08 00 00 9F 00 00 00 00 97")
+
+    def module() -> None:
+        received = b""
+        while find_command not in received:
+            received += os.read(master, 64)
+        os.write(master, read_answer("resident") + find_answer)
+
+    thread = threading.Thread(target=module, daemon=True)
+    thread.start()
+    link = SamLink(os.ttyname(slave), 115200)
+    try:
+        # WHEN the driver sends find
+        answer = link.transact((0x20, 0x01))
+    finally:
+        link.close()
+        thread.join(5)
+        os.close(master)
+        os.close(slave)
+    # THEN the answer is the find answer, not the stale read (SW3 90 with the card text)
+    assert (answer.sw3, answer.data) == (0x9F, bytes(4))

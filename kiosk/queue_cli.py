@@ -102,15 +102,17 @@ def _db_check(args) -> int:
     settings = load_settings(args.config)
     store = Store(Path(args.db) if args.db else settings.database_path)
     problems = store.integrity_problems()
+    counts = store.table_counts()
     if args.json:
         print_json({"database": str(store.path), "schema_version": store.schema_version(),
-                    "ok": not problems, "problems": problems})
+                    "ok": not problems, "problems": problems, "rows": counts})
     elif problems:
         print(f"{store.path}: {len(problems)} problem(s)")
         for problem in problems:
             print(f"  - {problem}")
     else:
-        print(f"{store.path}: ok (schema version {store.schema_version()})")
+        rows = ", ".join(f"{name} {n}" for name, n in counts.items())
+        print(f"{store.path}: ok (schema version {store.schema_version()}; rows: {rows})")
     return 1 if problems else 0
 
 

@@ -14,9 +14,10 @@ import logging
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 from kiosk.errors import StoreError
 
@@ -128,7 +129,7 @@ class Store:
         self.conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         self._apply_pragmas()
-        self.db = sqlite_utils.Database(self.conn)
+        self._db: "sqlite_utils.Database | None" = None
         self.migrate()
 
     def _apply_pragmas(self) -> None:
@@ -140,9 +141,28 @@ class Store:
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA busy_timeout=30000")
 
+    @property
+    def db(self) -> "sqlite_utils.Database":
+        """sqlite-utils over the same connection, for reports and introspection.
+
+        Imported on first use: sqlite_utils pulls in numpy (~0.3 s), which the
+        kiosk's first frame and every ticket can do without.
+        """
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
+    def table_counts(self) -> dict[str, int]:
+        with self._lock:
+            return {name: self.db[name].count for name in self.db.table_names()}
+
     # -- migrations ---------------------------------------------------------
     def schema_version(self) -> int:
-        if "schema_migrations" not in self.db.table_names():
+        exists = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").fetchone()
+        if not exists:
             return 0
         row = self.conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
         return int(row[0] or 0)

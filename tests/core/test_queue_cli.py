@@ -39,7 +39,9 @@ def test_issue_call_status_and_check_through_the_command_line(tmp_path):
     assert next(w for w in status["windows"] if w["number"] == 2)["current"] == "A002"
 
     check = run("db", "check", "--db", db, "--json")
-    assert check.returncode == 0 and json.loads(check.stdout)["ok"] is True
+    report = json.loads(check.stdout)
+    assert check.returncode == 0 and report["ok"] is True
+    assert report["rows"]["tickets"] == 2 and report["rows"]["events"] == 3
 
 
 def test_refusals_exit_1_with_chinese_and_english(tmp_path):

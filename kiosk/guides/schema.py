@@ -331,7 +331,9 @@ class Guide:
                 known_details.append(zh.MATERIAL_SOURCE.format(source=material.source))
             if some_unknown:
                 known_details.append(zh.MATERIAL_DETAILS_UNKNOWN if known_details else zh.UNKNOWN)
-            lines.append(f"{i}. {name}：" + "；".join(known_details))
+            # "1、" not "1. ": the screen wraps at spaces, and a space after the
+            # number would leave it alone on a line above a long Chinese item.
+            lines.append(f"{i}、{name}：" + "；".join(known_details))
         return "\n".join(lines)
 
 
@@ -352,7 +354,7 @@ def _days(days: int | None) -> str:
 def _numbered(steps: tuple[str, ...]) -> str:
     if not steps:
         return zh.UNKNOWN
-    return "\n".join(f"{i}. {step}" for i, step in enumerate(steps, start=1))
+    return "\n".join(f"{i}、{step}" for i, step in enumerate(steps, start=1))
 
 
 def material_rows(guide: Guide) -> list[tuple[str, str, str, str]]:

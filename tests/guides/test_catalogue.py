@@ -167,7 +167,7 @@ def test_checklist_items_feed_the_printer_with_ask_at_the_window_for_unknowns(sh
     assert zh.CHECKLIST_NOTE_SAMPLE in checklist_notes(shipped_catalogue.get("dibao"))
     # On screen: what is known, then a pointer to the window for the rest.
     materials = dict(shipped_catalogue.get("shebaoka-zhuxiao").display_fields())[zh.FIELD["materials"]]
-    assert materials.splitlines()[0] == "1. 中华人民共和国居民身份证：1份；必须带；来源：申请人提供；其余要求请咨询窗口"
+    assert materials.splitlines()[0] == "1、中华人民共和国居民身份证：1份；必须带；来源：申请人提供；其余要求请咨询窗口"
 
 
 # --- broken files name the file and the field -------------------------------------

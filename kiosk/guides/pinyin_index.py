@@ -127,6 +127,7 @@ def _hanzi_only(texts: list[str]) -> Readings:
 
 
 def _write_cache(path: Path, readings: Readings) -> None:
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write then rename: a kiosk killed mid-write never leaves half a file behind.
@@ -134,11 +135,18 @@ def _write_cache(path: Path, readings: Readings) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(readings, out, ensure_ascii=False, separators=(",", ":"))
         os.replace(tmp, path)
+        tmp = None
         for old in path.parent.glob(f"{CACHE_PREFIX}*.json"):
             if old != path:
                 old.unlink(missing_ok=True)
     except OSError as exc:  # a read-only data dir costs speed at the next start, nothing else
         log.warning("could not write pinyin cache %s: %s", path, exc)
+    finally:
+        if tmp is not None:  # a full disk: never leave the half-written file behind
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def main() -> int:

@@ -272,3 +272,18 @@ def test_the_benchmark_catalogue_has_a_real_catalogues_variety_of_details(shippe
     details = {t for g in catalogue.guides for t in GuideSearch._detail_texts(g)}
     shipped = {t for g in shipped_catalogue.guides for t in GuideSearch._detail_texts(g)}
     assert len(details) > 4 * len(shipped)
+
+
+def test_a_full_disk_leaves_no_half_written_pinyin_cache_behind(shipped_catalogue, tmp_path, monkeypatch):
+    import errno
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    # GIVEN a data disk that fills up while the cache file is being written
+    monkeypatch.setattr(pinyin_index.json, "dump", disk_full)
+    # WHEN the search is built
+    search = GuideSearch(shipped_catalogue, cache_dir=tmp_path, in_process=True)
+    # THEN search works and no temporary file is left to fill the disk further at each start
+    assert search.search("db")[0].guide.id in DIBAO
+    assert list(tmp_path.iterdir()) == []

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from kiosk.clock import HALL_TZ, ManualClock
 from kiosk.config import load_settings
+from kiosk.errors import NobodyWaiting
 from kiosk.queue_engine import QueueEngine
 from kiosk.store import Store
 
@@ -85,7 +86,23 @@ def interleaved_issue(tmp: Path, count: int, rounds: int = 10):
         lat, wall = timed(lambda: engine.issue("A"), count // rounds)
         eng_lat += lat
         eng_wall += wall
+        drain(engine)
     return (bare_lat, bare_wall), (eng_lat, eng_wall)
+
+
+def drain(engine: QueueEngine) -> None:
+    """Serve everyone (untimed) so the next round starts with an empty queue.
+
+    A busy township hall has tens of people waiting, not thousands: rounds of
+    count/rounds tickets keep the queue between 0 and that depth. The deep-queue
+    case is measured separately below.
+    """
+    while True:
+        try:
+            engine.call_next(1)
+        except NobodyWaiting:
+            return
+        engine.finish(1)
 
 
 def engine_runs(path: Path, count: int) -> dict[str, tuple[list[float], float]]:
@@ -101,7 +118,7 @@ def engine_runs(path: Path, count: int) -> dict[str, tuple[list[float], float]]:
         t0 = time.perf_counter()
         engine.issue("B", holder_id_number=holder)
         latencies.append(time.perf_counter() - t0)
-    results["engine issue with holder check"] = (latencies, time.perf_counter() - start)
+    results["engine issue + holder, deep queue"] = (latencies, time.perf_counter() - start)
 
     calls, finishes = [], []
     start = time.perf_counter()
@@ -113,7 +130,7 @@ def engine_runs(path: Path, count: int) -> dict[str, tuple[list[float], float]]:
         engine.finish(3)
         finishes.append(time.perf_counter() - t0)
     wall = time.perf_counter() - start
-    results["engine call_next (B, C queues)"] = (calls, wall / 2)
+    results["engine call_next (1000 waiting)"] = (calls, wall / 2)
     results["engine finish"] = (finishes, wall / 2)
     t0 = time.perf_counter()
     engine.status()
@@ -130,11 +147,11 @@ def main() -> None:
         print(f"SQLite {sqlite3.sqlite_version}, WAL, synchronous=FULL, {args.count} operations, dir {tmp}")
         (bare_lat, bare_wall), engine_issue = interleaved_issue(Path(tmp), args.count)
         bare_rate = report("bare BEGIN/UPDATE/INSERT/COMMIT", bare_lat, bare_wall)
-        results = {"engine issue (ticket + event)": engine_issue}
+        results = {"engine issue (0-200 waiting)": engine_issue}
         results.update(engine_runs(Path(tmp) / "hall.db", args.count))
         rates = {name: report(name, lat, wall) for name, (lat, wall) in results.items()}
-        issue_lat, _ = results["engine issue (ticket + event)"]
-        share = rates["engine issue (ticket + event)"] / bare_rate
+        issue_lat, _ = results["engine issue (0-200 waiting)"]
+        share = rates["engine issue (0-200 waiting)"] / bare_rate
         p99 = percentile(issue_lat, 99) * 1000
         print(f"engine issue throughput = {share:.0%} of the bare loop (target ≥ 50%); "
               f"p99 issue = {p99:.3f} ms (target < 2 ms)")

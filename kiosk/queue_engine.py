@@ -700,12 +700,14 @@ class QueueEngine:
             return WaitEstimate(None, None, 0, "none")
         if ahead == 0:
             return WaitEstimate(0, 0, open_windows, "none")
-        # julianday arithmetic carries float noise: round to the second.
+        # The most recent services, taken as the newest tickets among the finished
+        # (ORDER BY id walks the index backwards: no sort of the whole day). julianday
+        # arithmetic carries float noise, hence the rounding.
         samples = [
             round(row[0], 2) for row in conn.execute(
                 "SELECT (julianday(finished_at) - julianday(started_at)) * 1440.0 FROM tickets "
                 "WHERE business_day = ? AND queue_id = ? AND status = 'finished' AND started_at IS NOT NULL "
-                "ORDER BY finished_at DESC LIMIT ?",
+                "ORDER BY id DESC LIMIT ?",
                 (day, queue.id, SERVICE_SAMPLE),
             )
         ]

@@ -588,6 +588,10 @@ class _Worker:
 class CameraService:
     """The capture thread: preview → detection → auto-capture → finished page."""
 
+    # Driver calls abandoned while hung (each holds a thread and the driver's handle):
+    # with this many still stuck, no new open is tried until one of them returns.
+    MAX_STUCK_CALLS = 2
+
     def __init__(self, source: CameraSource, on_event: Callable[[CameraEvent], None],
                  settings: CameraSettings | None = None, reference: PlatenReference | None = None,
                  auto_capture: bool = True, learn_reference: bool = True,
@@ -605,6 +609,7 @@ class CameraService:
         self._manual = threading.Event()
         self._thread: threading.Thread | None = None
         self._worker: _Worker | None = None
+        self._abandoned: list[_Worker] = []
         self._connected = False
         self._had_problem = False
         self._previous: np.ndarray | None = None
@@ -651,6 +656,7 @@ class CameraService:
         threading.Thread(target=self._close_quietly, args=(source,), daemon=True).start()
         if worker is not None:
             worker.stop()
+            self._abandoned.append(worker)
         self._connected = False
 
     @staticmethod
@@ -676,6 +682,11 @@ class CameraService:
         self._failures = 0
 
     def _open(self) -> bool:
+        self._abandoned = [w for w in self._abandoned if w.thread.is_alive()]
+        if len(self._abandoned) >= self.MAX_STUCK_CALLS:
+            log.debug("camera %s: %d driver calls still hung; not reopening yet", self.source.name,
+                      len(self._abandoned))
+            return False
         self._worker = _Worker()
         try:
             self._worker.call(self.source.open, max(10.0, 3 * self.settings.read_timeout_seconds), self._stop)
@@ -690,12 +701,9 @@ class CameraService:
             else:
                 self._release()
             return False
+        # "Back" is said at the first good frame, not here: a driver that opens and then
+        # hangs at every read would otherwise flap between lost and back on screen.
         self._connected = True
-        if self._had_problem:
-            self.stats["reconnects"] += 1
-            log.warning("camera %s is back", self.source.name)
-            self._emit(CameraReconnected())
-            self._had_problem = False
         return True
 
     def _read(self) -> np.ndarray | None:
@@ -716,6 +724,11 @@ class CameraService:
                 self._problem(CameraReadFailed("camera returned no frame three times"))
             return None
         self._failures = 0
+        if self._had_problem:
+            self.stats["reconnects"] += 1
+            log.warning("camera %s is back", self.source.name)
+            self._emit(CameraReconnected())
+            self._had_problem = False
         if self._previous is not None and frame.shape == self._previous.shape and np.array_equal(frame, self._previous):
             self._identical += 1
             if self._identical >= self.settings.frozen_frames:

@@ -310,3 +310,32 @@ def test_a_page_that_fails_to_process_is_retried_and_the_camera_keeps_running(ev
     assert len(calls) == 2
     assert len(event_log.of(PageCaptured)) == 1
     assert service.stats["frames"] >= 30
+
+
+class _ReadHangsForever(_HungDriver):
+    """Opens every time, then every read hangs (a driver wedged in the kernel)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opens = 0
+
+    def open(self) -> None:
+        self.opens += 1
+
+
+def test_a_driver_that_hangs_at_every_read_does_not_pile_up_stuck_threads(event_log):
+    # GIVEN a camera whose reads all hang, with a short watchdog and quick retries
+    driver = _ReadHangsForever()
+    settings = replace(FAST, read_timeout_seconds=0.1, reopen_interval_seconds=0.05)
+    service = CameraService(driver, event_log, settings)
+    service.start()
+    try:
+        # WHEN the service has had time for many reopen attempts
+        time.sleep(2.0)
+        stuck = [t for t in threading.enumerate() if t.name == "camera-io" and t.is_alive()]
+        # THEN only a bounded number of hung driver calls are left waiting, not one per retry
+        assert len(stuck) <= 3, f"{len(stuck)} camera-io threads stuck after {driver.opens} opens"
+        assert len(event_log.of(CameraProblem)) == 1  # said once, not at every retry
+    finally:
+        service.stop()
+        driver.unhang.set()

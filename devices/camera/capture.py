@@ -610,6 +610,7 @@ class CameraService:
         self._thread: threading.Thread | None = None
         self._worker: _Worker | None = None
         self._abandoned: list[_Worker] = []
+        self._closer: threading.Thread | None = None
         self._connected = False
         self._had_problem = False
         self._previous: np.ndarray | None = None
@@ -652,8 +653,11 @@ class CameraService:
     def _release(self) -> None:
         worker, self._worker = self._worker, None
         source = self.source
-        # close() may hang on a dead driver: never on this thread.
-        threading.Thread(target=self._close_quietly, args=(source,), daemon=True).start()
+        # close() may hang on a dead driver: never on this thread. The next open waits
+        # for it (briefly), so a late close cannot shut the freshly reopened camera.
+        self._closer = threading.Thread(target=self._close_quietly, args=(source,), name="camera-close",
+                                        daemon=True)
+        self._closer.start()
         if worker is not None:
             worker.stop()
             self._abandoned.append(worker)
@@ -682,6 +686,15 @@ class CameraService:
         self._failures = 0
 
     def _open(self) -> bool:
+        closer = self._closer
+        if closer is not None:
+            deadline = time.monotonic() + max(10.0, 3 * self.settings.read_timeout_seconds)
+            while closer.is_alive() and time.monotonic() < deadline and not self._stop.is_set():
+                closer.join(0.05)
+            if closer.is_alive():
+                if self._stop.is_set():
+                    return False
+                log.warning("camera %s: closing the old handle hangs; opening anyway", self.source.name)
         self._abandoned = [w for w in self._abandoned if w.thread.is_alive()]
         if len(self._abandoned) >= self.MAX_STUCK_CALLS:
             log.debug("camera %s: %d driver calls still hung; not reopening yet", self.source.name,

@@ -339,3 +339,24 @@ def test_a_driver_that_hangs_at_every_read_does_not_pile_up_stuck_threads(event_
     finally:
         service.stop()
         driver.unhang.set()
+
+
+class _SlowToClose(SimulatedCamera):
+    """close() takes a while, as releasing a wedged UVC handle does."""
+
+    def close(self) -> None:
+        time.sleep(0.5)
+        super().close()
+
+
+def test_a_slow_close_of_the_lost_camera_does_not_close_the_reopened_one(event_log):
+    # GIVEN a camera that goes away briefly and whose close() is slower than a retry
+    after = _placed("certificate", 7)
+    script = [Show(EMPTY, 3), Unplug(0.3, "vanish"), Show(EMPTY, 3), Show(after, 12), Show(EMPTY, 6)]
+    camera = _SlowToClose(script, preview_size=(640, 480), still_size=(1600, 1200), realtime=False, loop=False)
+    # WHEN the service reopens it
+    _run(camera, event_log, settings=replace(FAST, reopen_interval_seconds=0.05),
+         until=lambda: camera.finished and len(event_log.of(PageCaptured)) >= 1, timeout=30)
+    # THEN the late close of the old handle did not cut the new one off: lost once, back once
+    assert len(event_log.of(CameraProblem)) == 1, event_log.of(CameraProblem)
+    assert len(event_log.of(CameraReconnected)) == 1

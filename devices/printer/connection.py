@@ -52,9 +52,11 @@ def open_printer(settings: PrinterSettings, port: int | None = None):
                           timeout=int(settings.timeout_seconds * 1000), in_ep=settings.usb_in_ep,
                           out_ep=settings.usb_out_ep, profile=profile)
         elif driver == "file":
-            from escpos.printer import File
+            # python-escpos' File, opened non-blocking: a blocking write to usblp hangs
+            # while the printer is out of paper (see file_link).
+            from devices.printer.file_link import NonBlockingFile
 
-            printer = File(settings.file_path, profile=profile)
+            printer = NonBlockingFile(settings.file_path, timeout=settings.timeout_seconds, profile=profile)
         else:  # the settings loader only allows the names above
             raise ValueError(f"unknown printer driver {driver!r}")
         printer.open()

@@ -54,3 +54,18 @@ class OutputNotWritable(PrinterError):
 
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"cannot write {path}: {reason}", zh.ERROR_CANNOT_WRITE, path=path)
+
+
+class PrinterWriteStalled(TimeoutError):
+    """A device file (`/dev/usb/lp0`) accepted no data within the write timeout.
+
+    The kernel's usblp driver stops taking data while the printer is out of paper,
+    has its cover open or is offline. An OSError (not a PrinterError) so that every
+    "link broke while writing" path catches it; `bytes_written` counts the bytes of
+    the interrupted write that the device did accept before it stalled.
+    """
+
+    def __init__(self, message: str, bytes_written: int = 0, waited: float = 0.0) -> None:
+        super().__init__(message)
+        self.bytes_written = bytes_written
+        self.waited = waited

@@ -23,6 +23,8 @@ CITIZEN_BY_STATE = {
 CITIZEN_MAYBE_INCOMPLETE = "号票可能没有打印完整，请记住屏幕上的号码，可以到咨询台补打"
 CITIZEN_ALREADY_PRINTED = "这张号票刚才已经打印过了，请从出票口取走"
 CITIZEN_TIMEOUT = "打印机太慢了，请记住屏幕上的号码，或用手机扫屏幕上的二维码"
+# A USB/parallel printer (device file) that stopped taking data: usually out of paper.
+CITIZEN_NOT_ACCEPTING = "打印机暂时不能出票（可能缺纸），请记住屏幕上的号码，或用手机扫屏幕上的二维码"
 
 # -- staff alerts ---------------------------------------------------------------------
 STAFF_BY_STATE = {
@@ -36,6 +38,8 @@ STAFF_BY_STATE = {
     "unreachable": "连不上打印机，请检查电源、网线或USB线",
 }
 STAFF_MAYBE_INCOMPLETE = "打完号票后打印机出错，号票可能不完整"
+STAFF_NOT_ACCEPTING = "打印机不接收数据（可能缺纸、盖子没关好或卡纸），已改为屏幕显示号码，请检查打印机"
+STAFF_STALLED_MID_JOB = "打印机打到一半不再接收数据（可能缺纸或卡纸），号票可能不完整，请检查后补打"
 
 # -- errors raised to the CLI / app ---------------------------------------------------
 ERROR_NO_FONT = "缺少中文字体，无法生成号票图片，请联系工作人员"

@@ -18,7 +18,7 @@ from typing import Callable
 
 from devices.printer import messages_zh as zh
 from devices.printer.connection import close_quietly, describe_link, open_printer, read_status, width_dots
-from devices.printer.errors import PrinterError, PrinterUnreachable
+from devices.printer.errors import PrinterError, PrinterUnreachable, PrinterWriteStalled
 from devices.printer.layouts import layout
 from devices.printer.settings import PrinterSettings
 from devices.printer.status import PrinterState, PrinterStatus
@@ -210,7 +210,11 @@ class TicketPrinterService:
                 raw = printer._raw
 
                 def counting_raw(message: bytes) -> None:
-                    raw(message)
+                    try:
+                        raw(message)
+                    except PrinterWriteStalled as exc:
+                        sent[0] += exc.bytes_written  # part of this write went out
+                        raise
                     sent[0] += len(message)
 
                 printer._raw = counting_raw
@@ -219,6 +223,8 @@ class TicketPrinterService:
                 finally:
                     del printer._raw
                 after = read_status(printer, self.settings.status_timeout_seconds, self.settings.timeout_seconds)
+            except PrinterWriteStalled as exc:
+                return self._stalled(exc, document.key, sent[0], common)
             except OSError as exc:
                 status = PrinterStatus(PrinterState.UNREACHABLE, detail=f"link broke while printing: {exc}")
                 if sent[0] == 0:
@@ -257,6 +263,24 @@ class TicketPrinterService:
     def _incomplete(self, status: PrinterStatus, key: str, sent: int, common: dict) -> PrintOutcome:
         self._last_state = status.state
         self._alert(status, key, zh.STAFF_MAYBE_INCOMPLETE)
+        log.warning("%s may be incomplete (%d bytes sent): %s", common["kind"], sent, status.message_en)
+        return PrintOutcome(False, status, zh.CITIZEN_MAYBE_INCOMPLETE,
+                            f"sent {sent} bytes but then: {status.message_en}", sent, maybe_incomplete=True, **common)
+
+    def _stalled(self, exc: PrinterWriteStalled, key: str, sent: int, common: dict) -> PrintOutcome:
+        """The device file stopped taking data (usblp: paper out, cover open, offline).
+        The write gave up after the timeout; the link is closed and the next job tries
+        again, so a printer that gets paper prints the next ticket."""
+        status = PrinterStatus(PrinterState.OFFLINE,
+                               detail=f"{describe_link(self.settings, self.port)} stopped accepting data "
+                                      f"(paper out, cover open or offline?): {exc}")
+        self._last_state = status.state
+        if sent == 0:
+            self._alert(status, key, zh.STAFF_NOT_ACCEPTING)
+            log.warning("not printing %s: %s", common["kind"], status.message_en)
+            return PrintOutcome(False, status, zh.CITIZEN_NOT_ACCEPTING, f"not printed: {status.message_en}", 0,
+                                **common)
+        self._alert(status, key, zh.STAFF_STALLED_MID_JOB)
         log.warning("%s may be incomplete (%d bytes sent): %s", common["kind"], sent, status.message_en)
         return PrintOutcome(False, status, zh.CITIZEN_MAYBE_INCOMPLETE,
                             f"sent {sent} bytes but then: {status.message_en}", sent, maybe_incomplete=True, **common)

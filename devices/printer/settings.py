@@ -40,7 +40,8 @@ class PrinterSettings:
     qr_mode: Literal["native", "image"] = "native"
     # QR module size in dots; 0 = chosen from paper width (5 on 58 mm, 6 on 80 mm).
     qr_module_size: int = 0
-    # Limit for connecting and for each write.
+    # Limit for connecting and for each write. On the file link (/dev/usb/lp0) a write
+    # that makes no progress this long (usblp: paper out) ends the job unprinted.
     timeout_seconds: float = 5.0
     # Limit for one DLE EOT answer; a printer that stays silent this long is "no answer".
     status_timeout_seconds: float = 1.0

@@ -60,6 +60,10 @@ def open_printer(settings: PrinterSettings, port: int | None = None):
         else:  # the settings loader only allows the names above
             raise ValueError(f"unknown printer driver {driver!r}")
         printer.open()
+        if driver == "serial" and printer.device is not None:
+            # python-escpos passes only a read timeout; under hardware flow control a
+            # printer that stops taking data would otherwise block the write forever.
+            printer.device.write_timeout = settings.timeout_seconds
         if driver in ("network", "simulator") and printer.device is not None:
             # A status query is a 3-byte write waiting for a 1-byte answer: without
             # this, Nagle + delayed ACK add ~40 ms to each of the eight per ticket.

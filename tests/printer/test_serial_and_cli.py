@@ -126,3 +126,23 @@ def test_sim_printer_command_serves_switches_state_and_draws_each_job(tmp_path, 
             process.kill()
             process.wait(5)
     assert (png_dir / "job-0001.png").stat().st_size > 5000
+
+
+def test_a_serial_printer_that_stops_taking_data_cannot_block_a_write_forever():
+    import os
+
+    from devices.printer.connection import close_quietly, open_printer
+
+    master, slave = os.openpty()  # nobody reads the master: the pty's buffer fills up
+    try:
+        settings = PrinterSettings(driver="serial", serial_port=os.ttyname(slave), baudrate=115200,
+                                   timeout_seconds=1.0)
+        printer = open_printer(settings)
+        started = time.monotonic()
+        with pytest.raises(OSError):  # pyserial's SerialTimeoutException is an OSError
+            printer._raw(b"\x1b@" + b"A" * 1_000_000)
+        assert time.monotonic() - started < settings.timeout_seconds + 3.0
+        close_quietly(printer)
+    finally:
+        os.close(slave)
+        os.close(master)

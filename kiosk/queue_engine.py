@@ -21,6 +21,7 @@ import json
 import logging
 import math
 import statistics
+import time
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 OPEN_STATUSES = ("waiting", "called", "serving", "suspended")
 AT_WINDOW = ("called", "serving")
 SERVICE_SAMPLE = 30  # rolling window of today's service times used for estimates
+ESTIMATE_INPUTS_TTL = 5.0  # seconds another process's pause or finish may take to show in estimates
 MIN_SAMPLES_FOR_QUARTILES = 5
 
 
@@ -215,6 +217,8 @@ class QueueEngine:
         self.clock = clock or SystemClock()
         self.holder_key = holder_key or HolderKey(settings.data_dir)
         self.enforce_hours = enforce_hours
+        self._estimate_cache: dict[tuple[str, str], tuple[float, int, tuple[float, float] | None]] = {}
+        self.estimate_inputs_ttl = ESTIMATE_INPUTS_TTL
         self._ensure_windows()
 
     # -- setup ------------------------------------------------------------------
@@ -409,6 +413,7 @@ class QueueEngine:
             self._clear_window(conn, window.number, stamp)
             _event(conn, stamp, "finish", ticket.id, window.number, ticket.queue_id, actor,
                    {"code": ticket.code, "implicit_start": implicit_start})
+            self._estimate_cache.clear()  # a new service time
             return CounterResult("finish", window.number, self._ticket_by_id(conn, ticket.id))
 
     def no_show(self, window_number: int, actor: str = "staff") -> CounterResult:
@@ -512,6 +517,7 @@ class QueueEngine:
             conn.execute("UPDATE window_state SET paused = 1, updated_at = ? WHERE window_number = ?",
                          (stamp, window.number))
             _event(conn, stamp, "pause_window", None, window.number, None, actor, {})
+        self._estimate_cache.clear()  # open windows changed
         return CounterResult("pause_window", window.number, None,
                              texts_zh.WINDOW_PAUSED.format(window=window.number))
 
@@ -522,6 +528,7 @@ class QueueEngine:
             conn.execute("UPDATE window_state SET paused = 0, updated_at = ? WHERE window_number = ?",
                          (stamp, window.number))
             _event(conn, stamp, "resume_window", None, window.number, None, actor, {})
+        self._estimate_cache.clear()  # open windows changed
         return CounterResult("resume_window", window.number, None,
                              texts_zh.WINDOW_RESUMED.format(window=window.number))
 
@@ -695,11 +702,35 @@ class QueueEngine:
         ).fetchone()[0]
 
     def _estimate(self, conn, queue: QueueDef, day: str, ahead: int) -> WaitEstimate:
-        open_windows = self._open_windows(conn, queue.id)
+        open_windows, quartiles = self._estimate_inputs(conn, queue, day)
         if open_windows == 0:
             return WaitEstimate(None, None, 0, "none")
         if ahead == 0:
             return WaitEstimate(0, 0, open_windows, "none")
+        per_window = ahead / open_windows
+        if quartiles is not None:
+            q1, q3 = quartiles
+            low, high, basis = per_window * q1, per_window * q3, "today"
+        else:
+            low, high, basis = per_window * queue.norm_service_minutes * 0.7, \
+                per_window * queue.norm_service_minutes * 1.3, "norm"
+        low_minutes = max(0, math.floor(low))
+        high_minutes = max(low_minutes + 1, math.ceil(high))
+        return WaitEstimate(low_minutes, high_minutes, open_windows, basis)
+
+    def _estimate_inputs(self, conn, queue: QueueDef, day: str) -> tuple[int, tuple[float, float] | None]:
+        """Open windows and today's service-time quartiles, reused for a few seconds.
+
+        Every ticket needs them and they change slowly; this engine's own pause,
+        resume and finish clear them at once, another process's show within
+        ESTIMATE_INPUTS_TTL seconds.
+        """
+        key = (queue.id, day)
+        cached = self._estimate_cache.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1], cached[2]
+        open_windows = self._open_windows(conn, queue.id)
         # The most recent services, taken as the newest tickets among the finished
         # (ORDER BY id walks the index backwards: no sort of the whole day). julianday
         # arithmetic carries float noise, hence the rounding.
@@ -711,16 +742,12 @@ class QueueEngine:
                 (day, queue.id, SERVICE_SAMPLE),
             )
         ]
-        per_window = ahead / open_windows
+        quartiles = None
         if len(samples) >= MIN_SAMPLES_FOR_QUARTILES:
             q1, _median, q3 = statistics.quantiles(samples, n=4)
-            low, high, basis = per_window * q1, per_window * q3, "today"
-        else:
-            low, high, basis = per_window * queue.norm_service_minutes * 0.7, \
-                per_window * queue.norm_service_minutes * 1.3, "norm"
-        low_minutes = max(0, math.floor(low))
-        high_minutes = max(low_minutes + 1, math.ceil(high))
-        return WaitEstimate(low_minutes, high_minutes, open_windows, basis)
+            quartiles = (q1, q3)
+        self._estimate_cache[key] = (now + self.estimate_inputs_ttl, open_windows, quartiles)
+        return open_windows, quartiles
 
 
 def format_code(prefix: str, number: int) -> str:

@@ -381,3 +381,16 @@ def test_full_disk_refuses_kindly_and_loses_nothing_already_issued(engine):
     assert engine.store.integrity_problems() == []
     engine.store.conn.execute("PRAGMA max_page_count = 1073741823")  # space freed
     assert engine.issue("A").code == f"A{len(issued) + 1:03d}"  # no number was burned
+
+
+def test_a_window_paused_by_another_process_shows_in_estimates_soon(make_engine, tmp_path, clock):
+    import time
+
+    kiosk = make_engine("shared.db")
+    counter = QueueEngine(kiosk.settings, Store(tmp_path / "shared.db"), clock)
+    kiosk.estimate_inputs_ttl = 0.2
+    kiosk.issue("B")
+    assert kiosk.issue("B").estimate.open_windows == 1
+    counter.pause_window(3)  # the only window serving B, paused from the counter console
+    time.sleep(0.3)
+    assert kiosk.issue("B").estimate.text_zh == "窗口暂未开放，开放后按顺序叫号"

@@ -136,6 +136,37 @@ class KioskRuntime:
         self.reader = IdCardReaderService(reader_settings, self._reader_event, clock=self.clock)
         self.reader.start()
 
+    # -- simulator controls (demo and trials without hardware) ----------------------------------
+    def simulator_action(self, key_name: str) -> str | None:
+        """Act on a simulated device for a function key; None if the key or device is not simulated.
+
+        With the default settings nobody can lay a real card on the reader or open the
+        printer's cover, so `kiosk run` maps function keys to the simulators (listed
+        in SIMULATOR_KEYS). With real devices configured these keys do nothing.
+        """
+        action = SIMULATOR_KEYS.get(key_name)
+        if action is None:
+            return None
+        kind, argument = action
+        if kind == "printer":
+            if self.printer_simulator is None:
+                return None
+            states = PRINTER_STATE_CYCLE
+            current = getattr(self.printer_simulator, "state", "ok")
+            following = states[(states.index(current) + 1) % len(states)] if current in states else states[0]
+            self.printer_simulator.set_state(following)
+            return f"printer simulator state: {following}"
+        if self.reader_simulator is None:
+            return None
+        if kind == "card":
+            self.reader_simulator.place_card(argument)
+            return f"card placed on the reader simulator: {argument}"
+        if kind == "non_id":
+            self.reader_simulator.place_non_id_card()
+            return "non-ID card placed on the reader simulator"
+        self.reader_simulator.remove_card()
+        return "card removed from the reader simulator"
+
     # -- devices -> alerts ---------------------------------------------------------------
     def _printer_alert(self, alert: Any) -> None:
         level = "warning" if alert.state.value == "near_end" else "error"
@@ -308,6 +339,20 @@ class KioskRuntime:
         except Exception:
             log.exception("closing the camera failed")
         return DeviceState("camera", True, "高拍仪正常", "camera opened")
+
+
+# Function keys that drive the simulators in `kiosk run` (see README "The touch screen").
+SIMULATOR_KEYS: dict[str, tuple[str, str | None]] = {
+    "f1": ("card", "resident"),
+    "f2": ("card", "elderly"),
+    "f3": ("card", "expired"),
+    "f4": ("card", "hmt"),
+    "f5": ("card", "foreign_2023"),
+    "f6": ("non_id", None),
+    "f7": ("remove", None),
+    "f8": ("printer", None),
+}
+PRINTER_STATE_CYCLE = ("ok", "near_end", "paper_out", "cover_open", "silent")
 
 
 READER_STATUS_ZH = {

@@ -38,6 +38,7 @@ log = logging.getLogger("screens.app")
 # More unexpected errors than this per minute: let the process die and systemd restart it.
 MAX_ERRORS_PER_MINUTE = 5
 TICK_SECONDS = 0.25
+F1_KEYCODE = 282  # SDL2 keycodes as Kivy reports them: F1 … F12 are 282 … 293
 
 
 class _RecoverToHome(ExceptionHandler):
@@ -175,6 +176,11 @@ class KioskApp(App):
 
     def _key_down(self, _window: Any, key: int, *_args: Any) -> bool:
         self.idle.touch()
+        if F1_KEYCODE <= key < F1_KEYCODE + 12:
+            done = self.runtime.simulator_action(f"f{key - F1_KEYCODE + 1}")
+            if done:
+                log.info("%s", done)
+                return True
         # Escape (27) never leaves the kiosk (exit_on_escape is off too).
         return key == 27
 

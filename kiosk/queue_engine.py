@@ -281,14 +281,16 @@ class QueueEngine:
                         texts_zh.HOLDER_WAITING.format(queue=queue.name, code=row["code"]),
                         code=row["code"],
                     )
+            # BEGIN IMMEDIATE holds the write lock, so nobody can draw between this
+            # read and the insert; the partial unique index answers MAX() from its
+            # last entry and would refuse a duplicate anyway.
             number = conn.execute(
-                "INSERT INTO queue_counters (queue_id, business_day, last_number) VALUES (?, ?, 1) "
-                "ON CONFLICT (queue_id, business_day) DO UPDATE SET last_number = last_number + 1 "
-                "RETURNING last_number",
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM tickets "
+                "WHERE queue_id = ? AND business_day = ? AND origin_ticket_id IS NULL",
                 (queue.id, day),
             ).fetchone()[0]
             if number > queue.daily_cap:
-                # Raising rolls the counter back too: the cap never burns a number.
+                # Nothing was written yet: the cap never burns a number.
                 raise DailyCapReached(
                     f"queue {queue.id} reached its daily cap of {queue.daily_cap}",
                     texts_zh.DAILY_CAP.format(queue=queue.name),

@@ -91,6 +91,7 @@ class KioskRuntime:
     def start(self, on_card_event: Callable[[Any], None] | None = None) -> "KioskRuntime":
         """Start simulators (if configured), the printer worker and the reader thread."""
         self._on_card_event = on_card_event
+        self.store.start_idle_checkpoints()
         self._start_printer()
         self._start_reader()
         self.started = True

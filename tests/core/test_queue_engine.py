@@ -31,7 +31,7 @@ ID_NUMBER = "140521195001011234"
 
 def table_counts(engine: QueueEngine) -> tuple[int, int, int]:
     conn = engine.store.conn
-    return tuple(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("tickets", "events", "queue_counters"))
+    return tuple(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("tickets", "events", "window_state"))
 
 
 # -- issuing -------------------------------------------------------------------
@@ -91,7 +91,10 @@ def test_daily_cap_refuses_without_burning_a_number(make_engine, tmp_path, clock
         engine.issue("B")
     assert "综合出件的号已经取完了" in caught.value.message_zh
     assert table_counts(engine) == before
-    assert engine.store.conn.execute("SELECT last_number FROM queue_counters WHERE queue_id='B'").fetchone()[0] == 2
+    # A refusal burns nothing: with a higher cap the next ticket is B003.
+    raised = dataclasses.replace(capped, queues=tuple(
+        dataclasses.replace(q, daily_cap=3) if q.id == "B" else q for q in capped.queues))
+    assert QueueEngine(raised, engine.store, clock).issue("B").code == "B003"
 
 
 def test_one_waiting_ticket_per_person_per_queue(engine):
@@ -347,11 +350,12 @@ def test_reopening_the_database_continues_the_sequence(make_engine):
 
 def test_past_999_numbers_grow_to_four_digits(make_engine, tmp_path, clock):
     engine = make_engine()
-    engine.store.conn.execute(
-        "INSERT INTO queue_counters (queue_id, business_day, last_number) VALUES ('A', '2026-11-27', 999)")
     big = dataclasses.replace(engine.settings, queues=tuple(
         dataclasses.replace(q, daily_cap=2000) for q in engine.settings.queues))
-    assert QueueEngine(big, engine.store, clock).issue("A").code == "A1000"
+    engine = QueueEngine(big, engine.store, clock)
+    codes = [engine.issue("A").code for _ in range(1001)]
+    assert codes[998:] == ["A999", "A1000", "A1001"]
+    assert engine.store.integrity_problems() == []
 
 
 def test_holder_link_is_cleared_after_the_retention_period(engine, clock):

@@ -1,0 +1,95 @@
+"""The hall database file: migrations of shipped schemas and checkpoints while idle."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+
+from kiosk.queue_engine import QueueEngine
+from kiosk.store import MIGRATIONS, Store, _split_sql
+
+
+def _database_at_version_1(path) -> None:
+    """A hall database as session 1's kiosks left it: counter table and all."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+                 "applied_at TEXT NOT NULL)")
+    version, description, script = MIGRATIONS[0]
+    assert version == 1
+    for statement in _split_sql(script):
+        conn.execute(statement)
+    conn.execute("INSERT INTO schema_migrations VALUES (1, ?, '2026-11-26T01:00:00Z')", (description,))
+    for number in (1, 2):
+        conn.execute(
+            "INSERT INTO tickets (queue_id, business_day, number, code, status, arrival_at, issued_at, updated_at) "
+            "VALUES ('A', '2026-11-27', ?, ?, 'waiting', '2026-11-27T01:00:00.000Z', '2026-11-27T01:00:00.000Z', "
+            "'2026-11-27T01:00:00.000Z')", (number, f"A{number:03d}"))
+    conn.execute("INSERT INTO queue_counters VALUES ('A', '2026-11-27', 2)")
+    conn.close()
+
+
+def test_a_version_1_database_migrates_and_keeps_counting(tmp_path, clock):
+    from kiosk.config import load_settings
+
+    path = tmp_path / "hall.db"
+    _database_at_version_1(path)
+    store = Store(path)
+    assert store.schema_version() == len(MIGRATIONS)
+    assert "queue_counters" not in store.db.table_names()
+    engine = QueueEngine(load_settings(), store, clock)
+    assert engine.issue("A").code == "A003"  # continues after the tickets drawn before the upgrade
+    assert engine.issue("B").code == "B001"
+    assert store.integrity_problems() == []
+
+
+def _wait_for(condition, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def test_tickets_reach_the_main_database_file_once_the_hall_is_quiet(tmp_path, clock):
+    """A backup that copies only hall.db (not hall.db-wal) has every ticket after a quiet moment."""
+    from kiosk.config import load_settings
+
+    store = Store(tmp_path / "hall.db")
+    engine = QueueEngine(load_settings(), store, clock)
+    store.start_idle_checkpoints(quiet_seconds=0.2, poll_seconds=0.05)
+    codes = [engine.issue("A").code for _ in range(30)]
+    assert _wait_for(lambda: store.checkpoint_stats.frames_copied > 0 and _tickets_in_main_file(tmp_path) == 30)
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(tmp_path / "hall.db", copy)
+    rows = sqlite3.connect(copy).execute("SELECT code FROM tickets ORDER BY number").fetchall()
+    assert [code for (code,) in rows] == codes
+    # Nothing new was written: the checkpointer does not keep re-running.
+    runs = store.checkpoint_stats.runs
+    time.sleep(0.4)
+    assert store.checkpoint_stats.runs == runs
+    store.close()
+
+
+def _tickets_in_main_file(folder) -> int:
+    """Count tickets in a copy of the main file alone, as a file-level backup sees it."""
+    probe = folder / "probe.db"
+    shutil.copyfile(folder / "hall.db", probe)
+    try:
+        return sqlite3.connect(probe).execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+    except sqlite3.Error:
+        return -1
+    finally:
+        probe.unlink()
+        for leftover in folder.glob("probe.db-*"):
+            leftover.unlink()
+
+
+def test_closing_the_store_stops_its_checkpointer(tmp_path):
+    store = Store(tmp_path / "hall.db")
+    store.start_idle_checkpoints(quiet_seconds=0.1, poll_seconds=0.05)
+    checkpointer = store._checkpointer
+    store.close()
+    assert not checkpointer._thread.is_alive()

@@ -14,13 +14,18 @@ from pathlib import Path
 
 
 def mask_id_number(id_number: str | None) -> str:
-    """`140521198001011234` -> `1405**********1234` (first 4, last 4 kept)."""
+    """`140521198001011234` -> `1405**********1234` (first 4, last 4 kept).
+
+    Shorter numbers (a 9-character 港澳台 pass number, a passport) keep a quarter
+    at each end: 4+4 of nine characters would give the number away.
+    """
     if not id_number:
         return ""
     text = str(id_number)
-    if len(text) <= 8:
+    keep = 4 if len(text) >= 15 else len(text) // 4
+    if keep == 0:
         return "*" * len(text)
-    return text[:4] + "*" * (len(text) - 8) + text[-4:]
+    return text[:keep] + "*" * (len(text) - 2 * keep) + text[-keep:]
 
 
 def mask_name(name: str | None) -> str:

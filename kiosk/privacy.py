@@ -6,6 +6,7 @@ them: everything shown, printed or logged goes through these functions.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -88,3 +89,27 @@ class HolderKey:
     def holder_hash(self, id_number: str) -> str:
         normalised = str(id_number).strip().upper()
         return hmac.new(self.key(), normalised.encode("ascii", "replace"), hashlib.sha256).hexdigest()
+
+    # -- ticket links ---------------------------------------------------------------
+    # A printed ticket's QR opens its progress page. Ticket ids are sequential, so
+    # /t/<id> alone would let anyone walk every citizen's ticket; the link carries
+    # a MAC of the id under the hall's key (domain-separated from holder hashes),
+    # which the hall server checks without storing anything per ticket.
+    TICKET_LINK_CHARS = 12
+
+    def ticket_link_token(self, ticket_id: int) -> str:
+        """`42` -> `42-k3m9x2q7c8aa`: the id, then 60 bits of MAC in lowercase base32."""
+        return f"{int(ticket_id)}-{self._ticket_mac(int(ticket_id))}"
+
+    def ticket_id_from_link(self, token: str) -> int | None:
+        """The ticket id a link token stands for, or None if it was not made with this key."""
+        number, _, mac = str(token).strip().lower().partition("-")
+        if not number.isdigit() or len(number) > 18 or not mac:
+            return None
+        ticket_id = int(number)
+        return ticket_id if hmac.compare_digest(mac, self._ticket_mac(ticket_id)) else None
+
+    def _ticket_mac(self, ticket_id: int) -> str:
+        digest = hmac.new(self.key(), f"ticket-link:{ticket_id}".encode("ascii"), hashlib.sha256).digest()
+        return base64.b32encode(digest).decode("ascii").lower()[: self.TICKET_LINK_CHARS]
+

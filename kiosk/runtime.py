@@ -206,7 +206,8 @@ class KioskRuntime:
         return self.engine.issue(queue_id, priority=priority, holder_id_number=id_number, channel="kiosk")
 
     def ticket_url(self, issued: IssuedTicket) -> str:
-        return f"{self.settings.hall.public_url.rstrip('/')}/t/{issued.ticket.id}"
+        token = self.engine.holder_key.ticket_link_token(issued.ticket.id)
+        return f"{self.settings.hall.public_url.rstrip('/')}/t/{token}"
 
     def guide_url(self, guide_id: str) -> str:
         return f"{self.settings.hall.public_url.rstrip('/')}/guides/{guide_id}"

@@ -86,7 +86,10 @@ def test_printer_out_of_paper_number_stays_on_screen_with_qr_and_staff_alert(kio
     assert ticket.code == "A001"  # shown before the printer has even answered
     ui.wait_until(lambda: ticket.print_failed, 8, "the print failure")
     assert "缺纸" in ticket.print_text and "记住" in ticket.print_text
-    assert ticket.qr_url.endswith(f"/t/{kiosk.ticket_rows()[0]['id']}")
+    token = ticket.qr_url.rsplit("/t/", 1)[1]
+    # The link names the ticket but cannot be guessed from its neighbours' links.
+    assert kiosk.runtime.engine.holder_key.ticket_id_from_link(token) == kiosk.ticket_rows()[0]["id"]
+    assert token != str(kiosk.ticket_rows()[0]["id"])
     assert ticket.ids.qr.texture is not None
     assert kiosk.printer.jobs == []
     alerts = kiosk.runtime.alerts.open_alerts()

@@ -6,7 +6,10 @@ it finds into events for the kiosk.
 
 - A card is read once, then ignored until it has been absent for two polls in a
   row (modules differ: some keep answering 9F for a resting card).
-- The same holder read again within `dedupe_seconds` is not a new event.
+- The same holder read again within `dedupe_seconds` is not a new read: after the
+  card was taken away and laid down again it is reported as `CardRead` with
+  `repeat=True` (so the screen can move the citizen on), never as a second
+  first read. Anything that counts reads must skip repeats.
 - Every SW3 status maps to an action and a Chinese message (`STATUS_ACTIONS`).
 - If the port vanishes (USB-serial unplugged) the service reports it, keeps
   trying to reopen it, and carries on when it returns.
@@ -70,6 +73,11 @@ class CardRead:
     # Computed on the hall's date when the card was read.
     age: int
     expired: bool
+    # True: the same holder's card was taken away and laid down again within
+    # `dedupe_seconds` of the read that counted. It tells the screen "recognised
+    # again" (a citizen who re-lays the card must not be met by silence) but is not
+    # a new read: nothing may count it, draw a ticket for it or treat it as a new visit's proof.
+    repeat: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,10 @@ class IdCardReaderService:
         # Dedupe keys are keyed hashes with a per-process key: the full number is not kept.
         self._dedupe_key = secrets.token_bytes(16)
         self._recent: dict[str, dt.datetime] = {}
+        # Whether the reader has seen the card taken away since the last read. A card
+        # read again only because the link came back (it never left the reader) is
+        # not a re-placement and is not reported, not even as a repeat.
+        self._removed_since_read = True
         self._reset_card_state()
         self._last_problem: ProblemAction | None = None
 
@@ -315,6 +327,7 @@ class IdCardReaderService:
                 if self._card_latched:
                     log.info("card taken away")
                     self._emit(CardRemoved())
+                self._removed_since_read = True
                 self._reset_card_state()
                 self._last_problem = None
             return
@@ -357,12 +370,19 @@ class IdCardReaderService:
         key = hashlib.blake2b(holder.id_number.encode(), key=self._dedupe_key, digest_size=16).hexdigest()
         self._recent = {k: t for k, t in self._recent.items()
                         if (now - t).total_seconds() < self.settings.dedupe_seconds}
+        removed, self._removed_since_read = self._removed_since_read, False
+        today = now.date()
         if key in self._recent:
-            log.info("card %s read again within %.0f s: not a new event", holder.masked_id,
+            # The window runs from the read that counted: a repeat does not extend it.
+            if not removed:
+                log.info("card %s read again within %.0f s without being taken away (reconnect): not reported",
+                         holder.masked_id, self.settings.dedupe_seconds)
+                return
+            log.info("card %s laid again within %.0f s: reported as a repeat, not a new read", holder.masked_id,
                      self.settings.dedupe_seconds)
+            self._emit(CardRead(holder, holder.age(today), holder.is_expired(today), repeat=True))
             return
         self._recent[key] = now
-        today = now.date()
         event = CardRead(holder, holder.age(today), holder.is_expired(today))
         log.info("card read: %s%s", holder, " (expired)" if event.expired else "")
         self._emit(event)

@@ -84,7 +84,7 @@ def describe_capture(data: bytes, reveal: bool = False) -> list[dict]:
             entry.update(direction="reader->host", sw3=f"{sw3:02X}" if sw3 is not None else None,
                          status=codec.STATUS_NAMES.get(sw3, "unknown status"), data_bytes=len(item.data))
             if not item.sw1_sw2_ok:
-                entry["warning"] = "SW2 is not 00"
+                entry["warning"] = f"SW1 SW2 are {item.status_words.hex(' ').upper()}, not 00 00"
             if sw3 == codec.SW_OK:
                 try:
                     card = _card_from_answer(item.data, last_command, decode_text_block, decode_latest_address)

@@ -147,8 +147,14 @@ class Frame:
         return self.body[2]
 
     @property
+    def status_words(self) -> bytes:
+        """The first two body bytes: SW1 SW2 of an answer (CMD PARA of a command)."""
+        return self.body[:2]
+
+    @property
     def sw1_sw2_ok(self) -> bool:
-        return self.is_answer and len(self.body) >= 3 and self.body[1] == 0x00
+        """SW1 = SW2 = 00, as in every published answer (notes §1); only SW3 carries the status."""
+        return len(self.body) >= 2 and self.body[0] == 0x00 and self.body[1] == 0x00
 
     @property
     def data(self) -> bytes:

@@ -42,6 +42,19 @@ class ReaderTimeout(IdCardError):
         super().__init__(f"reader gave no complete answer to {what} within {seconds:.1f} s", zh.READER_FAULT)
 
 
+class ReaderBadAnswer(IdCardError):
+    """A whole, checksum-correct answer whose SW1 SW2 are not 00 00 (notes §1: only SW3
+    carries the status). Only the two status bytes are named, never any data."""
+
+    code = "idcard_reader_bad_answer"
+
+    def __init__(self, what: str, status_words: bytes) -> None:
+        shown = " ".join(f"{b:02X}" for b in status_words)
+        super().__init__(f"reader answered {what} with SW1 SW2 = {shown} instead of 00 00: malformed answer",
+                         zh.READER_FAULT, command=what, sw1_sw2=shown)
+        self.status_words = bytes(status_words)
+
+
 class NoCardPlaced(IdCardError):
     code = "idcard_no_card"
 

@@ -20,7 +20,7 @@ import serial.tools.list_ports
 
 from devices.idcard import codec
 from devices.idcard.codec import Frame, StreamParser, StreamProblem
-from devices.idcard.errors import ReaderNotAnswering, ReaderNotFound, ReaderTimeout
+from devices.idcard.errors import ReaderBadAnswer, ReaderNotAnswering, ReaderNotFound, ReaderTimeout
 from devices.idcard.settings import IdCardSettings
 
 log = logging.getLogger("devices.idcard.link")
@@ -94,7 +94,8 @@ class SamLink:
 
         If the module says our frame arrived corrupted (SW3 10/11) the command is
         sent once more, as the protocol notes advise. Raises ReaderTimeout,
-        serial.SerialException (port gone) or LinkCancelled.
+        ReaderBadAnswer (SW1 SW2 not 00 00), serial.SerialException (port gone)
+        or LinkCancelled.
         """
         answer = self._exchange(command, deadline_s)
         if answer.sw3 in (codec.SW_BAD_CHECKSUM, codec.SW_BAD_LENGTH):
@@ -126,11 +127,10 @@ class SamLink:
             chunk = self._serial.read(max(1, self._serial.in_waiting))
             if chunk:
                 for item in self._parser.feed(chunk):
-                    if isinstance(item, Frame) and item.is_answer:
-                        if command in _SHORT_COMMANDS and len(item.data) > _SHORT_ANSWER_MAX_DATA:
-                            log.debug("skipped a late answer to an earlier command: %s", item.describe())
-                            continue
-                        return item
+                    if isinstance(item, Frame):
+                        if self._is_our_answer(item, command):
+                            return item
+                        continue
                     if isinstance(item, StreamProblem):
                         log.debug("ignored on the line: %s", item.describe())
                         if item.kind == "bad_checksum":
@@ -139,10 +139,30 @@ class SamLink:
                             deadline = min(deadline, time.monotonic() + _AFTER_DAMAGE_S)
             if time.monotonic() >= deadline:
                 for item in self._parser.finish():
-                    if isinstance(item, Frame) and item.is_answer:
-                        return item  # it had been hidden inside a cut-off frame
+                    if isinstance(item, Frame):
+                        if self._is_our_answer(item, command):
+                            return item  # it had been hidden inside a cut-off frame
+                        continue
                     log.debug("ignored on the line: %s", item.describe())
                 raise ReaderTimeout(codec.COMMAND_NAMES.get(command, "command"), deadline_s)
+
+    @staticmethod
+    def _is_our_answer(frame: Frame, command: tuple[int, int]) -> bool:
+        """Whether a whole frame from the reader is the answer to `command`; False to skip it.
+
+        Raises ReaderBadAnswer for a frame whose SW1 SW2 are not 00 00: the module
+        sent something whole but outside the protocol, and its SW3 cannot be trusted.
+        """
+        name = codec.COMMAND_NAMES.get(command, "command")
+        if not frame.is_answer and frame.command == command and not frame.data:
+            log.debug("skipped an echo of our own %s command", name)
+            return False
+        if not frame.sw1_sw2_ok:
+            raise ReaderBadAnswer(name, frame.status_words)
+        if command in _SHORT_COMMANDS and len(frame.data) > _SHORT_ANSWER_MAX_DATA:
+            log.debug("skipped a late answer to an earlier command: %s", frame.describe())
+            return False
+        return True
 
 
 def open_and_probe(port: str, bauds: tuple[int, ...], cancel: threading.Event | None = None) -> tuple[SamLink, Frame]:

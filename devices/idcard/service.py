@@ -34,7 +34,7 @@ import serial
 
 from devices.idcard import codec
 from devices.idcard import messages_zh as zh
-from devices.idcard.errors import CardDataError, IdCardError, ReaderTimeout
+from devices.idcard.errors import CardDataError, IdCardError, ReaderBadAnswer, ReaderTimeout
 from devices.idcard.holder import TEXT_BLOCK_SIZE, Holder, decode_latest_address, decode_text_block
 from devices.idcard.link import (
     READ_DEADLINE_S, SHORT_DEADLINE_S, LinkCancelled, SamLink, format_sam_id, open_and_probe, resolve_port,
@@ -149,6 +149,9 @@ MAX_READ_ATTEMPTS = 3
 ABSENT_POLLS_TO_RELEASE = 2
 # Consecutive unanswered polls after which the port is reopened and re-probed.
 SILENT_POLLS_TO_RECONNECT = 2
+# Consecutive malformed answers (SW1 SW2 not 00 00) to polls before staff are told:
+# one could be line noise that happened to pass the XOR check.
+BAD_ANSWERS_TO_REPORT = 2
 RECONNECT_INTERVAL_S = 1.0
 # How long start() waits for the thread of a stop() that timed out.
 RESTART_WAIT_S = 2.0
@@ -217,7 +220,7 @@ class IdCardReaderService:
     # -- thread ------------------------------------------------------------------------
     def _run(self) -> None:
         interval = self.settings.poll_interval_ms / 1000.0
-        silent_polls = 0
+        silent_polls = bad_answers = 0
         while not self._stop.is_set():
             started = time.monotonic()
             try:
@@ -225,11 +228,21 @@ class IdCardReaderService:
                     if not self._connect():
                         self._stop.wait(RECONNECT_INTERVAL_S)
                         continue
-                    silent_polls = 0
+                    silent_polls = bad_answers = 0
                 self._poll_once()
-                silent_polls = 0
+                silent_polls = bad_answers = 0
             except LinkCancelled:
                 break
+            except ReaderBadAnswer as exc:
+                # The line works (a whole frame came back) but the module speaks outside the
+                # protocol: reconnecting would not help. Ask again; tell staff if it persists.
+                silent_polls = 0
+                bad_answers += 1
+                if bad_answers >= BAD_ANSWERS_TO_REPORT:
+                    self._problem(ProblemAction.READER_FAULT, exc.message_zh,
+                                  f"{exc.message_en} ({bad_answers} in a row)", None)
+                else:
+                    log.warning("%s; asking again", exc.message_en)
             except ReaderTimeout as exc:
                 silent_polls += 1
                 log.warning("reader did not answer: %s", exc.message_en)
@@ -250,6 +263,12 @@ class IdCardReaderService:
             port = resolve_port(self.settings)
             link, answer = open_and_probe(port, self.settings.baud_rates, self._stop)
         except LinkCancelled:
+            return False
+        except ReaderBadAnswer as exc:
+            # Something answers on the port, but not in the protocol: a fault, not a lost cable.
+            self._set_status(ReaderStatus.FAULT)
+            self._problem(ProblemAction.READER_FAULT, exc.message_zh,
+                          f"SAM module status check failed: {exc.message_en}", None)
             return False
         except IdCardError as exc:
             self._report_disconnected(exc.message_en)
@@ -279,6 +298,9 @@ class IdCardReaderService:
             answer = self._link.transact(codec.SAM_ID, SHORT_DEADLINE_S)
         except ReaderTimeout:
             return ""
+        except ReaderBadAnswer as exc:
+            log.warning("SAM id not read: %s", exc.message_en)
+            return ""
         return format_sam_id(answer.data) if answer.sw3 == codec.SW_OK else ""
 
     def _recover_sam(self, sw3: int | None) -> bool:
@@ -290,6 +312,9 @@ class IdCardReaderService:
                 self._link.transact(codec.RESET_SAM, SHORT_DEADLINE_S)
                 again = self._link.transact(codec.SAM_STATUS, SHORT_DEADLINE_S)
             except ReaderTimeout:
+                again = None
+            except ReaderBadAnswer as exc:
+                log.warning("SAM module did not recover: %s", exc.message_en)
                 again = None
             if again is not None and again.sw3 == codec.SW_OK:
                 log.info("SAM module recovered after reset")
@@ -347,9 +372,9 @@ class IdCardReaderService:
                 self._card_failed(selected.sw3, "select")
                 return
             answer = self._link.transact(codec.READ_TEXT_PHOTO, READ_DEADLINE_S)
-        except ReaderTimeout as exc:
-            # The module answered find, so the line works: a card that moved or a
-            # cut-off answer. Retried like a failed read rather than as a lost port.
+        except (ReaderTimeout, ReaderBadAnswer) as exc:
+            # The module answered find, so the line works: a card that moved, a
+            # cut-off or garbled answer. Retried like a failed read rather than as a lost port.
             self._card_failed(None, "read", exc.message_en)
             return
         if answer.sw3 != codec.SW_OK:
@@ -405,6 +430,9 @@ class IdCardReaderService:
             answer = self._link.transact(codec.READ_LATEST_ADDRESS, SHORT_DEADLINE_S)
         except ReaderTimeout:
             log.debug("no answer to the latest-address request; using the printed address")
+            return holder
+        except ReaderBadAnswer as exc:
+            log.warning("latest address not read, using the printed address: %s", exc.message_en)
             return holder
         if answer.sw3 == codec.SW_OK and answer.data:
             return holder.with_latest_address(decode_latest_address(answer.data))

@@ -47,7 +47,7 @@ _STAGE_OF_COMMAND = {
     codec.SELECT_CARD: "select", codec.READ_TEXT_PHOTO: "read", codec.READ_LATEST_ADDRESS: "address",
     codec.SAM_ID: "sam_id",
 }
-CORRUPTIONS = ("checksum", "truncate", "silence", "bad_text")
+CORRUPTIONS = ("checksum", "truncate", "silence", "bad_text", "status_words")
 NON_ID_CARD = "__non_id_card__"
 
 
@@ -111,7 +111,8 @@ class CardReaderSimulator:
         """Answer the next `times` commands of stage `on` with status `sw3`, or corrupt the answer.
 
         corrupt: "checksum" (flip the last byte), "truncate" (send half), "silence" (send nothing),
-        "bad_text" (a well-formed read answer whose ID number fails its check character).
+        "bad_text" (a well-formed read answer whose ID number fails its check character),
+        "status_words" (SW1 SW2 = 90 00 instead of 00 00, checksum correct: outside the protocol).
         `times=-1` keeps the fault until `clear_faults()`.
         """
         if on not in STAGES:
@@ -192,6 +193,10 @@ class CardReaderSimulator:
 
 
 def _corrupt(reply: bytes, how: str) -> bytes:
+    if how == "status_words":
+        # LEN, then "90 00" where SW1 SW2 belong, the rest as it was, a correct checksum.
+        covered = reply[5:7] + bytes([0x90, 0x00]) + reply[9:-1]
+        return codec.PREAMBLE + covered + bytes([codec.checksum(covered)])
     if how == "checksum":
         return reply[:-1] + bytes([reply[-1] ^ 0xFF])
     if how == "truncate":

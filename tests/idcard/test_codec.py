@@ -62,6 +62,28 @@ def test_every_status_answer_parses_to_its_sw3(sw3, frame_hex):
     assert sw3 in codec.STATUS_NAMES
 
 
+# Whole frames with a correct checksum whose SW1 SW2 are not 00 00 (notes §1: only SW3
+# carries the status, SW1 = SW2 = 00 in every published answer).
+BAD_STATUS_WORD_ANSWERS = {
+    "SW2 01": "AA AA AA 96 69 00 04 00 01 90 95",
+    "SW1 SW2 6A 82": "AA AA AA 96 69 00 04 6A 82 90 7C",
+    "SW1 SW2 90 00": "AA AA AA 96 69 00 04 90 00 9F 0B",
+}
+
+
+@pytest.mark.parametrize("frame_hex", BAD_STATUS_WORD_ANSWERS.values(), ids=BAD_STATUS_WORD_ANSWERS.keys())
+def test_answers_with_sw1_sw2_other_than_00_00_are_flagged(frame_hex):
+    [frame] = parse_all(bytes.fromhex(frame_hex))
+    assert isinstance(frame, Frame)  # well formed: the checksum is right
+    assert not frame.sw1_sw2_ok
+    assert frame.status_words == bytes.fromhex(frame_hex)[7:9]
+
+
+def test_an_answer_with_only_sw1_sw2_has_good_status_words_and_no_sw3():
+    [frame] = parse_all(bytes.fromhex("AA AA AA 96 69 00 03 00 00 03"))
+    assert frame.sw1_sw2_ok and frame.sw3 is None
+
+
 def test_find_and_select_answers_carry_their_data():
     find, select = parse_all(FIND_OK + SELECT_OK)
     assert (find.sw3, find.data) == (0x9F, bytes(4))

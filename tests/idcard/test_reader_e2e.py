@@ -489,3 +489,48 @@ def test_start_after_a_stop_that_timed_out_still_starts_reading(simulated_reader
     finally:
         release.set()
         service.stop()
+
+
+def test_find_answers_with_bad_sw1_sw2_are_a_reader_fault_not_a_crash(simulated_reader, reader_service, caplog):
+    # GIVEN a module that puts 90 00 where SW1 SW2 (always 00 00) belong in its find answers
+    sim = simulated_reader()
+    service, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)
+    sim.set_fault(on="find", corrupt="status_words", times=-1)
+    # THEN staff are told once, in Chinese for the screen and plain English for the log
+    problem = events.wait_for(ReaderProblem)
+    assert (problem.action, problem.message_zh) == (ProblemAction.READER_FAULT, "读卡器故障，请联系工作人员")
+    assert "SW1 SW2 = 90 00 instead of 00 00" in problem.message_en
+    assert any("SW1 SW2 = 90 00" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+    _quiet_for(events, 4 * POLL_S, ReaderProblem)
+    assert not [r for r in caplog.records if r.exc_info], "no traceback from the reader thread"
+    # AND when the module answers properly again, cards are read
+    sim.clear_faults()
+    sim.place_card("resident")
+    assert not events.wait_for(CardRead).repeat
+    assert service.status == ReaderStatus.READY
+
+
+def test_read_answer_with_bad_sw1_sw2_asks_to_place_the_card_again(simulated_reader, reader_service):
+    sim = simulated_reader()
+    service, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)
+    sim.set_fault(on="read", corrupt="status_words", times=-1)
+    sim.place_card("hmt")
+    problem = events.wait_for(ReaderProblem, timeout=8)
+    assert (problem.action, problem.message_zh) == (ProblemAction.PLACE_AGAIN, "请重新放置证件")
+    assert "SW1 SW2 = 90 00" in problem.message_en and "3 attempts" in problem.message_en
+    assert not events.of(CardRead)
+    assert service.status == ReaderStatus.READY
+
+
+def test_status_answer_with_bad_sw1_sw2_at_connect_is_a_fault_not_a_lost_cable(simulated_reader, reader_service):
+    sim = simulated_reader()
+    sim.set_fault(on="status", corrupt="status_words", times=-1)
+    service, events = reader_service(sim.port_path)
+    problem = events.wait_for(ReaderProblem)
+    assert problem.action == ProblemAction.READER_FAULT
+    assert "SW1 SW2 = 90 00" in problem.message_en
+    assert service.status == ReaderStatus.FAULT
+    sim.clear_faults()
+    events.wait_for(ReaderReady, timeout=6)

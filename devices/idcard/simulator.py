@@ -380,7 +380,15 @@ class SimulatedReaderLink:
                 continue
             for item in parser.feed(data):
                 if isinstance(item, Frame) and not item.is_answer:
-                    self._send(master, self.simulator.answer(item))
+                    try:
+                        reply = self.simulator.answer(item)
+                    except Exception:
+                        # A bug in the module's behaviour must not end this thread (the driver
+                        # would only see timeouts, forever): say so, answer nothing, as a
+                        # broken module would, and serve the next command.
+                        log.exception("simulated module failed to answer %s; sending nothing", item.describe())
+                        continue
+                    self._send(master, reply)
 
     def _wait_for_wake(self, seconds: float) -> None:
         readable, _, _ = select.select([self._wake_r], [], [], seconds)

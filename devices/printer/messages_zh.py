@@ -40,6 +40,8 @@ STAFF_BY_STATE = {
 STAFF_MAYBE_INCOMPLETE = "打完号票后打印机出错，号票可能不完整"
 STAFF_NOT_ACCEPTING = "打印机不接收数据（可能缺纸、盖子没关好或卡纸），已改为屏幕显示号码，请检查打印机"
 STAFF_STALLED_MID_JOB = "打印机打到一半不再接收数据（可能缺纸或卡纸），号票可能不完整，请检查后补打"
+# A job given up on (CLI deadline) after part of it went to the printer: it may still come out.
+STAFF_STILL_SENDING = "号票已开始发给打印机，但没有在规定时间内打完，稍后可能还会出票或不完整，请先查看出票口再决定是否补打"
 
 # -- errors raised to the CLI / app ---------------------------------------------------
 ERROR_NO_FONT = "缺少中文字体，无法生成号票图片，请联系工作人员"

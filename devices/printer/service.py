@@ -4,12 +4,17 @@ The queue number is issued before printing and stays valid whatever happens here
 this service only reports what happened, through a callback the app marshals onto its
 UI thread. It never resends a job by itself (a ticket must not come out twice), and
 a non-reprint job for a ticket that was already printed is skipped.
+
+A caller that stops waiting (`PrintJob.give_up`, `print_now` at its deadline) is told
+only what the paper cannot contradict later: a job that has not sent a byte of its
+document yet is withdrawn and never prints; one that has is "maybe incomplete".
 """
 
 from __future__ import annotations
 
 import collections
 import datetime as dt
+import enum
 import logging
 import queue
 import threading
@@ -60,6 +65,98 @@ class PrintOutcome:
         return not self.printed or self.maybe_incomplete or self.status.state is PrinterState.NOT_READABLE
 
 
+class _Stage(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"  # opening the link, asking the status: nothing of the document sent
+    SENDING = "sending"  # the first byte of the document went to the link
+    FINISHED = "finished"
+    WITHDRAWN = "withdrawn"
+
+
+class _Withdrawn(Exception):
+    """Raised on the worker at the first byte of a job that was withdrawn meanwhile."""
+
+
+class PrintJob:
+    """One submitted job and how far it got; `submit` returns it.
+
+    The worker moves the job to SENDING under `_lock` right before the first byte of
+    the document goes to the link, and `give_up` withdraws it under the same lock only
+    while nothing has been sent. So a job is either withdrawn whole (it never prints)
+    or known to be on the wire (it may print): never "not printed" and then printed.
+    """
+
+    def __init__(self, service: "TicketPrinterService", job: object,
+                 on_done: Callable[[PrintOutcome], None] | None) -> None:
+        self.job = job
+        self.on_done = on_done
+        self._service = service
+        self._lock = threading.Lock()
+        self._stage = _Stage.QUEUED
+        self._finished = threading.Event()
+        # Set by the worker: the document's kind/key/reprint, bytes sent so far, the outcome.
+        self._common: dict | None = None
+        self.bytes_sent = 0
+        self._outcome: PrintOutcome | None = None
+        # What a caller that gave up was told (asked again, it hears the same).
+        self._answer: PrintOutcome | None = None
+
+    def wait(self, timeout: float | None = None) -> PrintOutcome | None:
+        """The worker's outcome once the job has ended, else None (after `timeout` s, or
+        at once for a job withdrawn before it ran)."""
+        return self._outcome if self._finished.wait(timeout) else None
+
+    def give_up(self, waited: float | None = None) -> PrintOutcome:
+        """Stop waiting for this job and learn what to tell the citizen.
+
+        Not started sending: withdrawn, it will never print; "not printed". Sending:
+        it may still print, "maybe incomplete". Ended: the worker's own outcome. Once
+        given up, `on_done` is not called (the caller already has its answer).
+        """
+        with self._lock:
+            if self._answer is not None:
+                return self._answer
+            if self._stage is _Stage.FINISHED:
+                assert self._outcome is not None
+                self._answer = self._outcome
+                return self._answer
+            withdrawn = self._stage in (_Stage.QUEUED, _Stage.RUNNING)
+            if withdrawn:
+                self._stage = _Stage.WITHDRAWN
+            # Decided under the lock: from here the worker neither sends a withdrawn
+            # job nor delivers a late outcome to `on_done`.
+            self._answer = self._service._given_up(self, withdrawn, waited)
+        # Staff hear of it outside the lock: their callback must not hold up the worker.
+        self._service._alert(self._answer.status, self._answer.key,
+                             "" if withdrawn else zh.STAFF_STILL_SENDING)
+        return self._answer
+
+    # -- worker side ------------------------------------------------------------------------
+    def _begin(self) -> bool:
+        with self._lock:
+            if self._stage is not _Stage.QUEUED:
+                self._finished.set()  # withdrawn while queued: it ends here, with no outcome
+                return False
+            self._stage = _Stage.RUNNING
+            return True
+
+    def _start_sending(self) -> None:
+        with self._lock:
+            if self._stage is _Stage.WITHDRAWN:
+                raise _Withdrawn()
+            self._stage = _Stage.SENDING
+
+    def _finish(self, outcome: PrintOutcome) -> bool:
+        """Record the outcome; True if `on_done` should hear it (nobody gave up on it)."""
+        with self._lock:
+            self._outcome = outcome
+            if self._stage is not _Stage.WITHDRAWN:
+                self._stage = _Stage.FINISHED
+            deliver = self._answer is None
+        self._finished.set()
+        return deliver
+
+
 @dataclass(frozen=True)
 class PrinterAlert:
     state: PrinterState
@@ -90,31 +187,28 @@ class TicketPrinterService:
         return f"TicketPrinterService({describe_link(self.settings, self.port)})"
 
     # -- public API -------------------------------------------------------------------
-    def submit(self, job: object, on_done: Callable[[PrintOutcome], None] | None = None) -> None:
-        """Queue a job for the worker thread; returns at once. `on_done` runs on the worker."""
+    def submit(self, job: object, on_done: Callable[[PrintOutcome], None] | None = None) -> PrintJob:
+        """Queue a job for the worker thread; returns at once. `on_done` runs on the worker,
+        once, when the job has ended (not if the caller gave up on it first)."""
+        handle = PrintJob(self, job, on_done)
         self._ensure_worker()
-        self._jobs.put((job, on_done))
+        self._jobs.put(handle)
+        return handle
 
-    def reprint(self, job: object, on_done: Callable[[PrintOutcome], None] | None = None) -> None:
+    def reprint(self, job: object, on_done: Callable[[PrintOutcome], None] | None = None) -> PrintJob:
         """Print a ticket/receipt again, marked 补打, with the same number."""
-        self.submit(replace(job, reprint=True), on_done)
+        return self.submit(replace(job, reprint=True), on_done)
 
     def print_now(self, job: object, timeout: float | None = None) -> PrintOutcome:
-        """Blocking print for the CLI and tests (still runs on the worker, in order)."""
-        done = threading.Event()
-        result: list[PrintOutcome] = []
+        """Blocking print for the CLI and tests (still runs on the worker, in order).
 
-        def finished(outcome: PrintOutcome) -> None:
-            result.append(outcome)
-            done.set()
-
-        self.submit(job, finished)
+        At the deadline the job is withdrawn if none of it was sent yet, else reported
+        as maybe incomplete: an operator who retries after "not printed" must not get
+        two slips with the same number."""
+        handle = self.submit(job)
         limit = timeout if timeout is not None else self._job_time_limit()
-        if not done.wait(limit):
-            status = PrinterStatus(PrinterState.NO_ANSWER, detail=f"job not finished within {limit:.1f} s")
-            self._alert(status, "")
-            return PrintOutcome(False, status, zh.CITIZEN_TIMEOUT, status.message_en, 0)
-        return result[0]
+        outcome = handle.wait(limit)
+        return outcome if outcome is not None else handle.give_up(limit)
 
     def request_status(self, on_done: Callable[[PrinterStatus], None]) -> None:
         """Ask the printer on the worker thread (for the app's idle check every 10-30 s);
@@ -161,15 +255,22 @@ class TicketPrinterService:
             item = self._jobs.get()
             if item is None:
                 return
-            job, on_done = item
-            if job is _STATUS_REQUEST:
+            if isinstance(item, tuple) and item[0] is _STATUS_REQUEST:
                 try:
-                    on_done(self.status())
+                    item[1](self.status())
                 except Exception:
                     log.exception("printer status request failed")
                 continue
+            handle: PrintJob = item
+            if not handle._begin():
+                log.info("print job withdrawn while queued; not sent")
+                continue
             try:
-                outcome = self._run(job)
+                outcome = self._run(handle)
+            except _Withdrawn:
+                log.info("%s %s withdrawn before any byte was sent", *self._describe(handle))
+                handle._finished.set()
+                continue
             except PrinterError as exc:
                 status = PrinterStatus(PrinterState.ERROR, detail=exc.message_en)
                 outcome = PrintOutcome(False, status, exc.message_zh, exc.message_en, 0)
@@ -178,18 +279,22 @@ class TicketPrinterService:
                 log.exception("printing failed")
                 status = PrinterStatus(PrinterState.ERROR, detail=f"{type(exc).__name__}: {exc}")
                 outcome = PrintOutcome(False, status, zh.CITIZEN_BY_STATE["error"], status.message_en, 0)
-            if on_done is not None:
+            if not handle._finish(outcome):
+                # The caller already has its answer (withdrawn, or "may print"): only the log hears this one.
+                log.warning("%s %s ended after its caller gave up: %s", *self._describe(handle), outcome.message_en)
+                continue
+            if handle.on_done is not None:
                 try:
-                    on_done(outcome)
+                    handle.on_done(outcome)
                 except Exception:
                     log.exception("print outcome callback failed")
 
-    def _run(self, job: object) -> PrintOutcome:
+    def _run(self, handle: PrintJob) -> PrintOutcome:
         from devices.printer.escpos_writer import WriteOptions, write_document
 
-        document = layout(job, self._width_dots, self.settings.print_masked_name,
-                          self.settings.qr_module_size or None)
+        document = self._layout(handle.job)
         common = dict(kind=document.kind, key=document.key, reprint=document.reprint)
+        handle._common = common
         if document.key and not document.reprint and document.key in self._printed_keys:
             status = PrinterStatus(PrinterState.READY, detail="already printed")
             log.info("%s %s already printed; not printing a second original", document.kind, document.key)
@@ -203,6 +308,7 @@ class TicketPrinterService:
                 status = PrinterStatus(PrinterState.UNREACHABLE, detail=exc.message_en)
                 return self._refused(status, document.key, common)
             sent = [0]
+            started = [False]
             try:
                 before = read_status(printer, self.settings.status_timeout_seconds, self.settings.timeout_seconds)
                 if not before.can_print:
@@ -210,12 +316,19 @@ class TicketPrinterService:
                 raw = printer._raw
 
                 def counting_raw(message: bytes) -> None:
+                    if not started[0]:
+                        # The point of no return: past here a caller who gives up is
+                        # told the job may print; before it, the job is withdrawn.
+                        handle._start_sending()
+                        started[0] = True
                     try:
                         raw(message)
                     except PrinterWriteStalled as exc:
                         sent[0] += exc.bytes_written  # part of this write went out
+                        handle.bytes_sent = sent[0]
                         raise
                     sent[0] += len(message)
+                    handle.bytes_sent = sent[0]
 
                 printer._raw = counting_raw
                 try:
@@ -223,6 +336,8 @@ class TicketPrinterService:
                 finally:
                     del printer._raw
                 after = read_status(printer, self.settings.status_timeout_seconds, self.settings.timeout_seconds)
+            except _Withdrawn:
+                raise
             except PrinterWriteStalled as exc:
                 return self._stalled(exc, document.key, sent[0], common)
             except OSError as exc:
@@ -253,6 +368,38 @@ class TicketPrinterService:
         log.info("printed %s (%d bytes): %s", document.kind, sent[0], after.message_en)
         return PrintOutcome(True, after, zh.CITIZEN_BY_STATE[after.state.value],
                             f"printed {document.kind}, {sent[0]} bytes; {after.message_en}", sent[0], **common)
+
+    def _layout(self, job: object):
+        return layout(job, self._width_dots, self.settings.print_masked_name, self.settings.qr_module_size or None)
+
+    def _describe(self, handle: PrintJob) -> tuple[str, str]:
+        """(kind, key) of a job, also one the worker has not laid out yet (for outcomes and logs)."""
+        if handle._common is None:
+            try:
+                document = self._layout(handle.job)
+            except Exception:  # the worker reports an unprintable job; here it is only named
+                return type(handle.job).__name__, ""
+            handle._common = dict(kind=document.kind, key=document.key, reprint=document.reprint)
+        return handle._common["kind"], handle._common["key"]
+
+    def _given_up(self, handle: PrintJob, withdrawn: bool, waited: float | None) -> PrintOutcome:
+        """What a caller that stopped waiting is told (see PrintJob.give_up)."""
+        self._describe(handle)
+        common = dict(handle._common or {})
+        after = f" after {waited:.1f} s" if waited is not None else ""
+        if withdrawn:
+            status = PrinterStatus(PrinterState.NO_ANSWER,
+                                   detail=f"job not finished{after}; withdrawn before any byte was sent")
+            log.warning("not printing %s %s: %s", common.get("kind", ""), common.get("key", ""), status.message_en)
+            return PrintOutcome(False, status, zh.CITIZEN_TIMEOUT, f"not printed: {status.message_en}", 0, **common)
+        sent = handle.bytes_sent
+        status = PrinterStatus(PrinterState.NO_ANSWER,
+                               detail=f"job not finished{after}, {sent} bytes already sent; it may still print")
+        log.warning("%s %s may still print (%d bytes sent): %s", common.get("kind", ""), common.get("key", ""),
+                    sent, status.message_en)
+        return PrintOutcome(False, status, zh.CITIZEN_MAYBE_INCOMPLETE,
+                            f"sent {sent} bytes, not finished{after}; it may still print", sent,
+                            maybe_incomplete=True, **common)
 
     def _refused(self, status: PrinterStatus, key: str, common: dict) -> PrintOutcome:
         self._last_state = status.state

@@ -186,3 +186,35 @@ def test_a_fifo_nobody_reads_is_unreachable_at_once(tmp_path, file_settings, tic
     assert time.monotonic() - started < TIMEOUT + MARGIN
     assert not outcome.printed and outcome.state is PrinterState.UNREACHABLE
     assert "连不上" in outcome.message_zh and alerts
+
+
+def test_a_ticket_stuck_in_the_device_at_the_cli_deadline_is_reported_as_maybe_printed(
+        tmp_path, ticket, decode_escpos, printed_lines):
+    # GIVEN a device file that takes no data for now, and a write timeout (3 s) longer
+    # than the CLI is willing to wait (0.5 s)
+    settings = PrinterSettings(driver="file", file_path=str(tmp_path / "lp0"), paper_width_mm=58,
+                               timeout_seconds=3.0)
+    printer = StoppedPrinter(tmp_path / "lp0")
+    alerts = []
+    service = TicketPrinterService(settings, on_alert=alerts.append)
+    try:
+        # WHEN the CLI gives up while the worker is handing the ticket to the device
+        outcome = service.print_now(ticket, timeout=0.5)
+        # THEN it is told the ticket may still print, not that it was not printed
+        assert not outcome.printed and outcome.maybe_incomplete and outcome.show_on_screen
+        assert outcome.message_zh == zh.CITIZEN_MAYBE_INCOMPLETE and "may still print" in outcome.message_en
+        assert alerts and alerts[-1].message_zh == zh.STAFF_STILL_SENDING
+        # WHEN the printer takes data again before the write timeout (paper changed)
+        printer.drain()
+        # THEN the whole ticket does come out: "not printed" would have been a lie
+        deadline = time.monotonic() + 5
+        while b"\x1dVB" not in printer.received and time.monotonic() < deadline:
+            time.sleep(0.02)
+        ops = decode_escpos(bytes(printer.received[printer.prefilled:]))
+        assert ops[-1].kind == "cut" and "A012" in printed_lines(ops)
+        # AND a plain retry of the same ticket does not print a second original
+        retry = service.print_now(ticket, timeout=TIMEOUT + MARGIN + 5)
+        assert retry.duplicate and retry.job_bytes == 0
+    finally:
+        service.close()
+        printer.close()

@@ -132,7 +132,9 @@ def print_sample(args: argparse.Namespace) -> int:
     outcome = service.print_now(_sample_job(settings, args.layout, args.queue))
     service.close()
     if args.json:
-        print_json({"printed": outcome.printed, "state": outcome.state.value, "bytes": outcome.job_bytes,
+        # maybe_incomplete: the slip may still come out; check the printer before a retry.
+        print_json({"printed": outcome.printed, "maybe_incomplete": outcome.maybe_incomplete,
+                    "state": outcome.state.value, "bytes": outcome.job_bytes,
                     "message_zh": outcome.message_zh, "message_en": outcome.message_en})
     else:
         print(outcome.message_en)

@@ -146,3 +146,19 @@ def test_a_serial_printer_that_stops_taking_data_cannot_block_a_write_forever():
     finally:
         os.close(slave)
         os.close(master)
+
+
+def test_printer_sample_json_says_when_the_slip_may_have_printed(simulator, tmp_path, capsys):
+    import json
+
+    config = _config_for(tmp_path, simulator.port)
+    assert main(["--config", str(config), "printer", "sample", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["printed"] and not first["maybe_incomplete"]
+    # GIVEN a printer that stops answering once the slip is out
+    simulator.engine.on_job = lambda index, job: simulator.set_state("silent")
+    assert main(["--config", str(config), "printer", "sample", "--json"]) == 1
+    second = json.loads(capsys.readouterr().out)
+    # THEN a script can tell "may have printed" (look before retrying) from "not printed"
+    assert not second["printed"] and second["maybe_incomplete"]
+    assert simulator.wait_for_jobs(2)

@@ -13,7 +13,6 @@ edge support wins. On a still the winning quad is refined again at full resoluti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -66,22 +65,17 @@ class Detection:
 
 
 class PlatenReference:
-    """The empty platen as the camera sees it, kept small (640 px wide)."""
+    """The empty platen as the camera sees it, kept small (640 px wide).
+
+    Not stored between runs: the capture service learns it afresh within seconds of an
+    empty platen, and one saved before the camera, mat or lighting moved would make
+    the reference method see pages that are not there.
+    """
 
     def __init__(self, image: np.ndarray) -> None:
         small = _resize_to_width(image, WORK_WIDTH)
         self.small = cv2.GaussianBlur(small, (5, 5), 0).astype(np.float32)
         self.source_size = (image.shape[1], image.shape[0])
-
-    @classmethod
-    def load(cls, path: str | Path) -> "PlatenReference":
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if image is None:
-            raise FileNotFoundError(f"cannot read empty-platen reference {path}")
-        return cls(image)
-
-    def save(self, path: str | Path) -> None:
-        cv2.imwrite(str(path), np.clip(self.small, 0, 255).astype(np.uint8))
 
     def matches(self, image: np.ndarray) -> bool:
         """True when `image` has the reference's aspect ratio (same camera, same mode)."""

@@ -8,6 +8,7 @@ time) and `--json` (machine-readable stdout).
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from pathlib import Path
 
 from kiosk.cli import CommandLine, add_json_flag, print_json
@@ -130,6 +131,22 @@ def _db_purge(args) -> int:
     return 0
 
 
+def _db_backup(args) -> int:
+    settings = load_settings(args.config)
+    store = Store(Path(args.db) if args.db else settings.database_path)
+    target = store.backup_to(args.to)
+    copy = sqlite3.connect(f"file:{target}?mode=ro", uri=True)  # read-only: the backup stays as written
+    try:
+        counts = {table: copy.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in ("tickets", "events")}
+    finally:
+        copy.close()
+    if args.json:
+        print_json({"database": str(store.path), "backup": str(target), "rows": counts})
+    else:
+        print(f"备份完成 backed up to {target} (tickets {counts.get('tickets', 0)}, events {counts.get('events', 0)})")
+    return 0
+
+
 def register(cli: CommandLine) -> None:
     ticket_help = "queue tickets: issue and counter operations"
     p = _common(cli.command("issue", "issue a ticket (取号)", _issue, group="ticket", group_help=ticket_help))
@@ -171,3 +188,8 @@ def register(cli: CommandLine) -> None:
     add_json_flag(p)
     _common(cli.command("purge", "clear personal data older than storage.retention_days", _db_purge,
                         group="db", group_help="the hall database"))
+    p = cli.command("backup", "copy the database to a file or folder (e.g. a USB stick) while the hall works",
+                    _db_backup, group="db", group_help="the hall database")
+    p.add_argument("--to", required=True, help="target file, or a folder to put hall-YYYYMMDD-HHMMSS.db in")
+    p.add_argument("--db", help="database file")
+    add_json_flag(p)

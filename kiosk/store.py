@@ -271,6 +271,55 @@ class Store:
         with self._lock:
             self.conn.close()
 
+    # -- backup -----------------------------------------------------------------
+    def backup_to(self, destination: str | Path) -> Path:
+        """Copy the whole database, consistent as of one moment, while the hall keeps working.
+
+        SQLite's online backup copies one snapshot (WAL included) while kiosks
+        keep issuing tickets. The copy is written beside its final name,
+        checked, fsynced and only then renamed: a full USB stick or a pulled cable
+        never leaves a half-written file that looks like a backup. Holder hashes are
+        useless without holder.key, which is deliberately not in the copy.
+        """
+        target = Path(destination)
+        if target.is_dir():
+            target = target / f"{self.path.stem}-{time.strftime('%Y%m%d-%H%M%S')}.db"
+        if target.exists():
+            raise StoreError(f"backup target {target} already exists", "备份文件已存在，请换一个文件名", path=str(target))
+        partial = target.with_name(target.name + ".partial")
+        try:
+            partial.unlink(missing_ok=True)
+            # Its own connection and one step: the whole copy is one WAL read
+            # snapshot, which blocks no writer (stepwise copies restart whenever
+            # another connection writes, and this connection's lock would stall
+            # the kiosk's tickets for as long as a slow USB stick takes).
+            source = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30.0)
+            copy = sqlite3.connect(partial, isolation_level=None)
+            try:
+                source.backup(copy, pages=-1)
+                copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+                verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
+            finally:
+                copy.close()
+                source.close()
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(f"the copy failed its integrity check: {verdict}")
+            with open(partial, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(partial, target)
+        except (OSError, sqlite3.Error) as exc:
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            log.error("backup of %s to %s failed: %s", self.path, target, exc)
+            full = "full" in str(exc).lower() or getattr(exc, "errno", None) == 28
+            raise StoreError(
+                f"backup of {self.path} to {target} failed: {exc}",
+                "备份盘空间不够，请换一个有空间的U盘" if full else "备份没有成功，请检查U盘或备份位置",
+                path=str(target),
+            ) from exc
+        log.info("database %s backed up to %s", self.path, target)
+        return target
+
     # -- checkpoints ------------------------------------------------------------
     def start_idle_checkpoints(self, quiet_seconds: float = 1.0, poll_seconds: float = 0.5) -> None:
         """Copy the WAL back into the database while the hall is quiet, not inside a ticket.

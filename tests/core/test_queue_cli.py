@@ -77,3 +77,20 @@ def test_data_dir_from_environment_holds_the_database(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("B001")
     assert (hall_two / "hall.db").exists()
+
+
+def test_db_backup_through_the_command_line(tmp_path):
+    db = str(tmp_path / "hall.db")
+    for minute in (30, 31, 32):
+        assert run("ticket", "issue", "--queue", "B", "--db", db, "--at", f"2026-11-27T09:{minute}").returncode == 0
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    done = run("db", "backup", "--db", db, "--to", str(stick), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["rows"]["tickets"] == 3 and report["backup"].startswith(str(stick))
+    checked = run("db", "check", "--db", report["backup"], "--json")
+    assert checked.returncode == 0 and json.loads(checked.stdout)["ok"] is True
+
+    again = run("db", "backup", "--db", db, "--to", report["backup"])
+    assert again.returncode == 1 and "备份文件已存在" in again.stderr

@@ -93,3 +93,58 @@ def test_closing_the_store_stops_its_checkpointer(tmp_path):
     checkpointer = store._checkpointer
     store.close()
     assert not checkpointer._thread.is_alive()
+
+
+def test_backup_is_a_complete_standalone_copy_taken_while_tickets_are_drawn(tmp_path, clock):
+    import threading
+
+    from kiosk.config import load_settings
+
+    store = Store(tmp_path / "hall.db")
+    engine = QueueEngine(load_settings(), store, clock)
+    for _ in range(20):
+        engine.issue("A")
+    # A second kiosk (another connection) keeps drawing while the manager backs up.
+    kiosk_two = QueueEngine(load_settings(), Store(tmp_path / "hall.db"), clock)
+    stop = threading.Event()
+    drawn = []
+    drawer = threading.Thread(target=lambda: [drawn.append(kiosk_two.issue("B").code) for _ in iter(stop.is_set, True)])
+    drawer.start()
+    try:
+        target = store.backup_to(tmp_path)  # a folder: the file is named for the hall and the time
+    finally:
+        stop.set()
+        drawer.join()
+    assert target.parent == tmp_path and target.name.startswith("hall-") and target.suffix == ".db"
+    assert not list(tmp_path.glob("*.partial"))
+    # Standalone: no -wal beside it, opens read-only, passes the queue's own checks.
+    assert not target.with_name(target.name + "-wal").exists()
+    copy = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+    codes = [code for (code,) in copy.execute("SELECT code FROM tickets WHERE queue_id = 'A' ORDER BY number")]
+    b_count = copy.execute("SELECT COUNT(*) FROM tickets WHERE queue_id = 'B'").fetchone()[0]
+    copy.close()
+    assert codes == [f"A{n:03d}" for n in range(1, 21)]
+    assert 0 <= b_count <= len(drawn)  # a consistent moment: some of the B tickets, gapless
+    assert Store(target).integrity_problems() == []
+
+
+def test_backup_never_overwrites_and_never_leaves_a_half_file(tmp_path):
+    from kiosk.errors import StoreError
+
+    store = Store(tmp_path / "hall.db")
+    existing = tmp_path / "old-backup.db"
+    existing.write_bytes(b"yesterday's backup")
+    try:
+        store.backup_to(existing)
+        raise AssertionError("overwrote an existing backup")
+    except StoreError as refused:
+        assert "已存在" in refused.message_zh
+    assert existing.read_bytes() == b"yesterday's backup"
+
+    missing_stick = tmp_path / "usb" / "not-mounted" / "hall.db"
+    try:
+        store.backup_to(missing_stick)
+        raise AssertionError("backed up into a folder that does not exist")
+    except StoreError as failed:
+        assert "备份没有成功" in failed.message_zh and "not-mounted" in failed.message_en
+    assert not missing_stick.parent.exists() or not list(missing_stick.parent.iterdir())

@@ -28,7 +28,7 @@ from kiosk.clock import HALL_TZ, Clock, SystemClock
 from kiosk.config import Settings
 from kiosk.errors import KioskError
 from kiosk.hall_hours import IssuingState, issuing_state
-from kiosk.queue_engine import IssuedTicket, QueueEngine, QueueStatus
+from kiosk.queue_engine import IssuedTicket, QueueEngine, QueueStatus, WindowStatus
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
@@ -194,6 +194,9 @@ class KioskRuntime:
 
     def queue_status(self) -> list[QueueStatus]:
         return self.engine.status()
+
+    def window_status(self) -> list[WindowStatus]:
+        return self.engine.windows()
 
     def priority_for_age(self, age: int | None) -> str:
         """The priority class a card holder gets by age ("normal" below the configured age)."""

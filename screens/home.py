@@ -19,6 +19,9 @@ class HomeScreen(Screen):
     issuing_open = BooleanProperty(True)
     closed_message = StringProperty("")
     waiting_lines = ListProperty()
+    # Which number each window has now: a citizen holding a ticket sees how far the
+    # hall has got without waiting for the next announcement.
+    serving_lines = ListProperty()
     notice = StringProperty("")
     message = StringProperty("")
 
@@ -66,6 +69,7 @@ class HomeScreen(Screen):
         self.issuing_open = state.open
         self.closed_message = state.message_zh
         self.waiting_lines = [zh.WAITING_LINE.format(name=q.name, waiting=q.waiting) for q in runtime.queue_status()]
+        self.serving_lines = [_serving_line(w) for w in runtime.window_status()]
 
     def next_notice(self) -> None:
         notices = App.get_running_app().settings.kiosk.notices
@@ -81,3 +85,11 @@ class HomeScreen(Screen):
 
 
 load_kv_beside(__file__)
+
+
+def _serving_line(window) -> str:
+    if window.paused:
+        return zh.SERVING_PAUSED_LINE.format(window=window.number)
+    if window.current is None:
+        return zh.SERVING_IDLE_LINE.format(window=window.number)
+    return zh.SERVING_LINE.format(window=window.number, code=window.current.code)

@@ -144,7 +144,7 @@ def test_digit_keypad_types_id_numbers_with_x_and_limits_length(kiosk, ui):
         kiosk.app.root.remove_widget(holder)
 
 
-def test_home_rotates_the_hall_notices_and_shows_people_waiting(start_kiosk, ui, monkeypatch):
+def test_home_rotates_the_hall_notices_and_shows_people_waiting_and_who_is_served(start_kiosk, ui, monkeypatch):
     import time
 
     import screens.home
@@ -166,3 +166,10 @@ def test_home_rotates_the_hall_notices_and_shows_people_waiting(start_kiosk, ui,
     home.refresh()
     ui.pump(2)
     assert "综合受理：1人在等" in home.ids.waiting_lines.text
+    assert home.ids.serving_lines.text == "1号窗口：等待叫号\n2号窗口：等待叫号\n3号窗口：等待叫号"
+    kiosk.runtime.engine.call_next(2)  # the counter calls A001 to window 2
+    kiosk.runtime.engine.pause_window(3)
+    home.refresh()
+    ui.pump(2)
+    assert home.ids.serving_lines.text == "1号窗口：等待叫号\n2号窗口：A001\n3号窗口：暂停服务"
+    assert "综合受理：0人在等" in home.ids.waiting_lines.text

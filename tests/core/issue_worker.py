@@ -1,7 +1,9 @@
 """Run by test_multiprocess.py in a separate process: issue N tickets on a shared file.
 
 Prints one issued code per line. All workers wait for a start file so they really
-contend for the database at the same moment.
+contend for the database at the same moment. With N = 0 it issues until killed,
+printing (and flushing) each code as soon as `issue` has returned: a code on
+stdout is a number a citizen was told.
 """
 
 import dataclasses
@@ -24,6 +26,16 @@ def main() -> None:
     deadline = time.monotonic() + 30
     while not go_file.exists() and time.monotonic() < deadline:
         time.sleep(0.005)
+    if count == 0:
+        engine.store.start_idle_checkpoints(quiet_seconds=0.05, poll_seconds=0.02)
+        i = 0
+        while True:
+            queue = "A" if (i + worker) % 2 == 0 else "B"
+            sys.stdout.write(engine.issue(queue, channel=f"worker{worker}").code + "\n")
+            sys.stdout.flush()
+            i += 1
+            if i % 50 == 0:
+                time.sleep(0.1)  # a quiet moment now and then, so checkpoints run and get killed too
     codes = []
     for i in range(count):
         queue = "A" if (i + worker) % 2 == 0 else "B"

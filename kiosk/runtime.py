@@ -28,6 +28,7 @@ from kiosk.clock import HALL_TZ, Clock, SystemClock
 from kiosk.config import Settings
 from kiosk.errors import KioskError
 from kiosk.hall_hours import IssuingState, issuing_state
+from kiosk.maintenance import DailyPurge
 from kiosk.queue_engine import IssuedTicket, QueueEngine, QueueStatus, WindowStatus
 from kiosk.store import Store
 
@@ -76,6 +77,7 @@ class KioskRuntime:
         self.store = Store(settings.database_path)
         self.engine = QueueEngine(settings, self.store, self.clock, enforce_hours=enforce_hours)
         self.alerts = AlertLog(self.store, self.clock)
+        self.maintenance = DailyPurge(settings, self.store, self.clock)
         self.reader: Any = None
         self.printer: Any = None
         self.reader_simulator: Any = None
@@ -92,6 +94,7 @@ class KioskRuntime:
         """Start simulators (if configured), the printer worker and the reader thread."""
         self._on_card_event = on_card_event
         self.store.start_idle_checkpoints()
+        self.maintenance.start()  # the retention purge now and once a day
         self._start_printer()
         self._start_reader()
         self.started = True
@@ -107,6 +110,7 @@ class KioskRuntime:
             except Exception:  # shutting down: report, carry on with the rest
                 log.exception("stopping the %s failed", name)
         self.reader = self.printer = self.reader_simulator = self.printer_simulator = None
+        self.maintenance.stop()
         try:
             self.store.close()
         except Exception:

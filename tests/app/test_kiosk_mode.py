@@ -173,3 +173,9 @@ def test_home_rotates_the_hall_notices_and_shows_people_waiting_and_who_is_serve
     ui.pump(2)
     assert home.ids.serving_lines.text == "1号窗口：等待叫号\n2号窗口：A001\n3号窗口：暂停服务"
     assert "综合受理：0人在等" in home.ids.waiting_lines.text
+
+
+def test_the_running_kiosk_purges_expired_personal_data_by_itself(kiosk, ui):
+    ui.wait_until(lambda: kiosk.runtime.maintenance.last_purged_day is not None, 5, "the start-up retention purge")
+    with kiosk.runtime.store.read() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'retention_purge'").fetchone()[0] == 1

@@ -1,0 +1,66 @@
+"""Housekeeping the kiosk does by itself, so nobody has to remember a command.
+
+Today: the retention purge (`kiosk db purge`) when the kiosk starts and once per
+business day after that, so a holder hash never outlives `storage.retention_days`
+just because nobody ran the command. It runs on its own thread and never stops
+the kiosk: a failure (disk full) is logged and tried again at the next check.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from kiosk.clock import Clock, business_day
+from kiosk.config import Settings
+from kiosk.errors import KioskError
+from kiosk.retention import purge_expired_personal_data
+from kiosk.store import Store
+
+log = logging.getLogger(__name__)
+
+CHECK_SECONDS = 600
+
+
+class DailyPurge:
+    def __init__(self, settings: Settings, store: Store, clock: Clock, check_seconds: float = CHECK_SECONDS) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.check_seconds = check_seconds
+        self.last_purged_day: str | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_if_due(self) -> dict | None:
+        """Purge if this business day has not been purged yet; the result, or None."""
+        today = business_day(self.clock.now()).isoformat()
+        if today == self.last_purged_day:
+            return None
+        try:
+            result = purge_expired_personal_data(self.settings, self.store, self.clock)
+        except KioskError as exc:
+            log.error("retention purge failed, will retry in %.0f s: %s", self.check_seconds, exc.message_en)
+            return None
+        self.last_purged_day = today
+        return result
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="daily purge", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self.run_if_due()
+            except Exception:  # a bug here must not take the thread down for good
+                log.exception("daily maintenance failed")
+            if self._stop.wait(self.check_seconds):
+                return

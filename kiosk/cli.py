@@ -12,6 +12,7 @@ import importlib
 import importlib.util
 import json
 import logging
+import os
 import sys
 from typing import Any, Callable
 
@@ -95,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         cli.parser.print_help()
         return 2
     try:
-        return int(handler(args) or 0)
+        code = int(handler(args) or 0)
+        sys.stdout.flush()  # here, so a closed pipe is caught below rather than at exit
+        return code
     except KioskError as exc:
         log.error("%s: %s", exc.code, exc.message_en)
         if getattr(args, "json", False):
@@ -105,6 +108,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `kiosk … --json | head`: the reader left; that is not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -94,3 +94,12 @@ def test_db_backup_through_the_command_line(tmp_path):
 
     again = run("db", "backup", "--db", db, "--to", report["backup"])
     assert again.returncode == 1 and "备份文件已存在" in again.stderr
+
+
+def test_output_cut_short_by_a_pipe_is_not_a_traceback(tmp_path):
+    db = str(tmp_path / "hall.db")
+    assert run("ticket", "issue", "--queue", "A", "--db", db, "--at", "2026-11-27T09:30").returncode == 0
+    shell = f"{' '.join(KIOSK)} ticket call --window 2 --db {db} --at 2026-11-27T09:31 --json | head -c 1"
+    done = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=60)
+    assert done.stdout == "{"
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr

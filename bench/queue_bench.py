@@ -99,7 +99,7 @@ def interleaved_issue(tmp: Path, count: int, rounds: int = 10):
         eng_wall += wall
         drain(engine)
         # The quiet spell after a rush, in which the WAL goes back into the file.
-        time.sleep(QUIET_SECONDS + 0.6)
+        time.sleep(QUIET_SECONDS + 1.0)
     stats = store.checkpoint_stats
     if stats and stats.runs:
         print(f"{'idle checkpoints (between rounds)':<34} {stats.runs} runs, {stats.frames_copied} pages copied, "

@@ -428,6 +428,8 @@ class _IdleCheckpointer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"checkpoint {db_path.name}", daemon=True)
         self._checkpointed_mtime: int | None = None
+        self._seen_mtime: int | None = None
+        self._seen_at = 0.0
 
     def start(self) -> None:
         self._thread.start()
@@ -456,7 +458,13 @@ class _IdleCheckpointer:
             return
         if mtime == self._checkpointed_mtime:
             return  # nothing written since the last checkpoint
-        if time.time_ns() - mtime < self.quiet_seconds * 1e9:
+        if mtime != self._seen_mtime:
+            # Just written. Quiet is measured on the monotonic clock from here, not by
+            # comparing the file's time with the wall clock: a kiosk whose clock is
+            # set back (no RTC battery, NTP at boot) would otherwise never look quiet.
+            self._seen_mtime, self._seen_at = mtime, time.monotonic()
+            return
+        if time.monotonic() - self._seen_at < self.quiet_seconds:
             return  # still busy: wait for a pause
         started = time.perf_counter()
         try:

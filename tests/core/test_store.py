@@ -73,6 +73,24 @@ def test_tickets_reach_the_main_database_file_once_the_hall_is_quiet(tmp_path, c
     store.close()
 
 
+def test_checkpoints_still_run_when_the_wall_clock_is_behind_the_files(tmp_path, clock):
+    """A kiosk without an RTC battery boots in the past, then NTP or staff fix the date."""
+    import os
+
+    from kiosk.config import load_settings
+
+    store = Store(tmp_path / "hall.db")
+    engine = QueueEngine(load_settings(), store, clock)
+    for _ in range(10):
+        engine.issue("A")
+    wal = tmp_path / "hall.db-wal"
+    a_day_ahead = time.time_ns() + 86_400 * 10**9
+    os.utime(wal, ns=(a_day_ahead, a_day_ahead))  # written "tomorrow" as far as the clock knows
+    store.start_idle_checkpoints(quiet_seconds=0.2, poll_seconds=0.05)
+    assert _wait_for(lambda: _tickets_in_main_file(tmp_path) == 10)
+    store.close()
+
+
 def _tickets_in_main_file(folder) -> int:
     """Count tickets in a copy of the main file alone, as a file-level backup sees it."""
     probe = folder / "probe.db"

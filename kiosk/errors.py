@@ -104,5 +104,11 @@ class UnknownPriority(QueueError):
     code = "unknown_priority"
 
 
+class ClockBehind(QueueError):
+    """The clock reads earlier than tickets already drawn: numbering would restart on a wrong day."""
+
+    code = "clock_behind"
+
+
 class StoreError(KioskError):
     code = "store_error"

@@ -29,6 +29,7 @@ from kiosk import texts_zh
 from kiosk.clock import Clock, SystemClock, business_day, from_stamp, to_stamp
 from kiosk.config import QueueDef, Settings, WindowDef
 from kiosk.errors import (
+    ClockBehind,
     DailyCapReached,
     HallClosed,
     HolderAlreadyWaiting,
@@ -54,6 +55,9 @@ AT_WINDOW = ("called", "serving")
 SERVICE_SAMPLE = 30  # rolling window of today's service times used for estimates
 ESTIMATE_INPUTS_TTL = 5.0  # seconds another process's pause or finish may take to show in estimates
 MIN_SAMPLES_FOR_QUARTILES = 5
+# How far the clock may read behind the last ticket before issuing stops: covers
+# NTP stepping a drifted clock back by a little, not a clock that lost days.
+CLOCK_BEHIND_TOLERANCE = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -269,6 +273,7 @@ class QueueEngine:
         holder_hash = self.holder_key.holder_hash(holder_id_number) if holder_id_number else None
 
         with self.store.write() as conn:
+            self._require_clock_not_behind(conn, now, stamp)
             if holder_hash and self.settings.policy.one_waiting_ticket_per_person:
                 row = conn.execute(
                     "SELECT code FROM tickets WHERE holder_hash = ? AND business_day = ? AND queue_id = ? "
@@ -317,6 +322,25 @@ class QueueEngine:
             estimate = self._estimate(conn, queue, day, ahead)
         log.info("issued %s (queue %s, priority %s, %d ahead)", code, queue.id, priority, ahead)
         return IssuedTicket(ticket, queue.name, ahead, estimate)
+
+    def _require_clock_not_behind(self, conn, now: dt.datetime, stamp: str) -> None:
+        """Refuse to number tickets while the clock reads earlier than the last ticket.
+
+        A hall mini-PC without an RTC battery or network time can boot days in the
+        past: its business day would be wrong and numbering would start again at 001
+        while today's 001 is still sitting in the hall. One rowid lookup (~5 µs).
+        """
+        row = conn.execute("SELECT issued_at FROM tickets ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None or stamp >= row[0]:  # stamps are fixed-width UTC text: they sort as times
+            return
+        last = from_stamp(row[0])
+        if last - now > CLOCK_BEHIND_TOLERANCE:
+            raise ClockBehind(
+                f"clock reads {now.isoformat()} but a ticket was already issued at {last.isoformat()}: "
+                "refusing to number tickets until the clock is set right",
+                texts_zh.CLOCK_BEHIND,
+                last_issued_at=last.isoformat(),
+            )
 
     # -- counter operations ---------------------------------------------------------
     def call_next(self, window_number: int, actor: str = "staff") -> CounterResult:

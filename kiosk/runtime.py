@@ -26,7 +26,7 @@ from typing import Any, Callable
 from kiosk.alerts import AlertLog
 from kiosk.clock import HALL_TZ, Clock, SystemClock
 from kiosk.config import Settings
-from kiosk.errors import KioskError
+from kiosk.errors import ClockBehind, KioskError
 from kiosk.hall_hours import IssuingState, issuing_state
 from kiosk.maintenance import DailyPurge
 from kiosk.queue_engine import IssuedTicket, QueueEngine, QueueStatus, WindowStatus
@@ -210,7 +210,13 @@ class KioskRuntime:
 
     def take_number(self, queue_id: str, priority: str = "normal", id_number: str | None = None) -> IssuedTicket:
         """Issue a ticket (one transaction) or raise a KioskError with its Chinese message."""
-        return self.engine.issue(queue_id, priority=priority, holder_id_number=id_number, channel="kiosk")
+        try:
+            return self.engine.issue(queue_id, priority=priority, holder_id_number=id_number, channel="kiosk")
+        except ClockBehind as exc:
+            # The citizen is told to ask staff; staff need to know why nobody gets a number.
+            log.error("%s", exc.message_en)
+            self.alerts.raise_alert("clock", "error", exc.code, CLOCK_BEHIND_STAFF, exc.message_en)
+            raise
 
     def ticket_url(self, issued: IssuedTicket) -> str:
         token = self.engine.holder_key.ticket_link_token(issued.ticket.id)
@@ -351,6 +357,8 @@ class KioskRuntime:
 
 
 # Function keys that drive the simulators in `kiosk run` (see README "The touch screen").
+CLOCK_BEHIND_STAFF = "机器时间比已经取出的号还早，取号已暂停。请校正系统时间（日期和钟点）后再试"
+
 SIMULATOR_KEYS: dict[str, tuple[str, str | None]] = {
     "f1": ("card", "resident"),
     "f2": ("card", "elderly"),

@@ -13,6 +13,7 @@ WINDOW_RESUMED = "{window}号窗口恢复服务"
 # Refusals when taking a number.
 UNKNOWN_QUEUE = "没有这个业务，请重新选择"
 UNKNOWN_PRIORITY = "没有这种优先类别，请重新选择"
+CLOCK_BEHIND = "机器时间不对，暂时不能取号，请联系工作人员"
 DAILY_CAP = "今天{queue}的号已经取完了，请明天再来，或到窗口咨询"
 HOLDER_WAITING = "您已经取过{queue}的号（{code}号），请耐心等候叫号"
 HALL_CLOSED_TODAY_LATER = "现在不是办公时间，请在今天{time}以后再来取号"

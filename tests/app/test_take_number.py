@@ -204,3 +204,18 @@ def test_no_id_number_or_name_reaches_the_log(kiosk, ui, caplog):
     assert "issued A001" in caplog.text
     for secret in ("990521194803150026", "张桂兰", "李庄村"):
         assert secret not in caplog.text
+
+
+def test_clock_set_days_back_refuses_kindly_and_tells_staff_why(kiosk, ui):
+    # GIVEN a ticket drawn today; WHEN the mini-PC's clock falls back three days (no RTC battery)
+    kiosk.runtime.take_number("A")
+    kiosk.runtime.clock.advance(days=-3)
+    ui.tap(kiosk.screen("home").ids.take_number)
+    ui.tap(kiosk.screen("card").ids.skip_card)
+    ui.tap(kiosk.screen("queue").queue_button("A"))
+    # THEN the citizen is asked to see staff (no second A001), and staff see why
+    assert kiosk.current == "queue"
+    assert kiosk.screen("queue").problem == core_zh.CLOCK_BEHIND
+    assert [row["code"] for row in kiosk.ticket_rows()] == ["A001"]
+    alerts = kiosk.runtime.alerts.open_alerts()
+    assert any(a.code == "clock_behind" and "校正系统时间" in a.message_zh for a in alerts)

@@ -79,6 +79,23 @@ def test_first_in_line_is_told_it_is_almost_their_turn(engine):
     assert engine.issue("B").estimate.text_zh == "马上就到您"
 
 
+def test_a_clock_set_days_back_stops_numbering_instead_of_giving_001_twice(engine, clock):
+    from kiosk.errors import ClockBehind
+
+    assert engine.issue("A").code == "A001"
+    clock.advance(minutes=-5)  # network time corrects a clock that ran a little fast: fine
+    assert engine.issue("A").code == "A002"
+    clock.advance(days=-3, minutes=5)  # the mini-PC lost its time and booted three days ago
+    before = table_counts(engine)
+    with pytest.raises(ClockBehind) as caught:
+        engine.issue("A")
+    assert caught.value.message_zh == "机器时间不对，暂时不能取号，请联系工作人员"
+    assert "already issued at 2026-11-27T08:55" in caught.value.message_en
+    assert table_counts(engine) == before
+    clock.advance(days=3)  # staff set the clock right
+    assert engine.issue("A").code == "A003"
+
+
 def test_daily_cap_refuses_without_burning_a_number(make_engine, tmp_path, clock):
     engine = make_engine()
     capped = dataclasses.replace(engine.settings, queues=tuple(

@@ -52,6 +52,14 @@ def _print_result(args, result: CounterResult) -> int:
     return 0
 
 
+def _confirm_clock(engine: QueueEngine) -> CounterResult:
+    from kiosk.alerts import AlertLog
+
+    result = engine.confirm_clock(actor="operator")
+    AlertLog(engine.store, engine.clock).resolve("clock", "clock_behind")
+    return result
+
+
 def _counter(action: str):
     def handler(args) -> int:
         engine = open_engine(args)
@@ -67,6 +75,7 @@ def _counter(action: str):
             "reactivate": lambda: engine.reactivate(args.code),
             "pause": lambda: engine.pause_window(args.window),
             "open": lambda: engine.resume_window(args.window),
+            "confirm-clock": lambda: _confirm_clock(engine),
         }
         return _print_result(args, operations[action]())
 
@@ -182,6 +191,9 @@ def register(cli: CommandLine) -> None:
 
     _common(cli.command("status", "people waiting, windows and wait estimates", _status,
                         group="queue", group_help="the hall's queues"))
+    _common(cli.command("confirm-clock", "the clock is right: resume issuing stopped because the clock read "
+                        "behind the last ticket", _counter("confirm-clock"), group="queue",
+                        group_help="the hall's queues"))
     p = cli.command("check", "check the database's integrity and the queue's invariants", _db_check,
                     group="db", group_help="the hall database")
     p.add_argument("--db", help="database file")

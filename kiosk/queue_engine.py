@@ -157,7 +157,7 @@ class CounterResult:
     """What a counter operation did: the ticket it touched and what to announce."""
 
     action: str
-    window_number: int
+    window_number: int | None
     ticket: Ticket | None
     announcement: str = ""
     extra: dict = field(default_factory=dict)
@@ -330,17 +330,39 @@ class QueueEngine:
         past: its business day would be wrong and numbering would start again at 001
         while today's 001 is still sitting in the hall. One rowid lookup (~5 µs).
         """
-        row = conn.execute("SELECT issued_at FROM tickets ORDER BY id DESC LIMIT 1").fetchone()
-        if row is None or stamp >= row[0]:  # stamps are fixed-width UTC text: they sort as times
+        row = conn.execute("SELECT id, issued_at FROM tickets ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None or stamp >= row["issued_at"]:  # stamps are fixed-width UTC text: they sort as times
             return
-        last = from_stamp(row[0])
-        if last - now > CLOCK_BEHIND_TOLERANCE:
+        last = from_stamp(row["issued_at"])
+        if last - now > CLOCK_BEHIND_TOLERANCE and not self._clock_confirmed_after(conn, row["id"]):
             raise ClockBehind(
                 f"clock reads {now.isoformat()} but a ticket was already issued at {last.isoformat()}: "
                 "refusing to number tickets until the clock is set right",
                 texts_zh.CLOCK_BEHIND,
                 last_issued_at=last.isoformat(),
             )
+
+    @staticmethod
+    def _clock_confirmed_after(conn, ticket_id: int) -> bool:
+        """Has staff confirmed the clock since ticket `ticket_id` was drawn?
+
+        The other way a clock reads "behind": it once jumped ahead, tickets were
+        drawn on that future day, and the clock is right again. Nothing but a
+        person can tell the two apart, so staff confirm the clock and issuing goes on.
+        """
+        row = conn.execute(
+            "SELECT data FROM events WHERE kind = 'clock_confirmed' ORDER BY id DESC LIMIT 1").fetchone()
+        return row is not None and json.loads(row["data"]).get("through_ticket_id", 0) >= ticket_id
+
+    def confirm_clock(self, actor: str = "staff") -> CounterResult:
+        """Staff have checked the date and time: tickets drawn so far no longer hold issuing back."""
+        stamp, _ = self._stamp_day()
+        with self.store.write() as conn:
+            row = conn.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()
+            _event(conn, stamp, "clock_confirmed", None, None, None, actor,
+                   {"through_ticket_id": row[0], "clock": stamp})
+        log.warning("clock confirmed by %s at %s: issuing resumes", actor, stamp)
+        return CounterResult("confirm_clock", None, None, texts_zh.CLOCK_CONFIRMED)
 
     # -- counter operations ---------------------------------------------------------
     def call_next(self, window_number: int, actor: str = "staff") -> CounterResult:

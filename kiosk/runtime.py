@@ -218,6 +218,15 @@ class KioskRuntime:
             self.alerts.raise_alert("clock", "error", exc.code, CLOCK_BEHIND_STAFF, exc.message_en)
             raise
 
+    def clock_needs_confirming(self) -> bool:
+        return any(alert.source == "clock" and alert.code == "clock_behind" for alert in self.alerts.open_alerts())
+
+    def confirm_clock(self) -> str:
+        """Staff checked the date and time on the screen: issuing resumes. Returns the Chinese result."""
+        result = self.engine.confirm_clock(actor="staff")
+        self.alerts.resolve("clock", "clock_behind")
+        return result.announcement
+
     def ticket_url(self, issued: IssuedTicket) -> str:
         token = self.engine.holder_key.ticket_link_token(issued.ticket.id)
         return f"{self.settings.hall.public_url.rstrip('/')}/t/{token}"

@@ -7,7 +7,7 @@ import threading
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.alerts import local_time_text
@@ -39,6 +39,8 @@ class StaffScreen(Screen):
     device_lines = ListProperty()
     alert_lines = ListProperty()
     action_text = StringProperty("")
+    # Shown only while issuing is stopped because the clock read behind the last ticket.
+    clock_needs_confirming = BooleanProperty(False)
 
     def on_pre_enter(self, *_args) -> None:
         self.action_text = ""
@@ -48,6 +50,7 @@ class StaffScreen(Screen):
         app = App.get_running_app()
         self.device_lines = [zh.STAFF_CHECKING]
         alerts = app.runtime.alerts.open_alerts()
+        self.clock_needs_confirming = app.runtime.clock_needs_confirming()
         self.alert_lines = [f"{local_time_text(a.at)}  {a.message_zh}" for a in alerts] or [zh.STAFF_NO_ALERTS]
         threading.Thread(target=self._check_devices, args=(app.runtime,), name="staff-device-check",
                          daemon=True).start()
@@ -66,6 +69,11 @@ class StaffScreen(Screen):
             Clock.schedule_once(lambda _dt: setattr(self, "action_text", result.message_zh), 0)
 
         app.runtime.test_print(done)
+
+    def confirm_clock(self) -> None:
+        """The staff member has compared the clock in the top bar with a phone: carry on."""
+        self.action_text = App.get_running_app().runtime.confirm_clock()
+        self.refresh()
 
     def test_read(self) -> None:
         self.action_text = zh.STAFF_TEST_READ_HINT

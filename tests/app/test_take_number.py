@@ -219,3 +219,14 @@ def test_clock_set_days_back_refuses_kindly_and_tells_staff_why(kiosk, ui):
     assert [row["code"] for row in kiosk.ticket_rows()] == ["A001"]
     alerts = kiosk.runtime.alerts.open_alerts()
     assert any(a.code == "clock_behind" and "校正系统时间" in a.message_zh for a in alerts)
+
+    # WHEN staff find the clock right after all (it was wrong, ahead, when A001 was drawn) and
+    # confirm it on the staff screen, THEN issuing resumes; the button shows only when needed.
+    kiosk.go("staff")
+    staff = kiosk.screen("staff")
+    ui.pump(2)
+    assert staff.clock_needs_confirming and staff.ids.confirm_clock.opacity == 1
+    ui.tap(staff.ids.confirm_clock)
+    assert staff.action_text == core_zh.CLOCK_CONFIRMED
+    assert not staff.clock_needs_confirming and staff.ids.confirm_clock.disabled
+    assert kiosk.runtime.take_number("A").code == "A001"  # the first number of the day the clock shows

@@ -103,3 +103,15 @@ def test_output_cut_short_by_a_pipe_is_not_a_traceback(tmp_path):
     done = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=60)
     assert done.stdout == "{"
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_confirm_clock_through_the_command_line(tmp_path):
+    db = str(tmp_path / "hall.db")
+    assert run("ticket", "issue", "--queue", "A", "--db", db, "--at", "2026-11-27T09:30").returncode == 0
+    behind = run("ticket", "issue", "--queue", "A", "--db", db, "--at", "2026-11-24T09:30", "--json")
+    assert behind.returncode == 1 and json.loads(behind.stdout)["error"] == "clock_behind"
+    confirmed = run("queue", "confirm-clock", "--db", db, "--at", "2026-11-24T09:31", "--json")
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert json.loads(confirmed.stdout)["announcement"] == "已确认机器时间正确，恢复取号"
+    again = run("ticket", "issue", "--queue", "A", "--db", db, "--at", "2026-11-24T09:32", "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["code"] == "A001"

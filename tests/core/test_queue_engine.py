@@ -96,6 +96,27 @@ def test_a_clock_set_days_back_stops_numbering_instead_of_giving_001_twice(engin
     assert engine.issue("A").code == "A003"
 
 
+def test_after_a_clock_that_jumped_ahead_is_put_right_staff_confirm_and_issuing_resumes(engine, clock):
+    from kiosk.errors import ClockBehind
+
+    clock.advance(days=4)  # a bad time sync puts the kiosk on Tuesday; two tickets are drawn "on Tuesday"
+    engine.issue("A")
+    engine.issue("B")
+    clock.advance(days=-4)  # the clock is right again (Friday): the last ticket now looks like the future
+    with pytest.raises(ClockBehind):
+        engine.issue("A")
+    confirmed = engine.confirm_clock(actor="staff")
+    assert confirmed.announcement == "已确认机器时间正确，恢复取号"
+    assert engine.issue("A").code == "A001"  # Friday's first number: Tuesday's were another day
+    assert engine.issue("A").code == "A002"
+    # The confirmation covers the tickets drawn before it only: a later lapse stops issuing again.
+    clock.advance(days=-2)
+    with pytest.raises(ClockBehind):
+        engine.issue("A")
+    kinds = [row[0] for row in engine.store.conn.execute("SELECT kind FROM events ORDER BY id")]
+    assert kinds.count("clock_confirmed") == 1
+
+
 def test_daily_cap_refuses_without_burning_a_number(make_engine, tmp_path, clock):
     engine = make_engine()
     capped = dataclasses.replace(engine.settings, queues=tuple(

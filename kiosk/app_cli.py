@@ -44,33 +44,31 @@ def _size(args: argparse.Namespace) -> tuple[int, int]:
 def _run(args: argparse.Namespace) -> int:
     from kiosk.clock import SystemClock, parse_local
     from kiosk.config import load_settings
+    from kiosk.errors import KioskError
 
-    settings = load_settings(args.config)
     faulthandler.enable()
-    # Kivy reads these at import: nothing in ~/.kivy, no argv parsing, logs through Python logging.
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("KIVY_HOME", str(settings.data_dir / "kivy"))
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
-    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
-    os.environ.setdefault("KIVY_NO_FILELOG", "1")
-    from screens.kivy_setup import configure_kivy
-
-    fullscreen = args.fullscreen or settings.kiosk.fullscreen
-    configure_kivy(fullscreen=fullscreen, size=_size(args))
+    try:
+        settings = load_settings(args.config)
+    except KioskError as problem:
+        return _out_of_service(args, problem, data_dir=None)
+    _prepare_kivy(settings.data_dir, args.fullscreen or settings.kiosk.fullscreen, _size(args))
 
     from kiosk.runtime import KioskRuntime, OffsetClock
     from kiosk.voice import VoicePrompter
     from screens.fonts import register_cjk_font
 
     clock = OffsetClock(parse_local(args.at)) if args.at else SystemClock()
-    runtime = KioskRuntime(settings, clock)
+    try:
+        runtime = KioskRuntime(settings, clock)
+    except KioskError as problem:  # the database cannot be opened or read
+        return _out_of_service(args, problem, data_dir=settings.data_dir)
     font = register_cjk_font()
     log.info("kiosk starting: hall %s, data %s, font %s", settings.hall.name, settings.data_dir, font)
     voice = VoicePrompter(enabled=settings.kiosk.voice_prompts and not args.mute,
                           wav_dir=os.environ.get("KIOSK_VOICE_WAV_DIR") or None)
     from screens.app import KioskApp
 
-    app = KioskApp(runtime, voice=voice, kiosk_mode=fullscreen)
+    app = KioskApp(runtime, voice=voice, kiosk_mode=args.fullscreen or settings.kiosk.fullscreen)
     try:
         app.run()
     finally:
@@ -78,3 +76,48 @@ def _run(args: argparse.Namespace) -> int:
         runtime.stop()
     log.info("kiosk stopped")
     return 0
+
+
+def _prepare_kivy(data_dir, fullscreen: bool, size: tuple[int, int]) -> None:
+    # Kivy reads these at import: nothing in ~/.kivy, no argv parsing, logs through Python logging.
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("KIVY_HOME", str(data_dir / "kivy"))
+    else:  # settings unreadable: Kivy's own files go to a scratch folder
+        os.environ.setdefault("KIVY_HOME", os.path.join(tempfile.gettempdir(), "qinxin-kiosk-kivy"))
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    from screens.kivy_setup import configure_kivy
+
+    configure_kivy(fullscreen=fullscreen, size=size)
+
+
+def _out_of_service(args: argparse.Namespace, problem, data_dir) -> int:
+    """Show 本机暂停服务 until the settings and the database load again, then start afresh."""
+    log.error("cannot start the kiosk: %s", problem.message_en)
+    _prepare_kivy(data_dir, args.fullscreen, _size(args))
+    from screens.fonts import register_cjk_font
+    from screens.out_of_service import OutOfServiceApp
+
+    register_cjk_font()
+    app = OutOfServiceApp(problem, recheck=lambda: _starts_cleanly(args))
+    app.run()
+    if not app.recovered:
+        return 1  # stopped (SIGTERM) while still broken
+    # A fresh process, so nothing of the failed start (Kivy config, half-made objects) lingers.
+    os.execv(sys.executable, [sys.executable, "-m", "kiosk", *sys.argv[1:]])
+    return 0  # not reached
+
+
+def _starts_cleanly(args: argparse.Namespace) -> bool:
+    from kiosk.config import load_settings
+    from kiosk.errors import KioskError
+    from kiosk.store import Store
+
+    try:
+        Store(load_settings(args.config).database_path).close()
+    except KioskError as problem:
+        log.info("still out of service: %s", problem.message_en)
+        return False
+    return True

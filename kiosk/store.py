@@ -159,10 +159,19 @@ class Store:
         self.conn = conn
         self.conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
-        self._apply_pragmas()
         self._db: "sqlite_utils.Database | None" = None
         self._checkpointer: _IdleCheckpointer | None = None
-        self.migrate()
+        try:
+            self._apply_pragmas()
+            self.migrate()
+        except sqlite3.DatabaseError as exc:  # not a database, damaged, or a read-only/full disk
+            conn.close()
+            log.error("cannot use database %s: %s", self.path, exc)
+            raise StoreError(
+                f"cannot use database {self.path}: {exc}",
+                "数据文件损坏或无法写入，请联系工作人员",
+                path=str(self.path),
+            ) from exc
 
     def _apply_pragmas(self) -> None:
         mode = self.conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]

@@ -118,3 +118,9 @@ KEY_CLEAR = "清空"
 
 # -- errors ------------------------------------------------------------------------------
 SOMETHING_WRONG = "刚才出了点问题，已经回到首页，请重新操作"
+
+# -- out of service (broken settings, unreadable database) --------------------------------
+OUT_OF_SERVICE_TITLE = "本机暂停服务"
+OUT_OF_SERVICE_BODY = "请到服务窗口办理，或者稍后再来。给您添麻烦了，请谅解。"
+OUT_OF_SERVICE_STAFF = "工作人员请看：{reason}。详细原因已写入系统日志，改好后本机会自动恢复。"
+OUT_OF_SERVICE_CONFIG = "配置文件有误（文件 {file}，设置项 {key}）"

@@ -330,11 +330,14 @@ class QueueEngine:
         past: its business day would be wrong and numbering would start again at 001
         while today's 001 is still sitting in the hall. One rowid lookup (~5 µs).
         """
-        row = conn.execute("SELECT id, issued_at FROM tickets ORDER BY id DESC LIMIT 1").fetchone()
+        # Drawn tickets only: a transfer copy keeps its original's issue time, so it
+        # would bring an old (or once-future) stamp back to the top.
+        row = conn.execute(
+            "SELECT id, issued_at FROM tickets WHERE origin_ticket_id IS NULL ORDER BY id DESC LIMIT 1").fetchone()
         if row is None or stamp >= row["issued_at"]:  # stamps are fixed-width UTC text: they sort as times
             return
         last = from_stamp(row["issued_at"])
-        if last - now > CLOCK_BEHIND_TOLERANCE and not self._clock_confirmed_after(conn, row["id"]):
+        if last - now > CLOCK_BEHIND_TOLERANCE and not self._clock_confirmed_after(conn, row["id"], now):
             raise ClockBehind(
                 f"clock reads {now.isoformat()} but a ticket was already issued at {last.isoformat()}: "
                 "refusing to number tickets until the clock is set right",
@@ -343,22 +346,30 @@ class QueueEngine:
             )
 
     @staticmethod
-    def _clock_confirmed_after(conn, ticket_id: int) -> bool:
-        """Has staff confirmed the clock since ticket `ticket_id` was drawn?
+    def _clock_confirmed_after(conn, ticket_id: int, now: dt.datetime) -> bool:
+        """Has staff confirmed a clock that agrees with this one since ticket `ticket_id`?
 
         The other way a clock reads "behind": it once jumped ahead, tickets were
         drawn on that future day, and the clock is right again. Nothing but a
         person can tell the two apart, so staff confirm the clock and issuing goes on.
+        The confirmation records the time the confirming clock showed; a machine
+        whose own clock reads well before that (another box, days behind) is not
+        covered by somebody else's confirmation.
         """
         row = conn.execute(
             "SELECT data FROM events WHERE kind = 'clock_confirmed' ORDER BY id DESC LIMIT 1").fetchone()
-        return row is not None and json.loads(row["data"]).get("through_ticket_id", 0) >= ticket_id
+        if row is None:
+            return False
+        confirmed = json.loads(row["data"])
+        if confirmed.get("through_ticket_id", 0) < ticket_id:
+            return False
+        return from_stamp(confirmed["clock"]) - now <= CLOCK_BEHIND_TOLERANCE
 
     def confirm_clock(self, actor: str = "staff") -> CounterResult:
         """Staff have checked the date and time: tickets drawn so far no longer hold issuing back."""
         stamp, _ = self._stamp_day()
         with self.store.write() as conn:
-            row = conn.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()
+            row = conn.execute("SELECT COALESCE(MAX(id), 0) FROM tickets WHERE origin_ticket_id IS NULL").fetchone()
             _event(conn, stamp, "clock_confirmed", None, None, None, actor,
                    {"through_ticket_id": row[0], "clock": stamp})
         log.warning("clock confirmed by %s at %s: issuing resumes", actor, stamp)

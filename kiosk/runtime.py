@@ -78,6 +78,7 @@ class KioskRuntime:
         self.engine = QueueEngine(settings, self.store, self.clock, enforce_hours=enforce_hours)
         self.alerts = AlertLog(self.store, self.clock)
         self.maintenance = DailyPurge(settings, self.store, self.clock)
+        self._clock_alert_open = False
         self.reader: Any = None
         self.printer: Any = None
         self.reader_simulator: Any = None
@@ -211,12 +212,17 @@ class KioskRuntime:
     def take_number(self, queue_id: str, priority: str = "normal", id_number: str | None = None) -> IssuedTicket:
         """Issue a ticket (one transaction) or raise a KioskError with its Chinese message."""
         try:
-            return self.engine.issue(queue_id, priority=priority, holder_id_number=id_number, channel="kiosk")
+            issued = self.engine.issue(queue_id, priority=priority, holder_id_number=id_number, channel="kiosk")
         except ClockBehind as exc:
             # The citizen is told to ask staff; staff need to know why nobody gets a number.
             log.error("%s", exc.message_en)
             self.alerts.raise_alert("clock", "error", exc.code, CLOCK_BEHIND_STAFF, exc.message_en)
+            self._clock_alert_open = True
             raise
+        if self._clock_alert_open:  # the clock was set right: the alert (and its button) go away
+            self.alerts.resolve("clock", "clock_behind")
+            self._clock_alert_open = False
+        return issued
 
     def clock_needs_confirming(self) -> bool:
         return any(alert.source == "clock" and alert.code == "clock_behind" for alert in self.alerts.open_alerts())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk import errors as core_errors
 from kiosk import texts_zh as core_zh
 from screens import texts_zh as zh
 
@@ -230,3 +231,14 @@ def test_clock_set_days_back_refuses_kindly_and_tells_staff_why(kiosk, ui):
     assert staff.action_text == core_zh.CLOCK_CONFIRMED
     assert not staff.clock_needs_confirming and staff.ids.confirm_clock.disabled
     assert kiosk.runtime.take_number("A").code == "A001"  # the first number of the day the clock shows
+
+
+def test_clock_set_right_again_clears_the_staff_alert_by_itself(kiosk, ui):
+    kiosk.runtime.take_number("A")
+    kiosk.runtime.clock.advance(days=-3)
+    with pytest.raises(core_errors.ClockBehind):
+        kiosk.runtime.take_number("A")
+    assert kiosk.runtime.clock_needs_confirming()
+    kiosk.runtime.clock.advance(days=3)  # staff set the date right
+    assert kiosk.runtime.take_number("A").code == "A002"
+    assert not kiosk.runtime.clock_needs_confirming()

@@ -117,6 +117,37 @@ def test_after_a_clock_that_jumped_ahead_is_put_right_staff_confirm_and_issuing_
     assert kinds.count("clock_confirmed") == 1
 
 
+def test_a_confirmation_covers_only_clocks_that_agree_with_the_confirming_one(make_engine, clock):
+    from kiosk.clock import ManualClock
+    from kiosk.errors import ClockBehind
+
+    right = make_engine()
+    clock.advance(hours=2)  # the clock ran two hours fast for a while
+    right.issue("A")
+    clock.advance(hours=-2)
+    behind_clock = ManualClock(clock.now() - dt.timedelta(days=3))  # a second box, days behind
+    behind = QueueEngine(right.settings, right.store, behind_clock)
+    right.confirm_clock()  # staff check the right box's clock and confirm it
+    with pytest.raises(ClockBehind):
+        behind.issue("A")  # not released by a confirmation of another, correct clock
+    assert right.issue("A").code == "A002"
+
+
+def test_a_transfer_after_a_confirmation_does_not_stop_issuing_again(engine, clock):
+    from kiosk.errors import ClockBehind
+
+    clock.advance(hours=1)  # fast by an hour: A001 stamped an hour ahead
+    engine.issue("A")
+    clock.advance(hours=-1)
+    with pytest.raises(ClockBehind):
+        engine.issue("A")
+    engine.confirm_clock()
+    engine.issue("A")
+    engine.call_ticket(1, "A001")
+    engine.transfer(1, "B")  # the copy keeps A001's (future) issue time
+    assert engine.issue("A").code == "A003"
+
+
 def test_daily_cap_refuses_without_burning_a_number(make_engine, tmp_path, clock):
     engine = make_engine()
     capped = dataclasses.replace(engine.settings, queues=tuple(

@@ -10,8 +10,15 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import secrets
+import tempfile
 from pathlib import Path
+
+from kiosk.errors import StoreError
+
+KEY_BYTES = 32
+_TICKET_LINK = re.compile(r"([1-9][0-9]{0,17})-([a-z2-7]{12})", re.ASCII)
 
 
 def mask_id_number(id_number: str | None) -> str:
@@ -68,23 +75,39 @@ class HolderKey:
 
     def _load_or_create(self) -> bytes:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        for _attempt in range(3):
+            try:
+                data = self.path.read_bytes()
+            except FileNotFoundError:
+                self._publish_new_key()
+                continue  # read back whichever key won, ours or another process's
+            if len(data) < KEY_BYTES:
+                # Keys are published whole (link of a finished file), so a short one
+                # is damage: hashing with it would make every link forgeable.
+                raise StoreError(f"{self.path} holds {len(data)} bytes, not a {KEY_BYTES}-byte key",
+                                 "数据文件损坏或无法写入，请联系工作人员", path=str(self.path))
+            return data
+        raise StoreError(f"cannot create {self.path}", "数据文件损坏或无法写入，请联系工作人员", path=str(self.path))
+
+    def _publish_new_key(self) -> None:
+        """Write a new key beside its final name, fsync it, then link it into place.
+
+        link() fails if the name exists, so of two processes starting together one
+        key wins and the other reads it; nobody ever sees a half-written file.
+        """
+        fd, scratch = tempfile.mkstemp(dir=self.path.parent, prefix=".holder.key.")
         try:
-            data = self.path.read_bytes()
-            if len(data) >= 32:
-                return data
-        except FileNotFoundError:
-            pass
-        new_key = secrets.token_bytes(32)
-        # O_EXCL so two processes starting together agree on one key.
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return self.path.read_bytes()
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(new_key)
-            handle.flush()
-            os.fsync(handle.fileno())
-        return new_key
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(KEY_BYTES))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(scratch, 0o600)
+            try:
+                os.link(scratch, self.path)
+            except FileExistsError:
+                pass  # another process published first: its key is the hall's key
+        finally:
+            os.unlink(scratch)
 
     def holder_hash(self, id_number: str) -> str:
         normalised = str(id_number).strip().upper()
@@ -102,12 +125,17 @@ class HolderKey:
         return f"{int(ticket_id)}-{self._ticket_mac(int(ticket_id))}"
 
     def ticket_id_from_link(self, token: str) -> int | None:
-        """The ticket id a link token stands for, or None if it was not made with this key."""
-        number, _, mac = str(token).strip().lower().partition("-")
-        if not number.isdigit() or len(number) > 18 or not mac:
+        """The ticket id a link token stands for, or None if it was not made with this key.
+
+        Only the canonical form is accepted (ASCII digits without leading zeros, then
+        12 base32 letters): anything else a browser sends is simply not a ticket.
+        """
+        match = _TICKET_LINK.fullmatch(str(token).strip().lower())
+        if match is None:
             return None
-        ticket_id = int(number)
-        return ticket_id if hmac.compare_digest(mac, self._ticket_mac(ticket_id)) else None
+        ticket_id = int(match.group(1))
+        expected = self._ticket_mac(ticket_id).encode("ascii")
+        return ticket_id if hmac.compare_digest(match.group(2).encode("ascii"), expected) else None
 
     def _ticket_mac(self, ticket_id: int) -> str:
         digest = hmac.new(self.key(), f"ticket-link:{ticket_id}".encode("ascii"), hashlib.sha256).digest()

@@ -43,3 +43,38 @@ def test_ticket_link_opens_only_the_ticket_it_was_printed_for(tmp_path):
     assert HolderKey(tmp_path / "other").ticket_id_from_link(link) is None
     for junk in ("", "41", "41-", "-abc", "x-abc", "41-" + "a" * 200, "9" * 40 + "-abc"):
         assert key.ticket_id_from_link(junk) is None
+
+
+def test_hostile_or_non_canonical_links_open_nothing_and_never_crash(tmp_path):
+    key = HolderKey(tmp_path)
+    mac = key.ticket_link_token(42).split("-")[1]
+    for token in ("²-abc", "42-é", f"٤٢-{mac}", f"４２-{mac}", f"0042-{mac}", f"42-{mac}x", f" 42 -{mac}",
+                  f"42-{mac.upper()}\u0130"):
+        assert key.ticket_id_from_link(token) is None, token
+    assert key.ticket_id_from_link(f"42-{mac}") == 42
+
+
+def test_a_damaged_key_file_is_refused_not_used(tmp_path):
+    from kiosk.errors import StoreError
+
+    (tmp_path / "holder.key").write_bytes(b"")  # a power cut in the middle of an old-style write
+    with pytest.raises(StoreError) as refused:
+        HolderKey(tmp_path).ticket_link_token(7)
+    assert "数据文件损坏" in refused.value.message_zh
+
+
+def test_kiosks_starting_together_agree_on_one_hall_key(tmp_path):
+    import subprocess
+    import sys
+
+    script = ("import sys, time; from pathlib import Path; from kiosk.privacy import HolderKey\n"
+              "go = Path(sys.argv[2])\n"
+              "while not go.exists(): time.sleep(0.001)\n"
+              "print(HolderKey(Path(sys.argv[1])).key().hex())")
+    go = tmp_path / "go"
+    workers = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "data"), str(go)],
+                                stdout=subprocess.PIPE, text=True) for _ in range(6)]
+    go.touch()
+    keys = {w.communicate(timeout=60)[0].strip() for w in workers}
+    assert len(keys) == 1 and len(next(iter(keys))) == 64
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["holder.key"]  # no scratch files left

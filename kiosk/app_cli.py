@@ -50,7 +50,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(args.config)
     except KioskError as problem:
-        return _out_of_service(args, problem, data_dir=None)
+        return _out_of_service(args, problem, settings=None)
     _prepare_kivy(settings.data_dir, args.fullscreen or settings.kiosk.fullscreen, _size(args))
 
     from kiosk.runtime import KioskRuntime, OffsetClock
@@ -61,7 +61,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         runtime = KioskRuntime(settings, clock)
     except KioskError as problem:  # the database cannot be opened or read
-        return _out_of_service(args, problem, data_dir=settings.data_dir)
+        return _out_of_service(args, problem, settings=settings)
     font = register_cjk_font()
     log.info("kiosk starting: hall %s, data %s, font %s", settings.hall.name, settings.data_dir, font)
     voice = VoicePrompter(enabled=settings.kiosk.voice_prompts and not args.mute,
@@ -83,8 +83,11 @@ def _prepare_kivy(data_dir, fullscreen: bool, size: tuple[int, int]) -> None:
     if data_dir is not None:
         data_dir.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("KIVY_HOME", str(data_dir / "kivy"))
-    else:  # settings unreadable: Kivy's own files go to a scratch folder
-        os.environ.setdefault("KIVY_HOME", os.path.join(tempfile.gettempdir(), "qinxin-kiosk-kivy"))
+    elif "KIVY_HOME" not in os.environ:
+        # Settings unreadable, so no data directory: a private scratch folder, and
+        # marked so the restarted kiosk does not inherit it.
+        os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="qinxin-kiosk-kivy-")
+        os.environ[_SCRATCH_KIVY_HOME] = os.environ["KIVY_HOME"]
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
@@ -93,10 +96,14 @@ def _prepare_kivy(data_dir, fullscreen: bool, size: tuple[int, int]) -> None:
     configure_kivy(fullscreen=fullscreen, size=size)
 
 
-def _out_of_service(args: argparse.Namespace, problem, data_dir) -> int:
-    """Show 本机暂停服务 until the settings and the database load again, then start afresh."""
+_SCRATCH_KIVY_HOME = "KIOSK_SCRATCH_KIVY_HOME"
+
+
+def _out_of_service(args: argparse.Namespace, problem, settings) -> int:
+    """Show 本机暂停服务 until the kiosk can start again, then start afresh (a new process)."""
     log.error("cannot start the kiosk: %s", problem.message_en)
-    _prepare_kivy(data_dir, args.fullscreen, _size(args))
+    fullscreen = args.fullscreen or bool(settings and settings.kiosk.fullscreen)
+    _prepare_kivy(settings.data_dir if settings else None, fullscreen, _size(args))
     from screens.fonts import register_cjk_font
     from screens.out_of_service import OutOfServiceApp
 
@@ -104,19 +111,22 @@ def _out_of_service(args: argparse.Namespace, problem, data_dir) -> int:
     app = OutOfServiceApp(problem, recheck=lambda: _starts_cleanly(args))
     app.run()
     if not app.recovered:
-        return 1  # stopped (SIGTERM) while still broken
-    # A fresh process, so nothing of the failed start (Kivy config, half-made objects) lingers.
+        return 0  # stopped on purpose (SIGTERM, systemctl stop) while out of service
+    scratch = os.environ.pop(_SCRATCH_KIVY_HOME, None)
+    if scratch and os.environ.get("KIVY_HOME") == scratch:
+        del os.environ["KIVY_HOME"]  # the restarted kiosk uses the data directory's
     os.execv(sys.executable, [sys.executable, "-m", "kiosk", *sys.argv[1:]])
     return 0  # not reached
 
 
 def _starts_cleanly(args: argparse.Namespace) -> bool:
+    """Build what `_run` builds before the window (settings, database, queue): can it start now?"""
     from kiosk.config import load_settings
     from kiosk.errors import KioskError
-    from kiosk.store import Store
+    from kiosk.runtime import KioskRuntime
 
     try:
-        Store(load_settings(args.config).database_path).close()
+        KioskRuntime(load_settings(args.config)).stop()
     except KioskError as problem:
         log.info("still out of service: %s", problem.message_en)
         return False

@@ -290,6 +290,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raise ConfigError(str(path), "(file)", "file not found", "check the path, or omit --config to use the default") from None
     except UnicodeDecodeError:
         raise ConfigError(str(path), "(file)", "not UTF-8 text", "save the file as UTF-8") from None
+    except OSError as exc:  # a folder where the file should be, no permission, I/O error
+        raise ConfigError(str(path), "(file)", f"cannot be read: {exc.strerror or exc}",
+                          "make it a readable file (owner and permissions)") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -50,6 +51,7 @@ class OutOfServiceApp(App):
         self.staff_text = zh.OUT_OF_SERVICE_STAFF.format(reason=staff_reason_zh(problem))
         self._events: list = []
         self._previous_sigterm = None
+        self._checking = False
 
     def build(self):
         root = BoxLayout(orientation="vertical", padding=80, spacing=40)
@@ -88,11 +90,23 @@ class OutOfServiceApp(App):
         print("KIOSK OUT OF SERVICE", flush=True)
 
     def _check_again(self, _dt: float) -> None:
+        # Off the UI thread: opening a locked database may wait (busy timeout), and the
+        # screen must keep drawing and feeding the watchdog meanwhile.
+        if self._checking:
+            return
+        self._checking = True
+        threading.Thread(target=self._check_in_background, name="out-of-service recheck", daemon=True).start()
+
+    def _check_in_background(self) -> None:
         try:
             fixed = self.recheck()
         except Exception:  # a check that crashes is not a fix
             log.exception("re-checking the kiosk's settings failed")
             fixed = False
+        Clock.schedule_once(lambda _dt: self._checked(fixed), 0)
+
+    def _checked(self, fixed: bool) -> None:
+        self._checking = False
         if fixed:
             log.warning("the problem is fixed: restarting the kiosk")
             self.recovered = True

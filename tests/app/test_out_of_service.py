@@ -91,7 +91,7 @@ def test_a_damaged_database_shows_out_of_service_and_keeps_the_file(tmp_path):
     try:
         assert process.stdout.readline().strip() == "KIOSK OUT OF SERVICE", log_path.read_text()[-3000:]
         assert "cannot use database" in log_path.read_text()
-        assert _stop(process) == 1  # stopped while still broken
+        assert _stop(process) == 0  # stopped on purpose while out of service: a clean stop
         # The evidence is left for staff (and recovery tools) exactly as it was.
         assert damaged.read_bytes().startswith(b"this is not a database")
     finally:

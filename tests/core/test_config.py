@@ -109,3 +109,10 @@ def test_queue_nobody_serves_is_refused(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_settings(write_config(tmp_path, text))
     assert "no window serves queue 'B'" in caught.value.problem
+
+
+def test_a_folder_where_the_settings_file_should_be_is_a_config_error(tmp_path):
+    (tmp_path / "hall.toml").mkdir()
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path / "hall.toml")
+    assert caught.value.key == "(file)" and caught.value.problem.startswith("cannot be read")

@@ -144,7 +144,8 @@ def _db_backup(args) -> int:
     settings = load_settings(args.config)
     store = Store(Path(args.db) if args.db else settings.database_path)
     target = store.backup_to(args.to)
-    copy = sqlite3.connect(f"file:{target}?mode=ro", uri=True)  # read-only: the backup stays as written
+    # Read-only (the backup stays as written); as_uri() quotes '?' and '#' in the path.
+    copy = sqlite3.connect(target.resolve().as_uri() + "?mode=ro", uri=True)
     try:
         counts = {table: copy.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in ("tickets", "events")}
     finally:

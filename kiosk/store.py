@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import os
 import sqlite3
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -305,30 +306,42 @@ class Store:
             target = target / f"{self.path.stem}-{time.strftime('%Y%m%d-%H%M%S')}.db"
         if target.exists():
             raise StoreError(f"backup target {target} already exists", "备份文件已存在，请换一个文件名", path=str(target))
-        partial = target.with_name(target.name + ".partial")
+        partial: Path | None = None
         try:
-            partial.unlink(missing_ok=True)
+            # A name of its own (two backups at once never share or delete each other's).
+            handle, scratch = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+            os.close(handle)
+            partial = Path(scratch)
             # Its own connection and one step: the whole copy is one WAL read
             # snapshot, which blocks no writer (stepwise copies restart whenever
             # another connection writes, and this connection's lock would stall
-            # the kiosk's tickets for as long as a slow USB stick takes).
-            source = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30.0)
+            # the kiosk's tickets for as long as a slow USB stick takes). as_uri()
+            # quotes the path: a '?' or '#' in a folder name must not open another file.
+            source = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30.0)
             copy = sqlite3.connect(partial, isolation_level=None)
             try:
                 source.backup(copy, pages=-1)
                 copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
                 verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
+                has_tickets = copy.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tickets'").fetchone()
             finally:
                 copy.close()
                 source.close()
             if verdict != "ok":
                 raise sqlite3.DatabaseError(f"the copy failed its integrity check: {verdict}")
-            with open(partial, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(partial, target)
+            if not has_tickets:
+                raise sqlite3.DatabaseError("the copy holds no tickets table: not the hall database")
+            with open(partial, "rb") as copied:
+                os.fsync(copied.fileno())
+            _publish_without_overwriting(partial, target)
         except (OSError, sqlite3.Error) as exc:
-            with contextlib.suppress(OSError):
-                partial.unlink(missing_ok=True)
+            if partial is not None:
+                with contextlib.suppress(OSError):
+                    partial.unlink(missing_ok=True)
+            if isinstance(exc, FileExistsError):
+                raise StoreError(f"backup target {target} already exists", "备份文件已存在，请换一个文件名",
+                                 path=str(target)) from exc
             log.error("backup of %s to %s failed: %s", self.path, target, exc)
             full = "full" in str(exc).lower() or getattr(exc, "errno", None) == 28
             raise StoreError(
@@ -395,6 +408,31 @@ class Store:
             ):
                 problems.append(f"window {row[0]} holds {row[1]} which is {row[2]}")
         return problems
+
+
+def _publish_without_overwriting(partial: Path, target: Path) -> None:
+    """Give the finished copy its name, failing if that name exists; then make it durable.
+
+    link() refuses an existing name atomically; a FAT-formatted USB stick has no
+    links, and there a check then rename is the best available. The folder is
+    fsynced so "备份完成" holds even if the stick is pulled right after.
+    """
+    try:
+        os.link(partial, target)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links on this file system (vfat, exfat)
+        if target.exists():
+            raise FileExistsError(str(target)) from None
+        os.replace(partial, target)
+    else:
+        partial.unlink()
+    with contextlib.suppress(OSError):  # some file systems cannot fsync a folder
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def _store_error(stage: str, exc: sqlite3.Error) -> StoreError:

@@ -134,7 +134,7 @@ def test_backup_is_a_complete_standalone_copy_taken_while_tickets_are_drawn(tmp_
         stop.set()
         drawer.join()
     assert target.parent == tmp_path and target.name.startswith("hall-") and target.suffix == ".db"
-    assert not list(tmp_path.glob("*.partial"))
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
     # Standalone: no -wal beside it, opens read-only, passes the queue's own checks.
     assert not target.with_name(target.name + "-wal").exists()
     copy = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
@@ -166,3 +166,49 @@ def test_backup_never_overwrites_and_never_leaves_a_half_file(tmp_path):
     except StoreError as failed:
         assert "备份没有成功" in failed.message_zh and "not-mounted" in failed.message_en
     assert not missing_stick.parent.exists() or not list(missing_stick.parent.iterdir())
+
+
+def test_backup_paths_with_question_marks_and_hashes_copy_the_real_database(tmp_path, clock):
+    from kiosk.config import load_settings
+
+    hall = tmp_path / "halls?jiafeng#1"
+    store = Store(hall / "hall.db")
+    QueueEngine(load_settings(), store, clock).issue("A")
+    stick = tmp_path / "usb#2?x"
+    stick.mkdir()
+    target = store.backup_to(stick / "hall#1.db")
+    copy = sqlite3.connect(target.resolve().as_uri() + "?mode=ro", uri=True)
+    assert copy.execute("SELECT code FROM tickets").fetchall() == [("A001",)]
+    copy.close()
+    assert sorted(p.name for p in stick.iterdir()) == ["hall#1.db"]  # nothing stray beside it
+    assert not (tmp_path / "halls").exists()
+
+
+def test_backups_racing_for_one_name_leave_one_good_file_and_no_partials(tmp_path, clock):
+    import threading
+
+    from kiosk.config import load_settings
+    from kiosk.errors import StoreError
+
+    store = Store(tmp_path / "hall.db")
+    QueueEngine(load_settings(), store, clock).issue("A")
+    target = tmp_path / "usb" / "hall-backup.db"
+    target.parent.mkdir()
+    outcomes: list[str] = []
+
+    def back_up() -> None:
+        try:
+            store.backup_to(target)
+            outcomes.append("ok")
+        except StoreError as refused:
+            outcomes.append(refused.message_zh)
+
+    racers = [threading.Thread(target=back_up) for _ in range(4)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+    assert outcomes.count("ok") == 1
+    assert all(o == "ok" or o == "备份文件已存在，请换一个文件名" for o in outcomes), outcomes
+    assert [p.name for p in target.parent.iterdir()] == ["hall-backup.db"]
+    assert Store(target).integrity_problems() == []

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import logging
 import os
+import select
 import sys
 from typing import Any, Callable
 
@@ -96,24 +97,40 @@ def main(argv: list[str] | None = None) -> int:
         cli.parser.print_help()
         return 2
     try:
+        return _dispatch(handler, args)
+    except BrokenPipeError:
+        if not _stdout_is_closed():
+            raise  # a socket or device, not our reader: a real error
+        # `kiosk … --json | head`: the reader left; that is not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _dispatch(handler, args) -> int:
+    try:
         code = int(handler(args) or 0)
-        sys.stdout.flush()  # here, so a closed pipe is caught below rather than at exit
-        return code
     except KioskError as exc:
         log.error("%s: %s", exc.code, exc.message_en)
         if getattr(args, "json", False):
             print_json(exc.as_dict())
         else:
             print(f"错误：{exc.message_zh}\nerror: {exc.message_en}", file=sys.stderr)
-        return 1
+        code = 1
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # `kiosk … --json | head`: the reader left; that is not an error worth a traceback.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 141
+    sys.stdout.flush()  # here, so a closed pipe is caught by main rather than at exit
+    return code
 
+
+def _stdout_is_closed() -> bool:
+    """Is our stdout a pipe nobody reads any more? (POLLERR on its write end.)"""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _fd, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no poll() here, or stdout is not a file
+        return False
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -115,3 +115,11 @@ def test_confirm_clock_through_the_command_line(tmp_path):
     assert json.loads(confirmed.stdout)["announcement"] == "已确认机器时间正确，恢复取号"
     again = run("ticket", "issue", "--queue", "A", "--db", db, "--at", "2026-11-24T09:32", "--json")
     assert again.returncode == 0 and json.loads(again.stdout)["code"] == "A001"
+
+
+def test_a_refusal_cut_short_by_a_pipe_is_not_a_traceback_either(tmp_path):
+    db = str(tmp_path / "hall.db")
+    shell = f"{' '.join(KIOSK)} ticket issue --queue Z --db {db} --at 2026-11-27T09:30 --json | head -c 1"
+    done = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=60)
+    assert done.stdout == "{"
+    assert "Traceback" not in done.stderr

@@ -9,6 +9,7 @@ the queue's hot path uses the same connection directly inside explicit
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import logging
@@ -465,7 +466,8 @@ def _split_sql(script: str) -> list[str]:
 class CheckpointStats:
     runs: int = 0
     frames_copied: int = 0
-    seconds: list[float] = dataclasses.field(default_factory=list)
+    # The latest durations only: a kiosk runs for months.
+    seconds: collections.deque = dataclasses.field(default_factory=lambda: collections.deque(maxlen=1000))
     failures: int = 0
 
 

@@ -80,7 +80,11 @@ def test_card_read_while_reading_a_guide_then_laid_again_on_the_card_screen(kios
     assert kiosk.current == "guides" and kiosk.app.session.holder is None
 
     # WHEN she goes to take a number and lays the card down again within 30 s
-    ui.tap(_button(kiosk.screen("guides"), zh.HOME))
+    # (navigation by the app's own call: this test is about the card, and the 返回首页
+    # tap once went astray on a loaded machine right after the guides screen appeared)
+    kiosk.app.go_home()
+    ui.pump(3)
+    assert kiosk.current == "home"
     ui.tap(kiosk.screen("home").ids.take_number)
     kiosk.remove_card()
     kiosk.place_card("resident")

@@ -20,7 +20,6 @@ import argparse
 import dataclasses
 import datetime as dt
 import sqlite3
-import statistics
 import tempfile
 import time
 from pathlib import Path

@@ -8,7 +8,6 @@ in English, for staff on screen in Chinese (file and setting).
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys

@@ -95,7 +95,7 @@ def start_app(data_dir: Path):
 
     EventLoop.ensure_window()
     EventLoop.start()
-    from kiosk.clock import ManualClock
+    from devices.base.clock import ManualClock
     from kiosk.config import load_settings
     from kiosk.runtime import KioskRuntime, with_dedupe
     from kiosk.voice import VoicePrompter

@@ -24,7 +24,7 @@ from devices.idcard.settings import IdCardSettings  # noqa: E402
 from devices.idcard.simulator import (  # noqa: E402
     PHOTO_BLOCK_SIZE, CardReaderSimulator, SimulatedReaderLink, load_holders, wire_seconds,
 )
-from kiosk.clock import ManualClock  # noqa: E402
+from devices.base.clock import ManualClock  # noqa: E402
 
 # Answer sizes of one read transaction: find 9F (15), select 90 (19), read (1295), latest address 91 (11).
 FIND_ANSWER, SELECT_ANSWER, READ_ANSWER, NO_ADDRESS_ANSWER = 15, 19, 1295, 11

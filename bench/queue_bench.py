@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kiosk.clock import HALL_TZ, ManualClock
+from devices.base.clock import HALL_TZ, ManualClock
 from kiosk.config import load_settings
 from kiosk.errors import NobodyWaiting
 from kiosk.queue_engine import QueueEngine

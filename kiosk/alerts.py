@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from kiosk.clock import Clock, SystemClock, from_stamp, to_stamp
+from devices.base.clock import Clock, SystemClock, from_stamp, to_stamp
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)

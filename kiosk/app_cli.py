@@ -42,9 +42,9 @@ def _size(args: argparse.Namespace) -> tuple[int, int]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kiosk.clock import SystemClock, parse_local
+    from devices.base.clock import SystemClock, parse_local
     from kiosk.config import load_settings
-    from kiosk.errors import KioskError
+    from devices.base.errors import KioskError
 
     faulthandler.enable()
     try:
@@ -122,7 +122,7 @@ def _out_of_service(args: argparse.Namespace, problem, settings) -> int:
 def _starts_cleanly(args: argparse.Namespace) -> bool:
     """Build what `_run` builds before the window (settings, database, queue): can it start now?"""
     from kiosk.config import load_settings
-    from kiosk.errors import KioskError
+    from devices.base.errors import KioskError
     from kiosk.runtime import KioskRuntime
 
     try:

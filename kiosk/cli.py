@@ -17,7 +17,8 @@ import select
 import sys
 from typing import Any, Callable
 
-from kiosk.errors import KioskError
+from devices.base.cli_output import print_json
+from devices.base.errors import KioskError
 
 log = logging.getLogger("kiosk.cli")
 
@@ -60,15 +61,6 @@ class CommandLine:
         return parser
 
 
-def add_json_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON on stdout (for scripts)")
-
-
-def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
-
-
 def build_command_line() -> CommandLine:
     cli = CommandLine()
     for module_name in COMMAND_MODULES:
@@ -93,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     handler = getattr(args, "handler", None)
+    # Commands (device ones included) get the hall's settings through args, so no
+    # command module has to import the settings loader of a layer above it.
+    args.hall_settings = lambda: _load_settings(args.config)
     if handler is None:
         cli.parser.print_help()
         return 2
@@ -105,6 +100,12 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+
+
+def _load_settings(path: str | None) -> Any:
+    from kiosk.config import load_settings
+
+    return load_settings(path)
 
 
 def _dispatch(handler, args) -> int:

@@ -19,8 +19,8 @@ from typing import Literal
 from devices.camera.settings import CameraSettings
 from devices.idcard.settings import IdCardSettings
 from devices.printer.settings import PrinterSettings
-from kiosk.errors import ConfigError
-from kiosk.settings_schema import build, require
+from devices.base.errors import ConfigError
+from devices.base.settings_schema import build, require
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")

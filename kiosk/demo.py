@@ -16,9 +16,10 @@ from collections import Counter
 from pathlib import Path
 
 from kiosk.cli import CommandLine
-from kiosk.clock import HALL_TZ, ManualClock
+from devices.base.clock import HALL_TZ, ManualClock
 from kiosk.config import load_settings
-from kiosk.errors import KioskError, NobodyWaiting
+from devices.base.errors import KioskError
+from kiosk.errors import NobodyWaiting
 from kiosk.queue_engine import QueueEngine
 from kiosk.store import Store
 

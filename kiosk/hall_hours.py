@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kiosk import texts_zh
-from kiosk.clock import HALL_TZ
+from devices.base.clock import HALL_TZ
 from kiosk.config import OpeningHours
 
 LOOKAHEAD_DAYS = 40  # covers the longest holiday (Spring Festival) with room to spare

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from kiosk.clock import Clock, business_day
+from devices.base.clock import Clock, business_day
 from kiosk.config import Settings
-from kiosk.errors import KioskError
+from devices.base.errors import KioskError
 from kiosk.retention import purge_expired_personal_data
 from kiosk.store import Store
 

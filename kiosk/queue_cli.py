@@ -11,8 +11,9 @@ import argparse
 import sqlite3
 from pathlib import Path
 
-from kiosk.cli import CommandLine, add_json_flag, print_json
-from kiosk.clock import ManualClock, SystemClock, parse_local
+from devices.base.cli_output import add_json_flag, print_json
+from kiosk.cli import CommandLine
+from devices.base.clock import ManualClock, SystemClock, parse_local
 from kiosk.config import Settings, load_settings
 from kiosk.queue_engine import CounterResult, QueueEngine
 from kiosk.store import Store

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from kiosk import texts_zh
-from kiosk.clock import Clock, SystemClock, business_day, from_stamp, to_stamp
+from devices.base.clock import Clock, SystemClock, business_day, from_stamp, to_stamp
 from kiosk.config import QueueDef, Settings, WindowDef
 from kiosk.errors import (
     ClockBehind,

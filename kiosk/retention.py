@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import logging
 
-from kiosk.clock import Clock, SystemClock, business_day, to_stamp
+from devices.base.clock import Clock, SystemClock, business_day, to_stamp
 from kiosk.config import Settings
 from kiosk.store import Store
 

@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.alerts import AlertLog
-from kiosk.clock import HALL_TZ, Clock, SystemClock
+from devices.base.clock import HALL_TZ, Clock, SystemClock
 from kiosk.config import Settings
-from kiosk.errors import ClockBehind, KioskError
+from devices.base.errors import KioskError
+from kiosk.errors import ClockBehind
 from kiosk.hall_hours import IssuingState, issuing_state
 from kiosk.maintenance import DailyPurge
 from kiosk.queue_engine import IssuedTicket, QueueEngine, QueueStatus, WindowStatus

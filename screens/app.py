@@ -25,7 +25,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk.errors import KioskError
+from devices.base.errors import KioskError
 from kiosk.idle import EXPIRED, WARNING, IdleTimer
 from kiosk.runtime import KioskRuntime, PrintResult, release_free_memory, sd_notify, watchdog_interval
 from kiosk.session import CitizenSession

@@ -8,7 +8,7 @@ from kivy.app import App
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk.errors import KioskError
+from devices.base.errors import KioskError
 from screens import texts_zh as zh
 from screens.kvload import load_kv_beside
 from screens.widgets import KButton

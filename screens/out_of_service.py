@@ -22,7 +22,7 @@ from kivy.graphics import Color, Rectangle
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
-from kiosk.errors import ConfigError, KioskError
+from devices.base.errors import ConfigError, KioskError
 from kiosk.runtime import sd_notify, watchdog_interval
 from screens import texts_zh as zh
 

@@ -41,7 +41,7 @@ def _detect(args: argparse.Namespace):
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
-    from kiosk.cli import print_json
+    from devices.base.cli_output import print_json
 
     _, detection = _detect(args)
     if detection is None:
@@ -68,16 +68,14 @@ def _zh():
 
 
 def _camera_settings(args: argparse.Namespace):
-    from kiosk.config import load_settings
-
-    return load_settings(args.config).devices.camera
+    return args.hall_settings().devices.camera
 
 
 def cmd_page(args: argparse.Namespace) -> int:
     from devices.camera.bundle import write_file_atomic
     from devices.camera.errors import NoPageFound
     from devices.camera.page_make import make_page
-    from kiosk.cli import print_json
+    from devices.base.cli_output import print_json
 
     settings = _camera_settings(args)
     image, detection = _detect(args)
@@ -161,7 +159,7 @@ def cmd_sim_camera(args: argparse.Namespace) -> int:
 
 
 def register(cli) -> None:
-    from kiosk.cli import add_json_flag
+    from devices.base.cli_output import add_json_flag
 
     parser = cli.command("detect", "find the page in a photo: four corners clockwise from top-left and a confidence",
                          cmd_detect, group="scan", group_help="document camera: pages and PDFs")
@@ -186,9 +184,3 @@ def register(cli) -> None:
                          cmd_sim_camera, group="sim", group_help="device simulators")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--out", default="scans", help="folder for the captured pages and the PDF")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    from kiosk.cli import main
-
-    sys.exit(main())

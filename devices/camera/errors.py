@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from devices.camera import messages_zh as zh
-from kiosk.errors import KioskError
+from devices.base.errors import KioskError
 
 
 class CameraError(KioskError):

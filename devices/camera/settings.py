@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from kiosk.settings_schema import require
+from devices.base.settings_schema import require
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ _HEX_TEXT = re.compile(rb"^[0-9A-Fa-f\s]*$")
 
 
 def register(cli) -> None:
-    from kiosk.cli import add_json_flag
+    from devices.base.cli_output import add_json_flag
 
     decode = cli.command("decode", "decode a captured reader byte stream (raw bytes or hex text)", _decode,
                          group="idcard", group_help="ID-card reader")
@@ -153,7 +153,7 @@ def _format_item(entry: dict) -> str:
 
 
 def _decode(args: argparse.Namespace) -> int:
-    from kiosk.cli import print_json
+    from devices.base.cli_output import print_json
 
     data = load_capture(args.file)
     items = describe_capture(data, reveal=args.reveal)
@@ -175,10 +175,8 @@ def _decode(args: argparse.Namespace) -> int:
 
 def _read(args: argparse.Namespace) -> int:
     from devices.idcard.service import CardRead, IdCardReaderService, ProblemAction, ReaderProblem, with_port
-    from kiosk.cli import print_json
-    from kiosk.config import load_settings
-
-    settings = load_settings(args.config).devices.idcard
+    from devices.base.cli_output import print_json
+    settings = args.hall_settings().devices.idcard
     simulator = None
     if settings.driver == "simulator":
         from devices.idcard.simulator import start_simulated_reader

@@ -18,7 +18,7 @@ from devices.idcard import messages_zh as zh
 from devices.idcard.errors import CardDataError
 from devices.idcard.idnumber import foreigner_number_problem, resident_number_problem
 from devices.idcard.nations import nation_name
-from kiosk.privacy import mask_id_number, mask_name
+from devices.base.masking import mask_id_number, mask_name
 
 TEXT_BLOCK_SIZE = 256
 TYPE_FLAG_OFFSET = 248

@@ -40,7 +40,7 @@ from devices.idcard.link import (
     READ_DEADLINE_S, SHORT_DEADLINE_S, LinkCancelled, SamLink, format_sam_id, open_and_probe, resolve_port,
 )
 from devices.idcard.settings import IdCardSettings
-from kiosk.clock import Clock, SystemClock
+from devices.base.clock import Clock, SystemClock
 
 log = logging.getLogger("devices.idcard.service")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from kiosk.settings_schema import require
+from devices.base.settings_schema import require
 
 
 # Rates the SAM modules can be set to (protocol notes §4); 115200 is the factory default.

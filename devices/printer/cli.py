@@ -8,7 +8,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from kiosk.cli import add_json_flag, print_json
+from devices.base.cli_output import add_json_flag, print_json
 
 LAYOUTS = ("ticket", "receipt", "checklist")
 
@@ -45,9 +45,7 @@ def register(cli) -> None:
 
 
 def _printer_settings(args, width: int | None = None):
-    from kiosk.config import load_settings
-
-    settings = load_settings(args.config)
+    settings = args.hall_settings()
     printer = settings.devices.printer
     if width:
         printer = replace(printer, paper_width_mm=width, profile="" if width != printer.paper_width_mm else printer.profile)
@@ -57,8 +55,8 @@ def _printer_settings(args, width: int | None = None):
 def _sample_job(settings, layout_name: str, queue_id: str, reprint: bool = False):
     from devices.printer import layouts
     from devices.printer import messages_zh as zh
-    from kiosk.clock import SystemClock
-    from kiosk.errors import UnknownQueue
+    from devices.base.clock import SystemClock
+    from devices.printer.errors import UnknownSampleQueue
 
     now = SystemClock().now()
     hall = settings.hall
@@ -69,7 +67,7 @@ def _sample_job(settings, layout_name: str, queue_id: str, reprint: bool = False
     queue = settings.queue(queue_id)
     if queue is None:
         known = ", ".join(q.id for q in settings.queues)
-        raise UnknownQueue(f"no queue {queue_id!r} (known: {known})", zh.ERROR_UNKNOWN_QUEUE, queue=queue_id)
+        raise UnknownSampleQueue(f"no queue {queue_id!r} (known: {known})", zh.ERROR_UNKNOWN_QUEUE, queue=queue_id)
     return replace(layouts.sample_ticket(queue.prefix, queue.name, hall.name, hall.public_url, now), reprint=reprint)
 
 

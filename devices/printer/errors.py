@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from devices.printer import messages_zh as zh
-from kiosk.errors import KioskError
+from devices.base.errors import KioskError
 
 
 class PrinterError(KioskError):
@@ -43,6 +43,12 @@ class UnknownPrintJob(PrinterError):
 
     def __init__(self, job: object) -> None:
         super().__init__(f"cannot lay out a {type(job).__name__} for printing", zh.ERROR_UNKNOWN_JOB)
+
+
+class UnknownSampleQueue(PrinterError):
+    """`kiosk ticket render --queue Z`: the hall has no such queue to draw a sample for."""
+
+    code = "unknown_queue"
 
 
 class SimulatorError(PrinterError):

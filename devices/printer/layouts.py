@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 from devices.printer import messages_zh as zh
 from devices.printer.document import Feed, PrintDocument, QrBlock, Rule, TextLine, wrapped
-from kiosk.clock import HALL_TZ
+from devices.base.clock import HALL_TZ
 
 
 def _check_masked(masked_name: str) -> None:
     # One-character names mask to themselves; anything longer must carry the mask.
     if len(masked_name) > 1 and "*" not in masked_name:
-        raise ValueError("masked_name must already be masked (use kiosk.privacy.mask_name)")
+        raise ValueError("masked_name must already be masked (use devices.base.masking.mask_name)")
 
 
 @dataclass(frozen=True)

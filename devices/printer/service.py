@@ -27,7 +27,7 @@ from devices.printer.errors import PrinterError, PrinterUnreachable, PrinterWrit
 from devices.printer.layouts import layout
 from devices.printer.settings import PrinterSettings
 from devices.printer.status import PrinterState, PrinterStatus
-from kiosk.clock import Clock, SystemClock
+from devices.base.clock import Clock, SystemClock
 
 log = logging.getLogger("devices.printer")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from kiosk.settings_schema import require
+from devices.base.settings_schema import require
 
 # Printable dots per line for the common paper widths at 203 dpi (58 mm -> 384, 80 mm -> 576).
 DOTS_BY_PAPER_WIDTH = {58: 384, 80: 576}

@@ -17,10 +17,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.errors import ConfigError, KioskError
+from devices.base.errors import ConfigError, KioskError
 from kiosk.guides import labels_zh as zh
 from kiosk.guides.schema import Guide, Material, material_rows
-from kiosk.settings_schema import build
+from devices.base.settings_schema import build
 
 __all__ = ["Catalogue", "Guide", "GuideNotFound", "Material", "checklist_items", "default_matters_dir", "load_catalogue", "load_guide"]
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.cli import add_json_flag, print_json
+from devices.base.cli_output import add_json_flag, print_json
 
 GROUP = "guides"
 GROUP_HELP = "service guides 办事指南"
@@ -108,7 +108,7 @@ def _show(args) -> int:
 
 
 def _export(args) -> int:
-    from kiosk.clock import SystemClock
+    from devices.base.clock import SystemClock
     from kiosk.guides.export import catalogue_to_html, catalogue_to_json
 
     settings = _settings(args)

@@ -2,7 +2,7 @@
 
 One matter is one TOML file under `config/matters/`. A key left out of the file means
 "we do not know" and is shown as 请咨询窗口 — never filled with a guess. The
-dataclasses are built with `kiosk.settings_schema.build`, so every type error, unknown
+dataclasses are built with `devices.base.settings_schema.build`, so every type error, unknown
 key or missing key names the file and the dotted field.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from kiosk.guides import labels_zh as zh
-from kiosk.settings_schema import require
+from devices.base.settings_schema import require
 
 # The eight matter types of the national implementation list.
 MATTER_TYPES = ("行政许可", "行政确认", "行政给付", "行政裁决", "行政奖励", "行政备案", "其他行政权力", "公共服务")

@@ -168,7 +168,7 @@ def hall_settings():
 @pytest.fixture
 def start_kiosk(window, hall_settings, tmp_path):
     """`start_kiosk(moment=..., portrait=False)` -> a running Kiosk; stopped after the test."""
-    from kiosk.clock import ManualClock
+    from devices.base.clock import ManualClock
 
     started: list[Kiosk] = []
 

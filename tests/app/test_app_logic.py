@@ -89,7 +89,7 @@ def test_runtime_priority_by_age_uses_the_configured_age(settings):
 
 
 def test_offset_clock_starts_at_the_given_local_time():
-    from kiosk.clock import HALL_TZ
+    from devices.base.clock import HALL_TZ
     from kiosk.runtime import OffsetClock
 
     clock = OffsetClock(dt.datetime(2026, 11, 27, 9, 30))

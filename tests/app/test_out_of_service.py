@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.errors import ConfigError, StoreError
+from devices.base.errors import ConfigError
+from kiosk.errors import StoreError
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 

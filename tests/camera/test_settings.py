@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.config import default_config_path, load_settings
-from kiosk.errors import ConfigError
+from devices.base.errors import ConfigError
 
 
 def _hall_with_camera(tmp_path, lines: str):

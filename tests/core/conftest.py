@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.clock import HALL_TZ, ManualClock
+from devices.base.clock import HALL_TZ, ManualClock
 from kiosk.config import load_settings
 from kiosk.queue_engine import QueueEngine
 from kiosk.store import Store

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from kiosk.clock import HALL_TZ, ManualClock
+from devices.base.clock import HALL_TZ, ManualClock
 from kiosk.config import load_settings
 from kiosk.queue_engine import QueueEngine
 from kiosk.store import Store

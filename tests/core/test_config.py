@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import default_config_path, load_settings
-from kiosk.errors import ConfigError
+from devices.base.errors import ConfigError
 
 DEFAULT_TEXT = default_config_path().read_text(encoding="utf-8")
 

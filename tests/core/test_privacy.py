@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.privacy import HolderKey, mask_id_number, mask_name, mask_phone
+from devices.base.masking import mask_id_number, mask_name, mask_phone
+from kiosk.privacy import HolderKey
 
 
 @pytest.mark.parametrize(("given", "shown"), [

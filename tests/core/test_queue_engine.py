@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from kiosk.clock import HALL_TZ
+from devices.base.clock import HALL_TZ
 from kiosk.errors import (
     DailyCapReached,
     HallClosed,
@@ -118,7 +118,7 @@ def test_after_a_clock_that_jumped_ahead_is_put_right_staff_confirm_and_issuing_
 
 
 def test_a_confirmation_covers_only_clocks_that_agree_with_the_confirming_one(make_engine, clock):
-    from kiosk.clock import ManualClock
+    from devices.base.clock import ManualClock
     from kiosk.errors import ClockBehind
 
     right = make_engine()

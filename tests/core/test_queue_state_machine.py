@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from kiosk.clock import HALL_TZ, ManualClock
+from devices.base.clock import HALL_TZ, ManualClock
 from kiosk.config import load_settings
 from kiosk.errors import (
     NobodyWaiting,

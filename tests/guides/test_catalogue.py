@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.errors import ConfigError
+from devices.base.errors import ConfigError
 from kiosk.guides import labels_zh as zh
 from kiosk.guides.catalogue import checklist_items, checklist_notes, default_matters_dir, load_catalogue
 

@@ -8,8 +8,8 @@ from serial.tools.list_ports_common import ListPortInfo
 from devices.idcard.errors import ReaderNotFound
 from devices.idcard.link import format_sam_id, resolve_port
 from devices.idcard.settings import IdCardSettings
-from kiosk.errors import ConfigError
-from kiosk.settings_schema import build
+from devices.base.errors import ConfigError
+from devices.base.settings_schema import build
 
 
 def _port(device: str, vid: int | None, pid: int | None) -> ListPortInfo:

@@ -13,7 +13,7 @@ from devices.idcard.service import (
     CardRead, CardRemoved, ProblemAction, ReaderProblem, ReaderReady, ReaderStatus,
 )
 from devices.idcard.simulator import load_holders
-from kiosk.clock import ManualClock
+from devices.base.clock import ManualClock
 
 pytestmark = pytest.mark.timeout(60)
 

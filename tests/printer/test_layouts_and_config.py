@@ -126,8 +126,8 @@ def test_image_mode_without_a_font_is_a_clear_printer_error(simulator, printer_s
 ])
 def test_a_broken_printer_section_names_the_key_and_the_fix(section, key, fix_words):
     from devices.printer.settings import PrinterSettings
-    from kiosk.errors import ConfigError
-    from kiosk.settings_schema import build
+    from devices.base.errors import ConfigError
+    from devices.base.settings_schema import build
 
     with pytest.raises(ConfigError) as caught:
         build(PrinterSettings, section, "hall.toml", "devices.printer")

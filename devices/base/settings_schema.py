@@ -15,7 +15,7 @@ import typing
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-from kiosk.errors import ConfigError
+from devices.base.errors import ConfigError
 
 _MISSING = dataclasses.MISSING
 

@@ -97,7 +97,7 @@ def start_app(data_dir: Path):
     EventLoop.start()
     from devices.base.clock import ManualClock
     from kiosk.config import load_settings
-    from kiosk.runtime import KioskRuntime, with_dedupe
+    from kiosk.root.runtime import KioskRuntime, with_dedupe
     from kiosk.voice import VoicePrompter
     from screens.app import KioskApp
 

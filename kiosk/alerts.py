@@ -51,6 +51,12 @@ class AlertLog:
 
     def resolve(self, source: str, code: str | None = None) -> int:
         """Close the open alerts of a source (all, or one code); returns how many."""
+        # Most calls find nothing open (every good print resolves "printer"): look on
+        # the read connection first, so they never wait for the write lock.
+        with self.store.query() as conn:
+            sql = "SELECT 1 FROM alerts WHERE source = ? AND resolved_at IS NULL" + (" AND code = ?" if code else "")
+            if conn.execute(sql + " LIMIT 1", (source, code) if code else (source,)).fetchone() is None:
+                return 0
         stamp = to_stamp(self.clock.now())
         sql = "UPDATE alerts SET resolved_at = ? WHERE source = ? AND resolved_at IS NULL"
         params: tuple = (stamp, source)

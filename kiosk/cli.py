@@ -1,7 +1,10 @@
 """The `kiosk` console command.
 
 Subcommands live beside the code they drive: each module in COMMAND_MODULES has a
-`register(cli: CommandLine)` function. A device package that is not installed yet is
+`register(cli)` function taking the CommandLine below. No command module imports
+this one or the composition root: a handler gets the hall's settings from
+`args.hall_settings()` and a built hall (database, queue, services) from
+`args.open_hall()`, both made here from the composition root. A device package that is not installed yet is
 skipped (its module is absent); an error inside a present module is never hidden.
 """
 
@@ -29,7 +32,7 @@ COMMAND_MODULES = (
     "devices.idcard.cli",
     "devices.printer.cli",
     "devices.camera.cli",
-    "kiosk.app_cli",
+    "kiosk.root.touch_screen",
 )
 
 
@@ -88,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     # Commands (device ones included) get the hall's settings through args, so no
     # command module has to import the settings loader of a layer above it.
     args.hall_settings = lambda: _load_settings(args.config)
+    args.open_hall = lambda settings=None, **options: _open_hall(settings or args.hall_settings(), **options)
     if handler is None:
         cli.parser.print_help()
         return 2
@@ -106,6 +110,12 @@ def _load_settings(path: str | None) -> Any:
     from kiosk.config import load_settings
 
     return load_settings(path)
+
+
+def _open_hall(settings: Any, **options: Any) -> Any:
+    from kiosk.root.hall import open_hall
+
+    return open_hall(settings, **options)
 
 
 def _dispatch(handler, args) -> int:

@@ -15,26 +15,24 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from kiosk.cli import CommandLine
 from devices.base.clock import HALL_TZ, ManualClock
-from kiosk.config import load_settings
 from devices.base.errors import KioskError
 from kiosk.errors import NobodyWaiting
-from kiosk.queue_engine import QueueEngine
-from kiosk.store import Store
 
 QUEUE_MIX = (("A", 0.55), ("B", 0.35), ("C", 0.10))
 
 
-def run_demo(config: str | None, day: dt.date, seed: int, pause: float, citizens: int) -> dict:
-    settings = load_settings(config)
+def run_demo(settings, open_hall, day: dt.date, seed: int, pause: float, citizens: int) -> dict:
+    """`open_hall(settings, clock=…, database=…)` is the composition root's (args.open_hall)."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp:
         clock = ManualClock(dt.datetime.combine(day, dt.time(8, 30), tzinfo=HALL_TZ))
-        engine = QueueEngine(settings, Store(Path(tmp) / "demo.db"), clock)
+        hall = open_hall(settings, clock=clock, database=Path(tmp) / "demo.db")
+        engine = hall.engine
         periods = settings.hours.periods_on(day)
         if not periods:
             print(f"{day} 不是办公日（{settings.hall.name}）。请换一个日期：kiosk demo --day 2026-11-27")
+            hall.close()
             return {}
         arrivals = sorted(
             dt.datetime.combine(day, periods[0].start if rng.random() < 0.65 else periods[-1].start, tzinfo=HALL_TZ)
@@ -52,7 +50,7 @@ def run_demo(config: str | None, day: dt.date, seed: int, pause: float, citizens
                 queue = rng.choices([q for q, _ in QUEUE_MIX], [w for _, w in QUEUE_MIX])[0]
                 priority = "elderly" if rng.random() < 0.2 else "normal"
                 try:
-                    issued = engine.issue(queue, priority=priority, channel="demo")
+                    issued = hall.tickets.take_number(queue, priority, channel="demo")
                 except KioskError as exc:
                     print(f"{now:%H:%M}  取号未成功：{exc.message_zh}")
                     outcomes["refused"] += 1
@@ -76,6 +74,7 @@ def run_demo(config: str | None, day: dt.date, seed: int, pause: float, citizens
         if finished:
             waits = sorted(t.wait_minutes for t in finished)
             print(f"  平均等候{sum(waits) / len(waits):.0f}分钟，最长{waits[-1]:.0f}分钟")
+        hall.close()
         return summary
 
 
@@ -110,11 +109,11 @@ def _serve_one(engine, window: int, rng, clock, busy_until, outcomes) -> None:
 
 def _handler(args) -> int:
     day = dt.date.fromisoformat(args.day) if args.day else dt.datetime.now(HALL_TZ).date()
-    run_demo(args.config, day, args.seed, args.pause, args.citizens)
+    run_demo(args.hall_settings(), args.open_hall, day, args.seed, args.pause, args.citizens)
     return 0
 
 
-def register(cli: CommandLine) -> None:
+def register(cli) -> None:
     p = cli.command("demo", "a whole hall day in the terminal (throw-away database)", _handler)
     p.add_argument("--day", help="a working day, e.g. 2026-11-27 (default: today)")
     p.add_argument("--seed", type=int, default=7)

@@ -74,3 +74,9 @@ class ClockBehind(QueueError):
 
 class StoreError(KioskError):
     code = "store_error"
+
+
+class StoreBusy(StoreError):
+    """The write lock was not had in time; nothing was written, so trying again is safe."""
+
+    code = "store_busy"

@@ -12,11 +12,8 @@ import sqlite3
 from pathlib import Path
 
 from devices.base.cli_output import add_json_flag, print_json
-from kiosk.cli import CommandLine
 from devices.base.clock import ManualClock, SystemClock, parse_local
-from kiosk.config import Settings, load_settings
-from kiosk.queue_engine import CounterResult, QueueEngine
-from kiosk.store import Store
+from kiosk.queue_engine import CounterResult
 
 
 def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -26,16 +23,15 @@ def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-def open_engine(args: argparse.Namespace, settings: Settings | None = None) -> QueueEngine:
-    settings = settings or load_settings(args.config)
-    store = Store(Path(args.db) if args.db else settings.database_path)
-    clock = ManualClock(parse_local(args.at)) if args.at else SystemClock()
-    return QueueEngine(settings, store, clock)
+def _open_hall(args: argparse.Namespace):
+    """The hall from the composition root, on --db and at --at if given."""
+    clock = ManualClock(parse_local(args.at)) if getattr(args, "at", None) else SystemClock()
+    return args.open_hall(clock=clock, database=Path(args.db) if args.db else None)
 
 
 def _issue(args) -> int:
-    engine = open_engine(args)
-    issued = engine.issue(args.queue, priority=args.priority, holder_id_number=args.holder_id, channel=args.channel)
+    hall = _open_hall(args)
+    issued = hall.tickets.take_number(args.queue, args.priority, args.holder_id, channel=args.channel)
     if args.json:
         print_json(issued.as_dict())
     else:
@@ -53,17 +49,10 @@ def _print_result(args, result: CounterResult) -> int:
     return 0
 
 
-def _confirm_clock(engine: QueueEngine) -> CounterResult:
-    from kiosk.alerts import AlertLog
-
-    result = engine.confirm_clock(actor="operator")
-    AlertLog(engine.store, engine.clock).resolve("clock", "clock_behind")
-    return result
-
-
 def _counter(action: str):
     def handler(args) -> int:
-        engine = open_engine(args)
+        hall = _open_hall(args)
+        engine = hall.engine
         operations = {
             "call": lambda: engine.call_ticket(args.window, args.code) if args.code else engine.call_next(args.window),
             "recall": lambda: engine.recall(args.window),
@@ -76,7 +65,7 @@ def _counter(action: str):
             "reactivate": lambda: engine.reactivate(args.code),
             "pause": lambda: engine.pause_window(args.window),
             "open": lambda: engine.resume_window(args.window),
-            "confirm-clock": lambda: _confirm_clock(engine),
+            "confirm-clock": lambda: hall.tickets.confirm_clock(actor="operator"),
         }
         return _print_result(args, operations[action]())
 
@@ -84,7 +73,7 @@ def _counter(action: str):
 
 
 def _status(args) -> int:
-    engine = open_engine(args)
+    engine = _open_hall(args).engine
     queues = engine.status()
     windows = engine.windows()
     if args.json:
@@ -109,9 +98,15 @@ def _status(args) -> int:
     return 0
 
 
+def _open_store(args: argparse.Namespace):
+    """Only the database (check, backup): a damaged file is reported, not 'repaired' by setup writes."""
+    from kiosk.store import Store
+
+    return Store(Path(args.db) if args.db else args.hall_settings().database_path)
+
+
 def _db_check(args) -> int:
-    settings = load_settings(args.config)
-    store = Store(Path(args.db) if args.db else settings.database_path)
+    store = _open_store(args)
     problems = store.integrity_problems()
     counts = store.table_counts()
     if args.json:
@@ -130,10 +125,8 @@ def _db_check(args) -> int:
 def _db_purge(args) -> int:
     from kiosk.retention import purge_expired_personal_data
 
-    settings = load_settings(args.config)
-    store = Store(Path(args.db) if args.db else settings.database_path)
-    clock = ManualClock(parse_local(args.at)) if args.at else SystemClock()
-    result = purge_expired_personal_data(settings, store, clock)
+    hall = _open_hall(args)
+    result = purge_expired_personal_data(hall.settings, hall.store, hall.clock)
     if args.json:
         print_json(result)
     else:
@@ -142,8 +135,7 @@ def _db_purge(args) -> int:
 
 
 def _db_backup(args) -> int:
-    settings = load_settings(args.config)
-    store = Store(Path(args.db) if args.db else settings.database_path)
+    store = _open_store(args)
     target = store.backup_to(args.to)
     # Read-only (the backup stays as written); as_uri() quotes '?' and '#' in the path.
     copy = sqlite3.connect(target.resolve().as_uri() + "?mode=ro", uri=True)
@@ -158,7 +150,7 @@ def _db_backup(args) -> int:
     return 0
 
 
-def register(cli: CommandLine) -> None:
+def register(cli) -> None:
     ticket_help = "queue tickets: issue and counter operations"
     p = _common(cli.command("issue", "issue a ticket (取号)", _issue, group="ticket", group_help=ticket_help))
     p.add_argument("--queue", required=True, help="queue id or prefix, e.g. A (综合受理) or B (综合出件)")

@@ -2,9 +2,15 @@
 
 One file per hall holds every ticket ever issued (history is kept; a new business
 day starts new sequences, it never deletes), an append-only event log and the
-state of each window. sqlite-utils runs the migrations and the reporting queries;
-the queue's hot path uses the same connection directly inside explicit
-`BEGIN IMMEDIATE` transactions so two kiosks can never draw the same number.
+state of each window. Writes go through one connection inside explicit
+`BEGIN IMMEDIATE` transactions, so two kiosks can never draw the same number;
+reads go through a second connection, so a screen refresh never queues behind a
+write of this process or waits for another process's write lock (WAL readers
+never block and are never blocked).
+
+How long a write may wait for the lock is the caller's choice (`waiting_at_most`):
+a command-line tool can wait the default 30 s, a touch screen's attempt waits a
+second or two and tries again, showing 请稍候 in between.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import TYPE_CHECKING, Iterator
 if TYPE_CHECKING:
     import sqlite_utils
 
-from kiosk.errors import StoreError
+from kiosk.errors import StoreBusy, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +38,8 @@ log = logging.getLogger(__name__)
 # burst this long without a quiet second (~40 MB of WAL at 4 KB pages).
 BACKSTOP_CHECKPOINT_PAGES = 10_000
 WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
+# How long a write waits for the write lock unless the caller says otherwise.
+DEFAULT_WRITE_WAIT_SECONDS = 30.0
 
 # Each entry is applied once, in order, inside one transaction, and recorded in
 # schema_migrations. Never edit a shipped migration: append a new one.
@@ -139,10 +147,13 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
 
 
 class Store:
-    """One connection to the hall database, shared by the threads of one process.
+    """The hall database as seen by one process: a write connection and a read connection.
 
-    SQLite serialises writers across processes; `_lock` serialises this process's
-    threads on the one connection (sqlite3 connections are not safe to interleave).
+    SQLite serialises writers across processes; `_write_lock` serialises this
+    process's threads on the write connection and `_read_lock` on the read one
+    (a sqlite3 connection must not be used by two threads at once). A thread waits
+    for the write lock at most as long as its `waiting_at_most` says, then gets
+    StoreBusy, which guarantees nothing was written: the caller may simply try again.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -150,7 +161,7 @@ class Store:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
-                self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+                self.path, isolation_level=None, timeout=DEFAULT_WRITE_WAIT_SECONDS, check_same_thread=False
             )
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(
@@ -160,12 +171,17 @@ class Store:
             ) from exc
         self.conn = conn
         self.conn.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
+        self._write_lock = threading.RLock()
+        self._read_lock = threading.RLock()
+        self._wait_limit = threading.local()
+        self._busy_timeout_ms = int(DEFAULT_WRITE_WAIT_SECONDS * 1000)
         self._db: "sqlite_utils.Database | None" = None
         self._checkpointer: _IdleCheckpointer | None = None
+        self.reader: sqlite3.Connection | None = None
         try:
             self._apply_pragmas()
             self.migrate()
+            self.reader = self._open_reader()
         except sqlite3.DatabaseError as exc:  # not a database, damaged, or a read-only/full disk
             conn.close()
             log.error("cannot use database %s: %s", self.path, exc)
@@ -175,6 +191,15 @@ class Store:
                 path=str(self.path),
             ) from exc
 
+    def _open_reader(self) -> sqlite3.Connection:
+        # Opened after the migrations, so it sees the current schema. In WAL mode it
+        # reads the last committed state while any process writes; the short busy
+        # timeout covers only the rare moments SQLite itself needs (WAL recovery).
+        reader = sqlite3.connect(self.path, isolation_level=None, timeout=2.0, check_same_thread=False)
+        reader.row_factory = sqlite3.Row
+        reader.execute("PRAGMA foreign_keys=ON")
+        return reader
+
     def _apply_pragmas(self) -> None:
         mode = self.conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if mode.lower() != "wal":
@@ -182,7 +207,7 @@ class Store:
         # FULL: a ticket a citizen was told about survives a power cut.
         self.conn.execute("PRAGMA synchronous=FULL")
         self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.execute("PRAGMA busy_timeout=30000")
+        self.conn.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
         # After a checkpoint the WAL is reused from its start; keep the file (an
         # overwrite fsyncs faster than an append that grows it) but bound it.
         self.conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
@@ -201,7 +226,7 @@ class Store:
         return self._db
 
     def table_counts(self) -> dict[str, int]:
-        with self._lock:
+        with self._write_lock:
             return {name: self.db[name].count for name in self.db.table_names()}
 
     # -- migrations ---------------------------------------------------------
@@ -214,7 +239,7 @@ class Store:
         return int(row[0] or 0)
 
     def migrate(self) -> int:
-        with self._lock:
+        with self._write_lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 self.conn.execute(
@@ -243,12 +268,36 @@ class Store:
 
     # -- transactions ---------------------------------------------------------
     @contextlib.contextmanager
+    def waiting_at_most(self, seconds: float) -> Iterator[None]:
+        """Writes on this thread wait at most `seconds` for the write lock, then raise StoreBusy."""
+        previous = getattr(self._wait_limit, "seconds", None)
+        self._wait_limit.seconds = max(0.0, seconds)
+        try:
+            yield
+        finally:
+            self._wait_limit.seconds = previous
+
+    @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """`BEGIN IMMEDIATE` … `COMMIT`: all or nothing, one writer at a time."""
-        with self._lock:
+        """`BEGIN IMMEDIATE` … `COMMIT`: all or nothing, one writer at a time.
+
+        StoreBusy (the lock was not had in time) is raised before anything is
+        written, so retrying after it can never write twice.
+        """
+        limit = getattr(self._wait_limit, "seconds", None)
+        limit = DEFAULT_WRITE_WAIT_SECONDS if limit is None else limit
+        started = time.monotonic()
+        if not self._write_lock.acquire(timeout=limit if limit > 0 else 0):
+            raise _busy("another thread of this process is writing", limit)
+        try:
+            remaining = max(0.0, limit - (time.monotonic() - started))
+            self._set_busy_timeout(int(remaining * 1000))
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
+                if _is_locked(exc):
+                    log.warning("database %s is locked by another writer (waited %.1f s)", self.path, limit)
+                    raise _busy(str(exc), limit) from exc
                 raise _store_error("begin", exc) from exc
             try:
                 yield self.conn
@@ -266,6 +315,13 @@ class Store:
                 self._rollback_if_open()
                 log.error("database commit failed and was rolled back: %s", exc)
                 raise _store_error("commit", exc) from exc
+        finally:
+            self._write_lock.release()
+
+    def _set_busy_timeout(self, milliseconds: int) -> None:
+        if milliseconds != self._busy_timeout_ms:
+            self.conn.execute(f"PRAGMA busy_timeout={milliseconds}")
+            self._busy_timeout_ms = milliseconds
 
     def _rollback_if_open(self) -> None:
         if self.conn.in_transaction:
@@ -273,23 +329,37 @@ class Store:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """A consistent snapshot for several reads (WAL readers never block writers)."""
-        with self._lock:
-            self.conn.execute("BEGIN")
+        """A consistent snapshot for several reads, on the read connection.
+
+        WAL readers never block writers and are never blocked by them, so a screen
+        refresh is answered at once even while another process holds the write lock.
+        """
+        with self._read_lock:
+            reader = self._reader_or_raise()
+            reader.execute("BEGIN")
             try:
-                yield self.conn
+                yield reader
             finally:
-                self.conn.execute("COMMIT")
+                reader.execute("COMMIT")
 
     @contextlib.contextmanager
     def query(self) -> Iterator[sqlite3.Connection]:
-        """Single statements in autocommit: no snapshot, just this process's lock."""
-        with self._lock:
-            yield self.conn
+        """Single statements in autocommit on the read connection: no snapshot."""
+        with self._read_lock:
+            yield self._reader_or_raise()
+
+    def _reader_or_raise(self) -> sqlite3.Connection:
+        if self.reader is None:
+            raise StoreError(f"database {self.path} is closed", "数据保存出了问题，请联系工作人员")
+        return self.reader
 
     def close(self) -> None:
         self.stop_idle_checkpoints()
-        with self._lock:
+        with self._read_lock:
+            if self.reader is not None:
+                self.reader.close()
+                self.reader = None
+        with self._write_lock:
             self.conn.close()
 
     # -- backup -----------------------------------------------------------------
@@ -370,7 +440,7 @@ class Store:
         """
         if self._checkpointer is not None:
             return
-        with self._lock:
+        with self._write_lock:
             self.conn.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_CHECKPOINT_PAGES}")
         self._checkpointer = _IdleCheckpointer(self.path, quiet_seconds, poll_seconds)
         self._checkpointer.start()
@@ -434,6 +504,18 @@ def _publish_without_overwriting(partial: Path, target: Path) -> None:
             os.fsync(folder)
         finally:
             os.close(folder)
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _busy(reason: str, waited: float) -> StoreBusy:
+    return StoreBusy(f"database busy after waiting {waited:.1f} s: {reason}", "系统繁忙，请稍后再试", waited=waited)
 
 
 def _store_error(stage: str, exc: sqlite3.Error) -> StoreError:

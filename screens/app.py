@@ -1,10 +1,12 @@
 """The touch-screen app: composition root and the thin state object screens talk to.
 
-The app is handed a `KioskRuntime` (database, queue, alerts, guides, devices) and a
-`VoicePrompter`; it owns the citizen session, the theme and the idle timer. Screens
-call the methods here (`choose_queue`, `open_guide`, …) and never touch SQL, bytes or
-devices. Device callbacks arrive on device threads and are moved onto the UI thread
-with `Clock.schedule_once` before anything on screen changes.
+The app is handed a `KioskRuntime` (built by the composition root: the hall's
+services and its devices) and a `VoicePrompter`; it owns the citizen session, the
+theme and the idle timer. Screens call the methods here (`choose_queue`,
+`open_guide`, …) and never touch SQL, bytes or devices. Every service call runs off
+the UI thread (`BackgroundCalls`) and its result comes back with
+`Clock.schedule_once`; device callbacks arrive on device threads and are moved onto
+the UI thread the same way before anything on screen changes.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from devices.base.errors import KioskError
 from kiosk.idle import EXPIRED, WARNING, IdleTimer
-from kiosk.runtime import KioskRuntime, PrintResult, release_free_memory, sd_notify, watchdog_interval
+from kiosk.services.printing import PrintResult
 from kiosk.session import CitizenSession
+from kiosk.system import release_free_memory, sd_notify, watchdog_interval
 from kiosk.voice import VoicePrompter
 from screens import texts_zh as zh
+from screens.background import BackgroundCalls
 from screens.theme import Theme
 
 log = logging.getLogger("screens.app")
@@ -39,6 +43,10 @@ log = logging.getLogger("screens.app")
 MAX_ERRORS_PER_MINUTE = 5
 TICK_SECONDS = 0.25
 F1_KEYCODE = 282  # SDL2 keycodes as Kivy reports them: F1 … F12 are 282 … 293
+# Drawing a number: 请稍候 appears if the answer takes longer than this, and the
+# kiosk keeps trying this long while another process holds the database.
+PLEASE_WAIT_AFTER_SECONDS = 0.3
+DRAW_WAIT_SECONDS = 20.0
 
 
 class _RecoverToHome(ExceptionHandler):
@@ -71,7 +79,7 @@ class KioskApp(App):
     voice_muted = BooleanProperty(False)
     title = "沁心办"
 
-    def __init__(self, runtime: KioskRuntime, voice: VoicePrompter | None = None, kiosk_mode: bool = False,
+    def __init__(self, runtime: Any, voice: VoicePrompter | None = None, kiosk_mode: bool = False,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.runtime = runtime
@@ -79,6 +87,9 @@ class KioskApp(App):
         self.kiosk_mode = kiosk_mode
         self.voice = voice if voice is not None else VoicePrompter(enabled=runtime.settings.kiosk.voice_prompts)
         self.session = CitizenSession()
+        self.calls = BackgroundCalls()
+        # Set while a number is being drawn: a second tap never draws a second number.
+        self._drawing: threading.Event | None = None
         self.theme = Theme()
         kiosk = runtime.settings.kiosk
         self.idle = IdleTimer(kiosk.idle_seconds, kiosk.idle_warning_seconds)
@@ -124,7 +135,7 @@ class KioskApp(App):
     def _start_devices(self) -> None:
         try:
             self.runtime.start(self.post_card_event)
-            self.runtime.warm_up_guides()
+            self.runtime.guides.warm_up()
         except Exception:
             log.exception("starting the devices failed")
         finally:
@@ -146,6 +157,7 @@ class KioskApp(App):
             signal.signal(signal.SIGTERM, self._previous_sigterm)
             self._previous_sigterm = None
         self.voice.stop()
+        self.calls.close()
         self.session.wipe("app stopping")
         sd_notify("STOPPING=1")
 
@@ -220,6 +232,8 @@ class KioskApp(App):
             self.idle.arm()
 
     def go_home(self, reason: str = "home button") -> None:
+        if self._drawing is not None:
+            self._drawing.set()  # no further attempts; a number already drawn is still shown
         self.session.wipe(reason)
         self.voice.stop()
         self.go("home")
@@ -293,7 +307,7 @@ class KioskApp(App):
 
     # -- take a number ---------------------------------------------------------------------
     def start_take_number(self) -> None:
-        state = self.runtime.issuing_state()
+        state = self.runtime.tickets.issuing_state()
         if not state.open:
             self.screen("home").refresh()
             self.say(state.message_zh)
@@ -328,7 +342,7 @@ class KioskApp(App):
         if self.current not in ("home", "card", "queue"):
             return  # a card laid down while reading a guide is not a request for a number
         if self.current == "home":
-            if not self.runtime.issuing_state().open:
+            if not self.runtime.tickets.issuing_state().open:
                 return
             self.session.wipe("card at home")
             self.go("card")
@@ -339,28 +353,69 @@ class KioskApp(App):
             self.screen("card").show_problem(zh.CARD_EXPIRED)
             self.say(zh.CARD_EXPIRED)
             return
-        priority = self.runtime.priority_for_age(event.age)
+        priority = self.runtime.tickets.priority_for_age(event.age)
         self.session.set_holder(event.holder, event.age, event.expired, priority)
         self.go("queue")
         self.say(zh.VOICE_QUEUE)
 
     def choose_queue(self, queue_id: str) -> None:
-        """Issue the ticket now (one transaction), show it, then print off the UI thread."""
-        session = self.session
-        try:
-            issued = self.runtime.take_number(queue_id, session.priority, session.id_number)
-        except KioskError as exc:
-            log.info("ticket refused: %s", exc.message_en)
-            self.screen("queue").show_problem(exc.message_zh)
-            self.say(exc.message_zh)
+        """Draw the number off the UI thread, show it, then print it.
+
+        While another process holds the database the screen says 请稍候 and keeps
+        answering taps; the service tries again until DRAW_WAIT_SECONDS and either
+        a number comes back (shown once, whatever the citizen tapped meanwhile) or
+        a clear refusal. Taps on the queue buttons meanwhile draw nothing more.
+        """
+        if self._drawing is not None:
             return
+        session = self.session
+        priority, id_number = session.priority, session.id_number
+        masked = session.masked_name if self.settings.devices.printer.print_masked_name else ""
+        cancelled = self._drawing = threading.Event()
+        queue_screen = self.screen("queue")
+        queue_screen.show_drawing(True)
+        please_wait = Clock.schedule_once(lambda _dt: queue_screen.show_please_wait(), PLEASE_WAIT_AFTER_SECONDS)
+
+        def still_waiting(_seconds: float) -> None:  # on the worker thread
+            Clock.schedule_once(lambda _dt: queue_screen.show_please_wait(), 0)
+
+        def draw() -> Any:
+            return self.runtime.tickets.take_number(queue_id, priority, id_number, wait_seconds=DRAW_WAIT_SECONDS,
+                                                    on_still_waiting=still_waiting, cancelled=cancelled)
+
+        def finished() -> None:
+            please_wait.cancel()
+            self._drawing = None
+            queue_screen.show_drawing(False)
+
+        def drawn(issued: Any) -> None:
+            finished()
+            self._show_ticket(issued, priority, masked)
+
+        def refused(error: BaseException) -> None:
+            finished()
+            if not isinstance(error, KioskError):
+                raise error
+            log.info("ticket refused: %s", error.message_en)
+            if cancelled.is_set():
+                return  # the citizen has already left; nothing was drawn
+            queue_screen.show_problem(error.message_zh)
+            self.say(error.message_zh)
+
+        self.calls.run(draw, drawn, refused, write=True)
+
+    @property
+    def drawing_number(self) -> bool:
+        return self._drawing is not None
+
+    def _show_ticket(self, issued: Any, priority: str, masked_name: str) -> None:
+        session = self.session
         session.ticket = issued
         ticket_screen = self.screen("ticket")
-        ticket_screen.show_ticket(issued, priority=session.priority != "normal")
+        ticket_screen.show_ticket(issued, priority=priority != "normal")
         self.go("ticket")
         self.say(zh.VOICE_TICKET.format(code=_spoken_code(issued.code), n=issued.people_ahead))
-        masked = session.masked_name if self.settings.devices.printer.print_masked_name else ""
-        self.runtime.print_ticket(issued, masked, partial(self._post_print_done, issued.ticket.id))
+        self.runtime.printing.print_ticket(issued, masked_name, partial(self._post_print_done, issued.ticket.id))
 
     def _post_print_done(self, ticket_id: int, result: PrintResult) -> None:
         Clock.schedule_once(partial(self._print_done, ticket_id, result), 0)
@@ -370,7 +425,7 @@ class KioskApp(App):
         if issued is None or issued.ticket.id != ticket_id:
             return  # the citizen has already gone; nothing to update on screen
         self.session.print_outcome = result
-        qr_url = self.runtime.ticket_url(issued) if result.show_on_screen else ""
+        qr_url = self.runtime.links.ticket(issued.ticket.id) if result.show_on_screen else ""
         self.screen("ticket").show_print_result(result.printed, result.message_zh, qr_url)
         if not result.printed:
             log.warning("ticket %s not printed: %s", issued.code, result.message_en)
@@ -386,16 +441,18 @@ class KioskApp(App):
         self.go("guide_list")
 
     def open_guide(self, guide_id: str, back_to: str = "guides") -> None:
-        guide = self.runtime.catalogue().get(guide_id)
+        self.calls.run(partial(self.runtime.guides.guide, guide_id), partial(self._show_guide, back_to=back_to))
+
+    def _show_guide(self, guide: Any, back_to: str) -> None:
         if guide is None:
             return
-        self.session.guide_id = guide_id
-        self.screen("guide_detail").show(guide, self.runtime.guide_url(guide_id), back_to)
+        self.session.guide_id = guide.id
+        self.screen("guide_detail").show(guide, self.runtime.links.guide(guide.id), back_to)
         self.go("guide_detail")
         self.say(guide.name)
 
     def print_checklist(self, guide: Any) -> None:
-        self.runtime.print_checklist(guide, partial(self._post_checklist_done, guide.id))
+        self.runtime.printing.print_checklist(guide, partial(self._post_checklist_done, guide.id))
 
     def _post_checklist_done(self, guide_id: str, result: PrintResult) -> None:
         Clock.schedule_once(lambda _dt: self.screen("guide_detail").show_print_result(guide_id, result), 0)

@@ -36,7 +36,7 @@ class GuideSearchScreen(Screen):
 
     def _load(self, runtime) -> None:
         try:
-            search = runtime.guide_search()
+            search = runtime.guides.search()
         except Exception:
             log.exception("guide search unavailable")
             Clock.schedule_once(lambda _dt: setattr(self, "status", zh.GUIDES_UNAVAILABLE), 0)

@@ -28,14 +28,19 @@ class GuidesScreen(Screen):
 
     def build_grid(self) -> None:
         app = App.get_running_app()
+        app.calls.run(app.runtime.guides.catalogue, self._show_catalogue, self._catalogue_failed)
+
+    def _catalogue_failed(self, error: BaseException) -> None:
+        if not isinstance(error, KioskError):
+            raise error
+        log.error("guide catalogue unavailable: %s", error.message_en)
+        self.ids.grid.clear_widgets()
+        self.problem = zh.GUIDES_UNAVAILABLE
+
+    def _show_catalogue(self, catalogue) -> None:
+        app = App.get_running_app()
         grid = self.ids.grid
         grid.clear_widgets()
-        try:
-            catalogue = app.runtime.catalogue()
-        except KioskError as exc:
-            log.error("guide catalogue unavailable: %s", exc.message_en)
-            self.problem = zh.GUIDES_UNAVAILABLE
-            return
         self.problem = ""
         groups = catalogue.by_department() if self.mode == "department" else catalogue.by_life_event()
         for title, guides in groups.items():

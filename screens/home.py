@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
@@ -9,6 +11,8 @@ from kivy.uix.screenmanager import Screen
 
 from screens import texts_zh as zh
 from screens.kvload import load_kv_beside
+
+log = logging.getLogger(__name__)
 
 NOTICE_SECONDS = 8
 REFRESH_SECONDS = 5
@@ -29,6 +33,7 @@ class HomeScreen(Screen):
         super().__init__(**kwargs)
         self._notice_index = -1
         self._events = []
+        self._refreshing = False
 
     def on_kv_post(self, _base_widget) -> None:
         # Strong references: only one of the two is in the tree at a time.
@@ -64,12 +69,27 @@ class HomeScreen(Screen):
         self._events = []
 
     def refresh(self) -> None:
-        runtime = App.get_running_app().runtime
-        state = runtime.issuing_state()
+        """Ask for the hall's state off the UI thread; one question at a time."""
+        app = App.get_running_app()
+        state = app.runtime.tickets.issuing_state()  # opening hours and the clock: no I/O
         self.issuing_open = state.open
         self.closed_message = state.message_zh
-        self.waiting_lines = [zh.WAITING_LINE.format(name=q.name, waiting=q.waiting) for q in runtime.queue_status()]
-        self.serving_lines = [_serving_line(w) for w in runtime.window_status()]
+        if self._refreshing:
+            return
+        self._refreshing = True
+        app.calls.run(app.runtime.tickets.overview, self._show_overview, self._overview_failed)
+
+    def _show_overview(self, overview) -> None:
+        self._refreshing = False
+        self.issuing_open = overview.issuing.open
+        self.closed_message = overview.issuing.message_zh
+        self.waiting_lines = [zh.WAITING_LINE.format(name=q.name, waiting=q.waiting) for q in overview.queues]
+        self.serving_lines = [_serving_line(w) for w in overview.windows]
+
+    def _overview_failed(self, error: BaseException) -> None:
+        # The figures stay as they were; the next refresh asks again.
+        self._refreshing = False
+        log.error("hall overview failed: %s", error)
 
     def next_notice(self) -> None:
         notices = App.get_running_app().settings.kiosk.notices

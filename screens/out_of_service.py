@@ -23,7 +23,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
 from devices.base.errors import ConfigError, KioskError
-from kiosk.runtime import sd_notify, watchdog_interval
+from kiosk.system import sd_notify, watchdog_interval
 from screens import texts_zh as zh
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,8 @@ class QueueChoiceScreen(Screen):
     holder_text = StringProperty("")
     priority_text = StringProperty("")
     problem = StringProperty("")
+    # 请稍候 while a number is being drawn and the database is slow to answer.
+    please_wait = StringProperty("")
 
     def on_pre_enter(self, *_args) -> None:
         app = App.get_running_app()
@@ -26,20 +28,27 @@ class QueueChoiceScreen(Screen):
         self.priority_text = (zh.QUEUE_PRIORITY.format(age=app.settings.policy.elderly_priority_age)
                               if session.priority != "normal" else "")
         self.problem = ""
-        self._build_buttons(app)
+        self.please_wait = ""
+        self._build_buttons(app, {})
+        # The waiting counts come from the database: asked off the UI thread.
+        app.calls.run(app.runtime.tickets.overview, lambda overview: self._show_waiting(app, overview))
 
-    def _build_buttons(self, app) -> None:
-        waiting = {q.queue_id: q.waiting for q in app.runtime.queue_status()}
+    def _show_waiting(self, app, overview) -> None:
+        if self.manager is not None and self.manager.current == self.name:
+            self._build_buttons(app, {q.queue_id: q.waiting for q in overview.queues})
+
+    def _build_buttons(self, app, waiting: dict[str, int]) -> None:
         box = self.ids.queues
         box.clear_widgets()
         for queue in app.settings.queues:
             line = queue.description
-            extra = zh.QUEUE_WAITING.format(waiting=waiting.get(queue.id, 0))
+            extra = zh.QUEUE_WAITING.format(waiting=waiting[queue.id]) if queue.id in waiting else ""
             button = KButton(
                 text=f"[size={int(app.theme.big_button)}]{queue.name}[/size]\n{line}\n{extra}",
                 on_release=lambda _b, qid=queue.id: app.choose_queue(qid),
             )
             button.queue_id = queue.id
+            button.disabled = app.drawing_number
             box.add_widget(button)
 
     def queue_button(self, queue_id: str):
@@ -49,12 +58,26 @@ class QueueChoiceScreen(Screen):
         return None
 
     def show_problem(self, text: str) -> None:
+        self.please_wait = ""
         self.problem = text
+
+    def show_drawing(self, drawing: bool) -> None:
+        """While a number is being drawn the queue buttons take no taps (one number per visit)."""
+        for child in self.ids.queues.children:
+            child.disabled = drawing
+        if drawing:
+            self.problem = ""
+        else:
+            self.please_wait = ""
+
+    def show_please_wait(self) -> None:
+        self.please_wait = zh.QUEUE_PLEASE_WAIT
 
     def wipe(self) -> None:
         self.holder_text = ""
         self.priority_text = ""
         self.problem = ""
+        self.please_wait = ""
 
 
 load_kv_beside(__file__)

@@ -49,14 +49,16 @@ class StaffScreen(Screen):
     def refresh(self) -> None:
         app = App.get_running_app()
         self.device_lines = [zh.STAFF_CHECKING]
-        alerts = app.runtime.alerts.open_alerts()
-        self.clock_needs_confirming = app.runtime.clock_needs_confirming()
-        self.alert_lines = [f"{local_time_text(a.at)}  {a.message_zh}" for a in alerts] or [zh.STAFF_NO_ALERTS]
+        app.calls.run(app.runtime.alerts.open_alerts, self._show_alerts)
         threading.Thread(target=self._check_devices, args=(app.runtime,), name="staff-device-check",
                          daemon=True).start()
 
+    def _show_alerts(self, alerts) -> None:
+        self.clock_needs_confirming = any(a.source == "clock" and a.code == "clock_behind" for a in alerts)
+        self.alert_lines = [f"{local_time_text(a.at)}  {a.message_zh}" for a in alerts] or [zh.STAFF_NO_ALERTS]
+
     def _check_devices(self, runtime) -> None:
-        states = runtime.device_states()
+        states = runtime.device_health.states()
         lines = [f"{zh.STAFF_DEVICE_NAMES.get(s.name_key, s.name_key)}：{zh.STAFF_OK if s.ok else zh.STAFF_FAULT}"
                  f"（{s.text_zh}）" for s in states]
         Clock.schedule_once(lambda _dt: setattr(self, "device_lines", lines), 0)
@@ -68,12 +70,17 @@ class StaffScreen(Screen):
         def done(result) -> None:
             Clock.schedule_once(lambda _dt: setattr(self, "action_text", result.message_zh), 0)
 
-        app.runtime.test_print(done)
+        app.runtime.printing.test_print(done)
 
     def confirm_clock(self) -> None:
         """The staff member has compared the clock in the top bar with a phone: carry on."""
-        self.action_text = App.get_running_app().runtime.confirm_clock()
-        self.refresh()
+        app = App.get_running_app()
+
+        def confirmed(result) -> None:
+            self.action_text = result.announcement
+            self.refresh()
+
+        app.calls.run(app.runtime.tickets.confirm_clock, confirmed, write=True)
 
     def test_read(self) -> None:
         self.action_text = zh.STAFF_TEST_READ_HINT

@@ -70,6 +70,24 @@ def tap(widget, frames: int = 3) -> None:
     pump(1)
     touch.touch_up()
     pump(frames)
+    settle()
+
+
+def settle(timeout: float = 10.0) -> None:
+    """Until the app's service calls (run off the UI thread) have answered on screen."""
+    from kivy.app import App
+
+    app = App.get_running_app()
+    calls = getattr(app, "calls", None)
+    if calls is None:
+        return
+    deadline = time.monotonic() + timeout
+    while calls.in_flight:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{calls.in_flight} service call(s) still unanswered after {timeout} s")
+        pump(1)
+        time.sleep(0.002)
+    pump(2)
 
 
 class Kiosk:
@@ -90,6 +108,7 @@ class Kiosk:
     def go(self, name: str) -> None:
         self.app.go(name)
         pump(3)
+        settle()
 
     def screen(self, name: str):
         return self.app.screen(name)
@@ -120,7 +139,7 @@ _SHARED_CACHE = __import__("pathlib").Path(tempfile.mkdtemp(prefix="kiosk-cache-
 def _start_app(window, settings, clock, tmp_path, size):
     from kivy.core.window import Window
 
-    from kiosk.runtime import KioskRuntime
+    from kiosk.root.runtime import KioskRuntime
     from kiosk.voice import VoicePrompter
     from screens.app import KioskApp
 
@@ -159,7 +178,7 @@ def _stop_app(kiosk: Kiosk) -> None:
 @pytest.fixture
 def hall_settings():
     from kiosk.config import load_settings
-    from kiosk.runtime import with_dedupe
+    from kiosk.root.runtime import with_dedupe
 
     # The reader's 30 s dedupe would hide a card placed again seconds later in a test.
     return with_dedupe(load_settings(), 0)
@@ -193,6 +212,7 @@ class UI:
 
     pump = staticmethod(pump)
     tap = staticmethod(tap)
+    settle = staticmethod(settle)
     wait_until = staticmethod(wait_until)
 
 

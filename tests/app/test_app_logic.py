@@ -73,16 +73,16 @@ def test_voice_prompter_speaks_to_wav_and_respects_mute(tmp_path):
 def test_runtime_priority_by_age_uses_the_configured_age(settings):
     import dataclasses
 
-    from kiosk.runtime import KioskRuntime
+    from kiosk.root.runtime import KioskRuntime
 
     runtime = KioskRuntime(settings)
     try:
-        assert runtime.priority_for_age(69) == "normal"
-        assert runtime.priority_for_age(70) == "elderly"
-        assert runtime.priority_for_age(None) == "normal"
+        assert runtime.tickets.priority_for_age(69) == "normal"
+        assert runtime.tickets.priority_for_age(70) == "elderly"
+        assert runtime.tickets.priority_for_age(None) == "normal"
         policy = dataclasses.replace(settings.policy, elderly_priority_age=65)
         younger = KioskRuntime(dataclasses.replace(settings, policy=policy))
-        assert younger.priority_for_age(66) == "elderly"
+        assert younger.tickets.priority_for_age(66) == "elderly"
         younger.store.close()
     finally:
         runtime.store.close()
@@ -90,7 +90,7 @@ def test_runtime_priority_by_age_uses_the_configured_age(settings):
 
 def test_offset_clock_starts_at_the_given_local_time():
     from devices.base.clock import HALL_TZ
-    from kiosk.runtime import OffsetClock
+    from kiosk.root.runtime import OffsetClock
 
     clock = OffsetClock(dt.datetime(2026, 11, 27, 9, 30))
     now = clock.now()
@@ -99,7 +99,7 @@ def test_offset_clock_starts_at_the_given_local_time():
 
 
 def test_sd_notify_sends_to_the_socket_systemd_gives(tmp_path, monkeypatch):
-    from kiosk.runtime import sd_notify, watchdog_interval
+    from kiosk.system import sd_notify, watchdog_interval
 
     assert sd_notify("READY=1") is False  # no NOTIFY_SOCKET: nothing to do
     path = str(tmp_path / "n.sock")

@@ -20,7 +20,7 @@ def kiosk_with_dedupe(start_kiosk):
     (the other app tests turn it off). The hall clock stands still, so every
     placement below is within the 30 s."""
     from kiosk.config import load_settings
-    from kiosk.runtime import with_dedupe
+    from kiosk.root.runtime import with_dedupe
 
     return start_kiosk(settings=with_dedupe(load_settings(), 30))
 
@@ -80,7 +80,7 @@ def test_card_read_while_reading_a_guide_then_laid_again_on_the_card_screen(kios
     ui.wait_until(lambda: reader.commands_seen.count((0x30, 0x01)) > reads_before, 6, "the card to be read")
     # Wait for the app to have the read, not just the reader to be asked: a read that
     # reaches the app only after she is back Home would (rightly) start her visit.
-    ui.wait_until(lambda: isinstance(kiosk.runtime.last_reader_event, CardRead), 6, "the read to reach the app")
+    ui.wait_until(lambda: kiosk.runtime.last_reader_event_kind == "CardRead", 6, "the read to reach the app")
     ui.pump(5)
     assert kiosk.current == "guides" and kiosk.app.session.holder is None
 

@@ -41,7 +41,7 @@ def test_search_by_initials_finds_dibao_and_shows_every_field_wrapped(kiosk, ui,
     # THEN the whole guide is there: every field label and its text, wrapped in its box
     detail = kiosk.screen("guide_detail")
     assert kiosk.current == "guide_detail"
-    guide = kiosk.runtime.catalogue().get("dibao")
+    guide = kiosk.runtime.guides.catalogue().get("dibao")
     assert detail.heading == guide.name
     labels = list(reversed(detail.ids.fields.children))
     expected = [part for row in guide.display_fields() for part in row]
@@ -72,7 +72,7 @@ def test_department_grid_to_list_to_guide_and_back(kiosk, ui):
     ui.tap(departments["民政"])
     listing = kiosk.screen("guide_list")
     assert kiosk.current == "guide_list" and listing.heading == "民政"
-    catalogue = kiosk.runtime.catalogue()
+    catalogue = kiosk.runtime.guides.catalogue()
     assert {b.guide_id for b in listing.ids.list.children} == {g.id for g in catalogue.by_department()["民政"]}
     first = listing.ids.list.children[-1]
     ui.tap(first)

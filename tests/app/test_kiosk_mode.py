@@ -162,7 +162,7 @@ def test_home_rotates_the_hall_notices_and_shows_people_waiting_and_who_is_serve
         seen.add(home.ids.notice.text)
     assert seen == set(notices)
     assert home.waiting_lines == ["综合受理：0人在等", "综合出件：0人在等", "咨询服务：0人在等"]
-    kiosk.runtime.take_number("A")  # another kiosk or the counter issued a ticket
+    kiosk.runtime.tickets.take_number("A")  # another kiosk or the counter issued a ticket
     home.refresh()
     ui.pump(2)
     assert "综合受理：1人在等" in home.ids.waiting_lines.text

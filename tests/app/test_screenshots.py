@@ -78,7 +78,7 @@ def _prepare_every_screen(kiosk, ui):
     app = kiosk.app
 
     def home():
-        kiosk.runtime.take_number("A")
+        kiosk.runtime.tickets.take_number("A")
         kiosk.go("home")
 
     def card():
@@ -105,7 +105,7 @@ def _prepare_every_screen(kiosk, ui):
         kiosk.go("guides")
 
     def guide_list():
-        catalogue = kiosk.runtime.catalogue()
+        catalogue = kiosk.runtime.guides.catalogue()
         app.open_guide_list("民政", catalogue.by_department()["民政"])
         ui.pump(3)
 

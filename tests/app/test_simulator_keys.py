@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.runtime import SIMULATOR_KEYS
+from kiosk.root.simulator_keys import SIMULATOR_KEYS
 
 pytestmark = pytest.mark.ui
 
@@ -34,7 +34,7 @@ def test_f2_lays_the_elderly_card_and_f8_empties_the_printer(kiosk, ui):
 
 def test_function_keys_do_nothing_without_simulators():
     from kiosk.config import load_settings
-    from kiosk.runtime import KioskRuntime
+    from kiosk.root.runtime import KioskRuntime
 
     runtime = KioskRuntime(load_settings())  # not started: no simulator running
     try:

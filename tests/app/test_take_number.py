@@ -58,7 +58,7 @@ def test_card_then_queue_prints_ticket_records_row_and_shows_number(kiosk, ui):
 
 
 def test_without_card_the_second_citizen_sees_one_person_ahead(kiosk, ui):
-    kiosk.runtime.take_number("B")  # someone took a number earlier
+    kiosk.runtime.tickets.take_number("B")  # someone took a number earlier
     ui.tap(kiosk.screen("home").ids.take_number)
     ui.tap(kiosk.screen("card").ids.skip_card)
     queue_screen = kiosk.screen("queue")
@@ -209,7 +209,7 @@ def test_no_id_number_or_name_reaches_the_log(kiosk, ui, caplog):
 
 def test_clock_set_days_back_refuses_kindly_and_tells_staff_why(kiosk, ui):
     # GIVEN a ticket drawn today; WHEN the mini-PC's clock falls back three days (no RTC battery)
-    kiosk.runtime.take_number("A")
+    kiosk.runtime.tickets.take_number("A")
     kiosk.runtime.clock.advance(days=-3)
     ui.tap(kiosk.screen("home").ids.take_number)
     ui.tap(kiosk.screen("card").ids.skip_card)
@@ -230,15 +230,15 @@ def test_clock_set_days_back_refuses_kindly_and_tells_staff_why(kiosk, ui):
     ui.tap(staff.ids.confirm_clock)
     assert staff.action_text == core_zh.CLOCK_CONFIRMED
     assert not staff.clock_needs_confirming and staff.ids.confirm_clock.disabled
-    assert kiosk.runtime.take_number("A").code == "A001"  # the first number of the day the clock shows
+    assert kiosk.runtime.tickets.take_number("A").code == "A001"  # the first number of the day the clock shows
 
 
 def test_clock_set_right_again_clears_the_staff_alert_by_itself(kiosk, ui):
-    kiosk.runtime.take_number("A")
+    kiosk.runtime.tickets.take_number("A")
     kiosk.runtime.clock.advance(days=-3)
     with pytest.raises(core_errors.ClockBehind):
-        kiosk.runtime.take_number("A")
-    assert kiosk.runtime.clock_needs_confirming()
+        kiosk.runtime.tickets.take_number("A")
+    assert kiosk.runtime.tickets.clock_needs_confirming()
     kiosk.runtime.clock.advance(days=3)  # staff set the date right
-    assert kiosk.runtime.take_number("A").code == "A002"
-    assert not kiosk.runtime.clock_needs_confirming()
+    assert kiosk.runtime.tickets.take_number("A").code == "A002"
+    assert not kiosk.runtime.tickets.clock_needs_confirming()

@@ -214,10 +214,11 @@ def test_a_changed_catalogue_gets_a_new_index(shipped_copy, tmp_path):
 
 
 def test_the_kiosk_opens_the_guides_despite_a_broken_file(shipped_copy, data_dir):
-    from kiosk.guides.service import open_guides
+    from kiosk.services.guides import GuideService
 
     (shipped_copy / "dibao.toml").write_text('name = "低保"\n', encoding="utf-8")
-    catalogue, search = open_guides(data_dir, shipped_copy)
+    guides = GuideService(data_dir / "cache", shipped_copy)
+    catalogue, search = guides.catalogue(), guides.search()
     assert len(catalogue) == 25 and catalogue.problems[0].key == "department"
     assert [h.guide.id for h in search.search("低保")][:1] == ["dibao-2"]
     assert list((data_dir / "cache").glob("guide-pinyin-*.json"))

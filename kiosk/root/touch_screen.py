@@ -1,4 +1,4 @@
-"""`kiosk run`: start the touch-screen app with the hall's settings.
+"""`kiosk run`: build the touch-screen front end (the Kivy app) over the hall and run it.
 
 With the packaged default settings this is a whole working hall on one box: the
 ID-card reader and the ticket printer are simulated at the far end of real links,
@@ -14,12 +14,10 @@ import os
 import sys
 import tempfile
 
-from kiosk.cli import CommandLine
-
 log = logging.getLogger("kiosk.app")
 
 
-def register(cli: CommandLine) -> None:
+def register(cli) -> None:
     parser = cli.command("run", "start the touch-screen kiosk (simulated devices with the default settings)", _run)
     parser.add_argument("--fullscreen", action="store_true", help="kiosk mode: fullscreen, no cursor, no closing "
                         "(also [kiosk] fullscreen = true)")
@@ -53,7 +51,7 @@ def _run(args: argparse.Namespace) -> int:
         return _out_of_service(args, problem, settings=None)
     _prepare_kivy(settings.data_dir, args.fullscreen or settings.kiosk.fullscreen, _size(args))
 
-    from kiosk.runtime import KioskRuntime, OffsetClock
+    from kiosk.root.runtime import KioskRuntime, OffsetClock
     from kiosk.voice import VoicePrompter
     from screens.fonts import register_cjk_font
 
@@ -123,7 +121,7 @@ def _starts_cleanly(args: argparse.Namespace) -> bool:
     """Build what `_run` builds before the window (settings, database, queue): can it start now?"""
     from kiosk.config import load_settings
     from devices.base.errors import KioskError
-    from kiosk.runtime import KioskRuntime
+    from kiosk.root.runtime import KioskRuntime
 
     try:
         KioskRuntime(load_settings(args.config)).stop()

@@ -1,0 +1,61 @@
+"""The hall without its devices: database, queue, alerts and the services over them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from devices.base.clock import Clock, SystemClock
+from kiosk.alerts import AlertLog
+from kiosk.config import Settings
+from kiosk.maintenance import DailyPurge
+from kiosk.queue_engine import QueueEngine
+from kiosk.services.guides import GuideService
+from kiosk.services.links import PublicLinks
+from kiosk.services.printing import PrintService
+from kiosk.services.ticketing import TicketService
+from kiosk.store import Store
+
+
+@dataclass
+class Hall:
+    settings: Settings
+    clock: Clock
+    store: Store
+    engine: QueueEngine
+    alerts: AlertLog
+    maintenance: DailyPurge
+    links: PublicLinks
+    tickets: TicketService
+    printing: PrintService
+    guides: GuideService
+
+    def close(self) -> None:
+        self.maintenance.stop()
+        self.store.close()
+
+
+def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path | None = None,
+              enforce_hours: bool = True, cache_dir: Path | None = None) -> Hall:
+    """Open (and migrate) the hall's database and build its services. Raises StoreError."""
+    clock = clock or SystemClock()
+    store = Store(database or settings.database_path)
+    try:
+        engine = QueueEngine(settings, store, clock, enforce_hours=enforce_hours)
+    except BaseException:
+        store.close()
+        raise
+    alerts = AlertLog(store, clock)
+    links = PublicLinks(settings.hall.public_url, engine.holder_key)
+    return Hall(
+        settings=settings,
+        clock=clock,
+        store=store,
+        engine=engine,
+        alerts=alerts,
+        maintenance=DailyPurge(settings, store, clock),
+        links=links,
+        tickets=TicketService(settings, engine, alerts, clock),
+        printing=PrintService(settings, alerts, clock, links),
+        guides=GuideService(cache_dir or settings.data_dir / "cache"),
+    )

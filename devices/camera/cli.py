@@ -122,7 +122,9 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 
 def cmd_sim_camera(args: argparse.Namespace) -> int:
     """Run the configured camera (the simulator by default) and save the pages it captures."""
-    from devices.camera.capture import CameraProblem, CameraReconnected, CameraService, PageCaptured, open_camera
+    from devices.camera.events import CameraProblem, CameraReconnected, PageCaptured
+    from devices.camera.factory import open_camera
+    from devices.camera.service import CameraService
     from devices.camera.bundle import bundle_pdf, write_file_atomic
 
     settings = _camera_settings(args)

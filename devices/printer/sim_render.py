@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from devices.printer.document import cell_width
+from devices.printer.escpos_parser import parse_stream
 from devices.printer.raster import find_cjk_font
-from devices.printer.simulator import parse_stream
 
 CELL = 12
 LINE = 24

@@ -59,7 +59,7 @@ class DeviceHealth:
 
     def _camera_state(self) -> DeviceState:
         try:
-            from devices.camera.capture import open_camera
+            from devices.camera.factory import open_camera
         except ImportError:
             return DeviceState("camera", False, "高拍仪程序未安装", "camera module not installed")
         try:

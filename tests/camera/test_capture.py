@@ -15,21 +15,13 @@ import pytest
 
 from devices.camera import messages_zh as zh
 from devices.camera import synthetic
-from devices.camera.capture import (
-    CameraProblem,
-    CameraReconnected,
-    CameraService,
-    OpenCvCamera,
-    PageCaptured,
-    PreviewFrame,
-    Show,
-    SimulatedCamera,
-    Slide,
-    Unplug,
-    open_camera,
-)
 from devices.camera.errors import CameraUnavailable
+from devices.camera.events import CameraProblem, CameraReconnected, PageCaptured, PreviewFrame
+from devices.camera.factory import open_camera
+from devices.camera.opencv_driver import OpenCvCamera
+from devices.camera.service import CameraService
 from devices.camera.settings import CameraSettings
+from devices.camera.simulator import Show, SimulatedCamera, Slide, Unplug
 
 EMPTY = synthetic.Scene(background="dark_mat", background_seed=2, noise=0.0)
 # The read watchdog leaves room for a loaded 2-core CI box: the simulator's first frame
@@ -290,9 +282,9 @@ def test_stop_returns_at_once_while_the_driver_read_hangs(event_log):
 
 def test_a_page_that_fails_to_process_is_retried_and_the_camera_keeps_running(event_log, monkeypatch):
     # GIVEN page making that fails once (a bug, or a still the warp cannot handle)
-    from devices.camera import capture
+    from devices.camera import service as capture_service
 
-    real_make_page = capture.make_page
+    real_make_page = capture_service.make_page
     calls = []
 
     def flaky_make_page(*args, **kwargs):
@@ -301,7 +293,7 @@ def test_a_page_that_fails_to_process_is_retried_and_the_camera_keeps_running(ev
             raise cv2.error("simulated failure inside page making")
         return real_make_page(*args, **kwargs)
 
-    monkeypatch.setattr(capture, "make_page", flaky_make_page)
+    monkeypatch.setattr(capture_service, "make_page", flaky_make_page)
     page = _placed("a4_text", 11)
     camera = _camera([Show(EMPTY, 3), Show(page, 24), Show(EMPTY, 4)])
     # WHEN the citizen leaves the page lying there

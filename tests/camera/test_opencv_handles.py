@@ -24,7 +24,9 @@ import numpy as np
 import pytest
 
 from devices.camera import synthetic
-from devices.camera.capture import CameraProblem, CameraReconnected, CameraService, OpenCvCamera, PreviewFrame
+from devices.camera.events import CameraProblem, CameraReconnected, PreviewFrame
+from devices.camera.opencv_driver import OpenCvCamera
+from devices.camera.service import CameraService
 from devices.camera.errors import CameraUnavailable
 from devices.camera.settings import CameraSettings
 

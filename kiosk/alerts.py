@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from devices.base.clock import Clock, SystemClock, from_stamp, to_stamp
+from devices.base.clock import Clock, SystemClock, to_stamp
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,3 @@ class AlertLog:
             rows = conn.execute("SELECT * FROM alerts WHERE resolved_at IS NULL ORDER BY id").fetchall()
         return [Alert(**dict(row)) for row in rows]
 
-
-def local_time_text(stamp: str) -> str:
-    return f"{from_stamp(stamp):%m-%d %H:%M}"

@@ -10,7 +10,7 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk.alerts import local_time_text
+from devices.base.clock import from_stamp
 from screens import texts_zh as zh
 from screens.kvload import load_kv_beside
 
@@ -55,7 +55,7 @@ class StaffScreen(Screen):
 
     def _show_alerts(self, alerts) -> None:
         self.clock_needs_confirming = any(a.source == "clock" and a.code == "clock_behind" for a in alerts)
-        self.alert_lines = [f"{local_time_text(a.at)}  {a.message_zh}" for a in alerts] or [zh.STAFF_NO_ALERTS]
+        self.alert_lines = [f"{from_stamp(a.at):%m-%d %H:%M}  {a.message_zh}" for a in alerts] or [zh.STAFF_NO_ALERTS]
 
     def _check_devices(self, runtime) -> None:
         states = runtime.device_health.states()

@@ -80,3 +80,9 @@ class StoreBusy(StoreError):
     """The write lock was not had in time; nothing was written, so trying again is safe."""
 
     code = "store_busy"
+
+
+class DrawCancelled(QueueError):
+    """The front end withdrew a draw before it was attempted (the citizen walked away)."""
+
+    code = "draw_cancelled"

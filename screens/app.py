@@ -90,6 +90,7 @@ class KioskApp(App):
         self.calls = BackgroundCalls()
         # Set while a number is being drawn: a second tap never draws a second number.
         self._drawing: threading.Event | None = None
+        self._visits = 0  # counts visits, so a late answer is never shown to the next citizen
         self.theme = Theme()
         kiosk = runtime.settings.kiosk
         self.idle = IdleTimer(kiosk.idle_seconds, kiosk.idle_warning_seconds)
@@ -233,7 +234,9 @@ class KioskApp(App):
 
     def go_home(self, reason: str = "home button") -> None:
         if self._drawing is not None:
-            self._drawing.set()  # no further attempts; a number already drawn is still shown
+            # No further attempts for the citizen who left; the next one starts afresh.
+            self._drawing.set()
+            self._drawing = None
         self.session.wipe(reason)
         self.voice.stop()
         self.go("home")
@@ -314,6 +317,7 @@ class KioskApp(App):
             return
         self.session.wipe("new visit")
         self.session.started_at = self.runtime.now()
+        self._visits += 1
         self.go("card")
         self.say(zh.VOICE_CARD)
 
@@ -345,6 +349,7 @@ class KioskApp(App):
             if not self.runtime.tickets.issuing_state().open:
                 return
             self.session.wipe("card at home")
+            self._visits += 1
             self.go("card")
         if event.expired:
             log.info("expired card refused for taking a number")
@@ -372,6 +377,7 @@ class KioskApp(App):
         priority, id_number = session.priority, session.id_number
         masked = session.masked_name if self.settings.devices.printer.print_masked_name else ""
         cancelled = self._drawing = threading.Event()
+        visit = self._visits
         queue_screen = self.screen("queue")
         queue_screen.show_drawing(True)
         please_wait = Clock.schedule_once(lambda _dt: queue_screen.show_please_wait(), PLEASE_WAIT_AFTER_SECONDS)
@@ -385,11 +391,18 @@ class KioskApp(App):
 
         def finished() -> None:
             please_wait.cancel()
-            self._drawing = None
-            queue_screen.show_drawing(False)
+            if self._drawing is cancelled:
+                self._drawing = None
+                queue_screen.show_drawing(False)
 
         def drawn(issued: Any) -> None:
             finished()
+            if cancelled.is_set() and visit != self._visits:
+                # Drawn in the very attempt the citizen walked away from, and somebody
+                # else is at the kiosk now: theirs is not this number. It stays in the
+                # queue and will be called and marked as not turned up.
+                log.warning("ticket %s was drawn after its citizen left; not shown to the next one", issued.code)
+                return
             self._show_ticket(issued, priority, masked)
 
         def refused(error: BaseException) -> None:

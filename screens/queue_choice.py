@@ -34,17 +34,24 @@ class QueueChoiceScreen(Screen):
         app.calls.run(app.runtime.tickets.overview, lambda overview: self._show_waiting(app, overview))
 
     def _show_waiting(self, app, overview) -> None:
-        if self.manager is not None and self.manager.current == self.name:
-            self._build_buttons(app, {q.queue_id: q.waiting for q in overview.queues})
+        # The buttons stay the same widgets (a tap meanwhile is never lost): only their text changes.
+        waiting = {q.queue_id: q.waiting for q in overview.queues}
+        for queue in app.settings.queues:
+            button = self.queue_button(queue.id)
+            if button is not None:
+                button.text = self._button_text(app, queue, waiting)
+
+    @staticmethod
+    def _button_text(app, queue, waiting: dict[str, int]) -> str:
+        extra = zh.QUEUE_WAITING.format(waiting=waiting[queue.id]) if queue.id in waiting else ""
+        return f"[size={int(app.theme.big_button)}]{queue.name}[/size]\n{queue.description}\n{extra}"
 
     def _build_buttons(self, app, waiting: dict[str, int]) -> None:
         box = self.ids.queues
         box.clear_widgets()
         for queue in app.settings.queues:
-            line = queue.description
-            extra = zh.QUEUE_WAITING.format(waiting=waiting[queue.id]) if queue.id in waiting else ""
             button = KButton(
-                text=f"[size={int(app.theme.big_button)}]{queue.name}[/size]\n{line}\n{extra}",
+                text=self._button_text(app, queue, waiting),
                 on_release=lambda _b, qid=queue.id: app.choose_queue(qid),
             )
             button.queue_id = queue.id

@@ -20,7 +20,7 @@ from typing import Callable
 from devices.base.clock import Clock
 from kiosk.alerts import AlertLog
 from kiosk.config import Settings
-from kiosk.errors import ClockBehind, StoreBusy
+from kiosk.errors import ClockBehind, DrawCancelled, StoreBusy
 from kiosk.hall_hours import IssuingState, issuing_state
 from kiosk.queue_engine import CounterResult, IssuedTicket, QueueEngine, QueueStatus, WindowStatus
 
@@ -85,13 +85,17 @@ class TicketService:
         started = time.monotonic()
         deadline = started + wait_seconds
         while True:
+            if cancelled is not None and cancelled.is_set():
+                # Checked before every attempt, the first too: a draw queued behind
+                # another for a citizen who has already left never starts.
+                raise DrawCancelled("the citizen left before the number was drawn", "已取消取号")
             remaining = deadline - time.monotonic()
             with self.engine.store.waiting_at_most(max(0.0, min(ATTEMPT_SECONDS, remaining))):
                 try:
                     return self._issue_once(queue_id, priority, id_number, channel)
                 except StoreBusy:
                     waited = time.monotonic() - started
-                    if time.monotonic() >= deadline or (cancelled is not None and cancelled.is_set()):
+                    if time.monotonic() >= deadline:
                         log.warning("no ticket for queue %s: database busy for %.1f s", queue_id, waited)
                         raise
                     if on_still_waiting is not None:

@@ -20,7 +20,7 @@ from devices.base.clock import HALL_TZ, ManualClock
 from kiosk.config import load_settings
 from devices.base.errors import KioskError
 from kiosk.errors import NobodyWaiting
-from kiosk.queue_engine import QueueEngine
+from kiosk.queueing.engine import QueueEngine
 from kiosk.store import Store
 
 QUEUE_MIX = (("A", 0.55), ("B", 0.35), ("C", 0.10))

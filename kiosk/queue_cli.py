@@ -15,7 +15,8 @@ from devices.base.cli_output import add_json_flag, print_json
 from kiosk.cli import CommandLine
 from devices.base.clock import ManualClock, SystemClock, parse_local
 from kiosk.config import Settings, load_settings
-from kiosk.queue_engine import CounterResult, QueueEngine
+from kiosk.queueing.engine import QueueEngine
+from kiosk.queueing.models import CounterResult
 from kiosk.store import Store
 
 

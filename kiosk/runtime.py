@@ -30,7 +30,8 @@ from devices.base.errors import KioskError
 from kiosk.errors import ClockBehind
 from kiosk.hall_hours import IssuingState, issuing_state
 from kiosk.maintenance import DailyPurge
-from kiosk.queue_engine import IssuedTicket, QueueEngine, QueueStatus, WindowStatus
+from kiosk.queueing.engine import QueueEngine
+from kiosk.queueing.models import IssuedTicket, QueueStatus, WindowStatus
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from kiosk.errors import (
     WindowNotServingQueue,
     WindowPaused,
 )
-from kiosk.queue_engine import QueueEngine
+from kiosk.queueing.engine import QueueEngine
 from kiosk.store import Store
 
 ID_NUMBER = "140521195001011234"
@@ -461,7 +461,7 @@ def test_a_window_paused_by_another_process_shows_in_estimates_soon(make_engine,
 
     kiosk = make_engine("shared.db")
     counter = QueueEngine(kiosk.settings, Store(tmp_path / "shared.db"), clock)
-    kiosk.estimate_inputs_ttl = 0.2
+    kiosk.estimator.inputs_ttl = 0.2
     kiosk.issue("B")
     assert kiosk.issue("B").estimate.open_windows == 1
     counter.pause_window(3)  # the only window serving B, paused from the counter console

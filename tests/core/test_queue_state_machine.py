@@ -25,7 +25,7 @@ from kiosk.errors import (
     WindowNotServingQueue,
     WindowPaused,
 )
-from kiosk.queue_engine import QueueEngine
+from kiosk.queueing.engine import QueueEngine
 from kiosk.store import Store
 
 HALL = load_settings()

@@ -42,6 +42,7 @@ from kiosk.errors import (
 )
 from kiosk.hall_hours import issuing_state
 from kiosk.privacy import HolderKey
+from kiosk.queueing.call_order import WaitingTicket, call_order
 from kiosk.queueing.estimator import WaitEstimator
 from kiosk.queueing.models import (
     AT_WINDOW,
@@ -583,26 +584,16 @@ class QueueEngine:
         return row_to_ticket(row)
 
     def _choose_next(self, conn, window: WindowDef, day: str, last_was_priority: bool) -> int | None:
-        queues = window.queues
-        marks = ",".join("?" * len(queues))
-        base = f"SELECT id FROM tickets WHERE business_day = ? AND status = 'waiting' AND queue_id IN ({marks})"
-        params = (day, *queues)
-        policy = self.settings.policy
-        if policy.priority_policy == "strict":
-            order = " ORDER BY (priority = 'normal'), arrival_at, id LIMIT 1"
-        elif policy.priority_policy == "aging":
-            # A priority ticket counts as having arrived aging_minutes earlier.
-            order = (" ORDER BY julianday(arrival_at) - CASE WHEN priority = 'normal' THEN 0 ELSE ? END, id LIMIT 1")
-            params = params + (policy.aging_minutes / 1440.0,)
-        else:  # interleave 1:1: serve the other class when it has someone waiting
-            preferred = "normal" if last_was_priority else "priority"
-            clause = " AND priority = 'normal'" if preferred == "normal" else " AND priority <> 'normal'"
-            row = conn.execute(base + clause + " ORDER BY arrival_at, id LIMIT 1", params).fetchone()
-            if row:
-                return row[0]
-            order = " ORDER BY arrival_at, id LIMIT 1"
-        row = conn.execute(base + order, params).fetchone()
-        return row[0] if row else None
+        waiting = self._waiting(conn, day, window.queues)
+        first = next(call_order(waiting, self.settings.policy, last_was_priority), None)
+        return first.id if first else None
+
+    def _waiting(self, conn, day: str, queue_ids: tuple[str, ...]) -> list[WaitingTicket]:
+        """Today's waiting tickets of these queues, in one indexed query."""
+        marks = ",".join("?" * len(queue_ids))
+        return [WaitingTicket(*row) for row in conn.execute(
+            f"SELECT id, priority, arrival_at FROM tickets WHERE business_day = ? AND queue_id IN ({marks}) "
+            "AND status = 'waiting'", (day, *queue_ids))]
 
 
 def format_code(prefix: str, number: int) -> str:

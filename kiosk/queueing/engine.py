@@ -42,7 +42,7 @@ from kiosk.errors import (
 )
 from kiosk.hall_hours import issuing_state
 from kiosk.privacy import HolderKey
-from kiosk.queueing.call_order import WaitingTicket, call_order
+from kiosk.queueing.call_order import WaitingTicket, call_order, picks_before
 from kiosk.queueing.estimator import WaitEstimator
 from kiosk.queueing.models import (
     AT_WINDOW,
@@ -162,18 +162,13 @@ class QueueEngine:
                 (queue.id, day, number, code, priority, holder_hash, channel, stamp, stamp, stamp),
             ).lastrowid
             _event(conn, stamp, "issue", ticket_id, None, queue.id, channel, {"code": code, "priority": priority})
-        # Outside the write lock: who was ahead is fixed by the ticket id, so this
-        # count is the same whenever it is taken.
+            # Inside the write lock, so nobody is called or drawn meanwhile: the
+            # tickets of this queue that call_next would call before this one.
+            ahead = self._people_ahead(conn, queue, day, ticket_id)
+            estimate = self.estimator.estimate(conn, queue, day, ahead)
         local_now = from_stamp(stamp)
         ticket = Ticket(ticket_id, queue.id, day, number, code, priority, "waiting", channel, local_now, local_now,
                         None, None, None, None, 0, None, None)
-        with self.store.query() as conn:
-            ahead = conn.execute(
-                "SELECT COUNT(*) FROM tickets WHERE business_day = ? AND queue_id = ? AND status = 'waiting' "
-                "AND id < ?",
-                (day, queue.id, ticket_id),
-            ).fetchone()[0]
-            estimate = self.estimator.estimate(conn, queue, day, ahead)
         log.info("issued %s (queue %s, priority %s, %d ahead)", code, queue.id, priority, ahead)
         return IssuedTicket(ticket, queue.name, ahead, estimate)
 
@@ -594,6 +589,28 @@ class QueueEngine:
         return [WaitingTicket(*row) for row in conn.execute(
             f"SELECT id, priority, arrival_at FROM tickets WHERE business_day = ? AND queue_id IN ({marks}) "
             "AND status = 'waiting'", (day, *queue_ids))]
+
+    def _people_ahead(self, conn, queue: QueueDef, day: str, ticket_id: int) -> int:
+        """How many tickets of `queue` call_next would call before waiting ticket `ticket_id`.
+
+        The picks of call_next simulated on this queue's waiting tickets as they are
+        now, as if nobody else arrived. Exact under the strict and aging policies,
+        whose order within a queue does not depend on which window calls. Under
+        interleave it is an estimate: each window alternates on its own and over all
+        the queues it serves, so the count follows this queue alone at one window;
+        where the windows serving the queue are at different points of their
+        alternation, it takes the larger count (better told one too many than one
+        too few).
+        """
+        waiting = self._waiting(conn, day, (queue.id,))
+        policy = self.settings.policy
+        if policy.priority_policy != "interleave":
+            return picks_before(ticket_id, waiting, policy, last_was_priority=False)
+        serving = [w.number for w in self.settings.windows if queue.id in w.queues]
+        marks = ",".join("?" * len(serving))
+        states = {bool(row[0]) for row in conn.execute(
+            f"SELECT last_call_was_priority FROM window_state WHERE window_number IN ({marks})", serving)}
+        return max(picks_before(ticket_id, waiting, policy, state) for state in states or {False})
 
 
 def format_code(prefix: str, number: int) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 from devices.base.clock import HALL_TZ, ManualClock
 from kiosk.config import load_settings
 from kiosk.errors import NobodyWaiting
-from kiosk.queue_engine import QueueEngine
+from kiosk.queueing.engine import QueueEngine
 from kiosk.store import Store
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from devices.base.cli_output import add_json_flag, print_json
 from devices.base.clock import ManualClock, SystemClock, parse_local
-from kiosk.queue_engine import CounterResult
+from kiosk.queueing.models import CounterResult
 
 
 def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

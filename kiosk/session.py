@@ -24,7 +24,7 @@ class CitizenSession:
     holder_expired: bool = False
     # Priority class the holder qualifies for ("normal" or e.g. "elderly").
     priority: str = "normal"
-    # The ticket drawn in this visit (kiosk.queue_engine.IssuedTicket) and its print outcome.
+    # The ticket drawn in this visit (kiosk.queueing.models.IssuedTicket) and its print outcome.
     ticket: Any = None
     print_outcome: Any = None
     # Guides: the initials typed on the keypad and the guide being read.

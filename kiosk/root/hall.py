@@ -9,7 +9,7 @@ from devices.base.clock import Clock, SystemClock
 from kiosk.alerts import AlertLog
 from kiosk.config import Settings
 from kiosk.maintenance import DailyPurge
-from kiosk.queue_engine import QueueEngine
+from kiosk.queueing.engine import QueueEngine
 from kiosk.services.guides import GuideService
 from kiosk.services.links import PublicLinks
 from kiosk.services.printing import PrintService

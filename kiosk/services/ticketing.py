@@ -22,7 +22,8 @@ from kiosk.alerts import AlertLog
 from kiosk.config import Settings
 from kiosk.errors import ClockBehind, DrawCancelled, StoreBusy
 from kiosk.hall_hours import IssuingState, issuing_state
-from kiosk.queue_engine import CounterResult, IssuedTicket, QueueEngine, QueueStatus, WindowStatus
+from kiosk.queueing.engine import QueueEngine
+from kiosk.queueing.models import CounterResult, IssuedTicket, QueueStatus, WindowStatus
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import pytest
 
 from devices.base.clock import HALL_TZ, ManualClock
 from kiosk.config import load_settings
-from kiosk.queue_engine import QueueEngine
+from kiosk.queueing.engine import QueueEngine
 from kiosk.store import Store
 
 FRIDAY_MORNING = dt.datetime(2026, 11, 27, 9, 0, tzinfo=HALL_TZ)

@@ -26,11 +26,12 @@ def test_issue_call_status_and_check_through_the_command_line(tmp_path):
 
     second = json.loads(run("ticket", "issue", "--queue", "A", "--priority", "elderly", "--db", db,
                             "--at", "2026-11-27T09:31", "--json").stdout)
-    assert second["code"] == "A002" and second["people_ahead"] == 1
+    # Aging policy: the elderly ticket counts as having arrived 15 minutes earlier,
+    # so it is called before A001 and has nobody ahead.
+    assert second["code"] == "A002" and second["people_ahead"] == 0
 
     called = run("ticket", "call", "--window", "2", "--db", db, "--at", "2026-11-27T09:35", "--json")
     assert called.returncode == 0, called.stderr
-    # Aging policy: the elderly ticket counts as having arrived 15 minutes earlier.
     assert json.loads(called.stdout)["announcement"] == "请A002号到2号窗口办理"
 
     status = json.loads(run("queue", "status", "--db", db, "--at", "2026-11-27T09:36", "--json").stdout)

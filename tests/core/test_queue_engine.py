@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import sqlite3
@@ -23,7 +24,7 @@ from kiosk.errors import (
     WindowNotServingQueue,
     WindowPaused,
 )
-from kiosk.queue_engine import QueueEngine
+from kiosk.queueing.engine import QueueEngine
 from kiosk.store import Store
 
 ID_NUMBER = "140521195001011234"
@@ -259,6 +260,71 @@ def test_interleave_policy_alternates_priority_and_normal(make_engine, clock):
     assert call_order(engine) == ["A004", "A001", "A005", "A002", "A006", "A003"]
 
 
+# -- people ahead under the priority policies -----------------------------------------
+
+@pytest.mark.parametrize("policy", ["strict", "aging"])
+def test_an_elderly_citizen_behind_two_normal_tickets_is_told_nobody_is_ahead(make_engine, clock, policy):
+    engine = make_engine(priority_policy=policy, aging_minutes=15)
+    issue_at(engine, clock, 0)
+    issue_at(engine, clock, 1)
+    clock.set(dt.datetime(2026, 11, 27, 9, 2, tzinfo=HALL_TZ))
+    elderly = engine.issue("A", priority="elderly")
+    assert elderly.people_ahead == 0
+    assert elderly.estimate.text_zh == "马上就到您"
+    assert call_order(engine)[0] == elderly.code
+
+
+def test_a_normal_ticket_behind_an_elderly_one_counts_the_elderly(make_engine, clock):
+    engine = make_engine(priority_policy="strict")
+    issue_at(engine, clock, 0, "elderly")
+    clock.set(dt.datetime(2026, 11, 27, 9, 1, tzinfo=HALL_TZ))
+    normal = engine.issue("A")
+    assert normal.people_ahead == 1
+    assert call_order(engine) == ["A001", normal.code]
+
+
+def test_aging_an_elderly_citizen_is_told_about_normal_tickets_that_waited_past_the_head_start(make_engine, clock):
+    engine = make_engine(priority_policy="aging", aging_minutes=15)
+    issue_at(engine, clock, 0)      # A001 normal at 9:00: has waited 20 minutes
+    issue_at(engine, clock, 10)     # A002 normal at 9:10: has waited 10 minutes
+    clock.set(dt.datetime(2026, 11, 27, 9, 20, tzinfo=HALL_TZ))
+    elderly = engine.issue("A", priority="elderly")  # counts as 9:05: after A001, before A002
+    assert elderly.people_ahead == 1
+    # 1 ahead / 2 open windows serving A × 12 min norm, as a 0.7–1.3 range.
+    assert (elderly.estimate.low_minutes, elderly.estimate.high_minutes) == (4, 8)
+    assert call_order(engine) == ["A001", "A003", "A002"]
+
+
+def test_interleave_a_priority_citizen_is_told_the_picks_of_the_alternation(make_engine, clock):
+    engine = make_engine(priority_policy="interleave")
+    for minute in range(3):
+        issue_at(engine, clock, minute)                 # A001..A003 normal
+    issue_at(engine, clock, 3, "disabled")              # A004, called first
+    clock.set(dt.datetime(2026, 11, 27, 9, 4, tzinfo=HALL_TZ))
+    second_priority = engine.issue("A", priority="disabled")
+    assert second_priority.people_ahead == 2            # A004, then A001, then this one
+    assert call_order(engine)[:3] == ["A004", "A001", second_priority.code]
+
+
+def test_people_ahead_is_counted_when_the_number_is_drawn(make_engine, tmp_path, clock, monkeypatch):
+    # A window calling right after the kiosk committed does not change what the
+    # citizen was told: the count belongs to the moment the number was drawn.
+    kiosk = make_engine("shared.db", priority_policy="strict")
+    counter = QueueEngine(kiosk.settings, Store(tmp_path / "shared.db"), clock)
+    kiosk.issue("A", priority="elderly")
+    draw = kiosk.store.write
+
+    @contextlib.contextmanager
+    def draw_then_a_window_calls():
+        with draw() as conn:
+            yield conn
+        counter.call_next(1)
+
+    monkeypatch.setattr(kiosk.store, "write", draw_then_a_window_calls)
+    assert kiosk.issue("A").people_ahead == 1
+    assert counter.windows()[0].current.code == "A001"
+
+
 def test_window_only_calls_the_queues_it_serves(engine):
     engine.issue("B")
     with pytest.raises(NobodyWaiting):
@@ -461,7 +527,7 @@ def test_a_window_paused_by_another_process_shows_in_estimates_soon(make_engine,
 
     kiosk = make_engine("shared.db")
     counter = QueueEngine(kiosk.settings, Store(tmp_path / "shared.db"), clock)
-    kiosk.estimate_inputs_ttl = 0.2
+    kiosk.estimator.inputs_ttl = 0.2
     kiosk.issue("B")
     assert kiosk.issue("B").estimate.open_windows == 1
     counter.pause_window(3)  # the only window serving B, paused from the counter console

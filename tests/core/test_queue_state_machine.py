@@ -2,12 +2,18 @@
 
 A model tracks what each ticket's status must be and which ticket each window
 holds; the engine must agree after every step, never reuse or skip a number, never
-lose a ticket, keep first-come-first-served within a priority class, and keep its
-per-queue counts consistent.
+lose a ticket, call tickets in the order of the priority policy, tell each citizen
+how many will be called before them, and keep its per-queue counts consistent.
+
+The machine runs under the strict policy, under the hall's aging policy, and under
+an aging of one minute, which three 20-second steps outgrow: there a normal ticket
+that has waited is called before a priority ticket drawn later. (Interleave tells
+an estimate when several windows alternate on their own; its example tests cover it.)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tempfile
 from pathlib import Path
@@ -25,7 +31,7 @@ from kiosk.errors import (
     WindowNotServingQueue,
     WindowPaused,
 )
-from kiosk.queue_engine import QueueEngine
+from kiosk.queueing.engine import QueueEngine
 from kiosk.store import Store
 
 HALL = load_settings()
@@ -35,16 +41,22 @@ PRIORITIES = ["normal", "normal", "elderly", "disabled"]
 
 
 class QueueMachine(RuleBasedStateMachine):
+    policy = HALL.policy
+
     def __init__(self) -> None:
         super().__init__()
         self.dir = tempfile.TemporaryDirectory()
         self.clock = ManualClock(dt.datetime(2026, 11, 27, 8, 40, tzinfo=HALL_TZ))
-        policy = HALL.policy
-        self.engine = QueueEngine(HALL, Store(Path(self.dir.name) / "hall.db"), self.clock)
-        self.policy = policy
+        hall = dataclasses.replace(HALL, policy=self.policy)
+        self.engine = QueueEngine(hall, Store(Path(self.dir.name) / "hall.db"), self.clock)
         self.status: dict[int, str] = {}          # ticket id -> expected status
         self.queue_of: dict[int, str] = {}
         self.code_of: dict[int, str] = {}
+        self.priority_of: dict[int, str] = {}
+        self.arrival_of: dict[int, dt.datetime] = {}
+        # People ahead told at issue, counted down by each call_next of that queue and
+        # up by each later arrival the policy puts before them: 0 when called.
+        self.still_ahead: dict[int, int] = {}
         self.window_holds: dict[int, int | None] = {w: None for w in WINDOWS}
         self.paused: dict[int, bool] = {w: False for w in WINDOWS}
         self.drawn: dict[str, int] = {q: 0 for q in QUEUES}
@@ -60,6 +72,24 @@ class QueueMachine(RuleBasedStateMachine):
     def window_def(self, number: int):
         return HALL.window(number)
 
+    def policy_key(self, ticket_id: int):
+        """The model's own reading of the policy: call_next takes the smallest key."""
+        arrival, is_priority = self.arrival_of[ticket_id], self.priority_of[ticket_id] != "normal"
+        if self.policy.priority_policy == "strict":
+            return (not is_priority, arrival, ticket_id)
+        head_start = dt.timedelta(minutes=self.policy.aging_minutes) if is_priority else dt.timedelta(0)
+        return (arrival - head_start, ticket_id)
+
+    def waiting_in(self, queues) -> list[int]:
+        return [t for t, s in self.status.items() if s == "waiting" and self.queue_of[t] in queues]
+
+    def joins_queue(self, ticket_id: int) -> None:
+        """Somebody else arrived: those they go before have one more ahead of them."""
+        key = self.policy_key(ticket_id)
+        for told in self.still_ahead:
+            if self.queue_of[told] == self.queue_of[ticket_id] and key < self.policy_key(told):
+                self.still_ahead[told] += 1
+
     # -- rules ------------------------------------------------------------------
     @rule(queue=st.sampled_from(QUEUES), priority=st.sampled_from(PRIORITIES))
     def issue(self, queue, priority):
@@ -68,17 +98,22 @@ class QueueMachine(RuleBasedStateMachine):
         self.drawn[queue] += 1
         ticket = issued.ticket
         assert ticket.number == self.drawn[queue], "numbers are consecutive per queue"
-        waiting_here = sum(1 for t, s in self.status.items() if s == "waiting" and self.queue_of[t] == queue)
-        assert issued.people_ahead == waiting_here
         self.status[ticket.id] = "waiting"
         self.queue_of[ticket.id] = queue
         self.code_of[ticket.id] = ticket.code
+        self.priority_of[ticket.id] = priority
+        self.arrival_of[ticket.id] = self.clock.now()
+        mine = self.policy_key(ticket.id)
+        before_me = [t for t in self.waiting_in({queue}) if self.policy_key(t) < mine]
+        assert issued.people_ahead == len(before_me), "people ahead = those the policy calls first"
+        self.joins_queue(ticket.id)
+        self.still_ahead[ticket.id] = issued.people_ahead
 
     @rule(window=st.sampled_from(WINDOWS))
     def call_next(self, window):
         self.tick()
         served = self.window_def(window).queues
-        candidates = [t for t in self.engine.tickets(statuses=["waiting"]) if t.queue_id in served]
+        candidates = self.waiting_in(served)
         try:
             result = self.engine.call_next(window)
         except WindowPaused:
@@ -92,10 +127,15 @@ class QueueMachine(RuleBasedStateMachine):
             return
         assert not self.paused[window] and self.window_holds[window] is None
         chosen = result.ticket
-        same_class = [t for t in candidates if t.is_priority == chosen.is_priority]
-        first = min(same_class, key=lambda t: (t.arrival_at, t.id))
-        assert chosen.id == first.id, "first come, first served within a priority class"
+        assert chosen.id == min(candidates, key=self.policy_key), "called in the order of the priority policy"
         assert self.status[chosen.id] == "waiting"
+        # The actual call order against what each citizen of this queue was told.
+        for told in [t for t in self.still_ahead if self.queue_of[t] == chosen.queue_id]:
+            if told == chosen.id:
+                assert self.still_ahead.pop(told) == 0, "called while told others were still ahead"
+            else:
+                self.still_ahead[told] -= 1
+                assert self.still_ahead[told] >= 0, "more were called first than the citizen was told"
         self.status[chosen.id] = "called"
         self.window_holds[window] = chosen.id
         self.recalls[chosen.id] = 0
@@ -174,6 +214,9 @@ class QueueMachine(RuleBasedStateMachine):
             self.status[copy.id] = "waiting"
             self.queue_of[copy.id] = to_queue
             self.code_of[copy.id] = copy.code
+            self.priority_of[copy.id] = self.priority_of[old]
+            self.arrival_of[copy.id] = self.arrival_of[old]  # keeps its place by arrival time
+            self.joins_queue(copy.id)
 
     @precondition(lambda self: any(s == "suspended" for s in self.status.values()))
     @rule(window=st.sampled_from(WINDOWS), data=st.data())
@@ -201,6 +244,8 @@ class QueueMachine(RuleBasedStateMachine):
         ticket_id = data.draw(st.sampled_from(gone))
         self.engine.reactivate(self.code_of[ticket_id])
         self.status[ticket_id] = "waiting"
+        self.arrival_of[ticket_id] = self.clock.now()  # back of the line
+        self.joins_queue(ticket_id)
 
     @rule(window=st.sampled_from(WINDOWS), pause=st.booleans())
     def pause_or_open(self, window, pause):
@@ -235,8 +280,20 @@ class QueueMachine(RuleBasedStateMachine):
                 q.waiting + q.at_window + q.suspended + q.finished + q.no_show + q.transferred_out)
 
 
+class StrictQueueMachine(QueueMachine):
+    policy = dataclasses.replace(HALL.policy, priority_policy="strict")
+
+
+class FastAgingQueueMachine(QueueMachine):
+    policy = dataclasses.replace(HALL.policy, priority_policy="aging", aging_minutes=1)
+
+
 QueueMachine.TestCase.settings = settings(
     max_examples=60, stateful_step_count=40, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestQueueMachine = QueueMachine.TestCase
+StrictQueueMachine.TestCase.settings = FastAgingQueueMachine.TestCase.settings = settings(
+    QueueMachine.TestCase.settings, max_examples=30)
+TestStrictQueueMachine = StrictQueueMachine.TestCase
+TestFastAgingQueueMachine = FastAgingQueueMachine.TestCase

@@ -6,7 +6,7 @@ import shutil
 import sqlite3
 import time
 
-from kiosk.queue_engine import QueueEngine
+from kiosk.queueing.engine import QueueEngine
 from kiosk.store import MIGRATIONS, Store, _split_sql
 
 

@@ -19,10 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import math
-import statistics
-import time
-from dataclasses import dataclass, field
 from typing import Iterable
 
 from kiosk import texts_zh
@@ -46,165 +42,24 @@ from kiosk.errors import (
 )
 from kiosk.hall_hours import issuing_state
 from kiosk.privacy import HolderKey
+from kiosk.queueing.call_order import WaitingTicket, call_order, picks_before
+from kiosk.queueing.estimator import WaitEstimator
+from kiosk.queueing.models import (
+    AT_WINDOW,
+    CounterResult,
+    IssuedTicket,
+    QueueStatus,
+    Ticket,
+    WindowStatus,
+    row_to_ticket,
+)
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
 
-OPEN_STATUSES = ("waiting", "called", "serving", "suspended")
-AT_WINDOW = ("called", "serving")
-SERVICE_SAMPLE = 30  # rolling window of today's service times used for estimates
-ESTIMATE_INPUTS_TTL = 5.0  # seconds another process's pause or finish may take to show in estimates
-MIN_SAMPLES_FOR_QUARTILES = 5
 # How far the clock may read behind the last ticket before issuing stops: covers
 # NTP stepping a drifted clock back by a little, not a clock that lost days.
 CLOCK_BEHIND_TOLERANCE = dt.timedelta(minutes=10)
-
-
-@dataclass(frozen=True)
-class Ticket:
-    id: int
-    queue_id: str
-    business_day: str
-    number: int
-    code: str
-    priority: str
-    status: str
-    channel: str
-    arrival_at: dt.datetime
-    issued_at: dt.datetime
-    called_at: dt.datetime | None
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
-    window_number: int | None
-    recall_count: int
-    origin_ticket_id: int | None
-    transferred_to_id: int | None
-
-    @property
-    def is_priority(self) -> bool:
-        return self.priority != "normal"
-
-    # Derived durations (minutes); None until both ends exist.
-    @property
-    def wait_minutes(self) -> float | None:
-        return _minutes(self.arrival_at, self.called_at)
-
-    @property
-    def walk_minutes(self) -> float | None:
-        return _minutes(self.called_at, self.started_at)
-
-    @property
-    def service_minutes(self) -> float | None:
-        return _minutes(self.started_at, self.finished_at)
-
-    @property
-    def total_minutes(self) -> float | None:
-        return _minutes(self.arrival_at, self.finished_at)
-
-    def as_dict(self) -> dict:
-        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        for key, value in data.items():
-            if isinstance(value, dt.datetime):
-                data[key] = value.isoformat()
-        return data
-
-
-@dataclass(frozen=True)
-class WaitEstimate:
-    low_minutes: int | None
-    high_minutes: int | None
-    open_windows: int
-    basis: str  # "today" (rolling median of today's service) or "norm" (configured)
-
-    @property
-    def text_zh(self) -> str:
-        if self.low_minutes is None or self.high_minutes is None:
-            return texts_zh.WAIT_UNKNOWN
-        if self.high_minutes == 0:
-            return texts_zh.WAIT_NOW
-        return texts_zh.WAIT_RANGE.format(low=self.low_minutes, high=self.high_minutes)
-
-
-@dataclass(frozen=True)
-class IssuedTicket:
-    ticket: Ticket
-    queue_name: str
-    people_ahead: int
-    estimate: WaitEstimate
-
-    @property
-    def code(self) -> str:
-        return self.ticket.code
-
-    def as_dict(self) -> dict:
-        return {
-            "code": self.ticket.code,
-            "queue": self.ticket.queue_id,
-            "queue_name": self.queue_name,
-            "priority": self.ticket.priority,
-            "people_ahead": self.people_ahead,
-            "wait_minutes_low": self.estimate.low_minutes,
-            "wait_minutes_high": self.estimate.high_minutes,
-            "wait_text": self.estimate.text_zh,
-            "issued_at": self.ticket.issued_at.isoformat(),
-            "business_day": self.ticket.business_day,
-            "ticket_id": self.ticket.id,
-        }
-
-
-@dataclass(frozen=True)
-class CounterResult:
-    """What a counter operation did: the ticket it touched and what to announce."""
-
-    action: str
-    window_number: int | None
-    ticket: Ticket | None
-    announcement: str = ""
-    extra: dict = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return {
-            "action": self.action,
-            "window": self.window_number,
-            "ticket": self.ticket.as_dict() if self.ticket else None,
-            "announcement": self.announcement,
-            **self.extra,
-        }
-
-
-@dataclass(frozen=True)
-class QueueStatus:
-    queue_id: str
-    name: str
-    issued: int
-    waiting: int
-    at_window: int
-    suspended: int
-    finished: int
-    no_show: int
-    transferred_out: int
-    transferred_in: int
-    open_windows: int
-    last_code: str | None
-    estimate_for_next: WaitEstimate
-
-    def as_dict(self) -> dict:
-        data = dict(self.__dict__)
-        data["estimate_for_next"] = {
-            "low": self.estimate_for_next.low_minutes,
-            "high": self.estimate_for_next.high_minutes,
-            "text": self.estimate_for_next.text_zh,
-        }
-        return data
-
-
-@dataclass(frozen=True)
-class WindowStatus:
-    number: int
-    name: str
-    queues: tuple[str, ...]
-    paused: bool
-    current: Ticket | None
 
 
 class QueueEngine:
@@ -221,8 +76,7 @@ class QueueEngine:
         self.clock = clock or SystemClock()
         self.holder_key = holder_key or HolderKey(settings.data_dir)
         self.enforce_hours = enforce_hours
-        self._estimate_cache: dict[tuple[str, str], tuple[float, int, tuple[float, float] | None]] = {}
-        self.estimate_inputs_ttl = ESTIMATE_INPUTS_TTL
+        self.estimator = WaitEstimator(settings)
         self._ensure_windows()
 
     # -- setup ------------------------------------------------------------------
@@ -308,18 +162,13 @@ class QueueEngine:
                 (queue.id, day, number, code, priority, holder_hash, channel, stamp, stamp, stamp),
             ).lastrowid
             _event(conn, stamp, "issue", ticket_id, None, queue.id, channel, {"code": code, "priority": priority})
-        # Outside the write lock: who was ahead is fixed by the ticket id, so this
-        # count is the same whenever it is taken.
+            # Inside the write lock, so nobody is called or drawn meanwhile: the
+            # tickets of this queue that call_next would call before this one.
+            ahead = self._people_ahead(conn, queue, day, ticket_id)
+            estimate = self.estimator.estimate(conn, queue, day, ahead)
         local_now = from_stamp(stamp)
         ticket = Ticket(ticket_id, queue.id, day, number, code, priority, "waiting", channel, local_now, local_now,
                         None, None, None, None, 0, None, None)
-        with self.store.query() as conn:
-            ahead = conn.execute(
-                "SELECT COUNT(*) FROM tickets WHERE business_day = ? AND queue_id = ? AND status = 'waiting' "
-                "AND id < ?",
-                (day, queue.id, ticket_id),
-            ).fetchone()[0]
-            estimate = self._estimate(conn, queue, day, ahead)
         log.info("issued %s (queue %s, priority %s, %d ahead)", code, queue.id, priority, ahead)
         return IssuedTicket(ticket, queue.name, ahead, estimate)
 
@@ -472,7 +321,7 @@ class QueueEngine:
             self._clear_window(conn, window.number, stamp)
             _event(conn, stamp, "finish", ticket.id, window.number, ticket.queue_id, actor,
                    {"code": ticket.code, "implicit_start": implicit_start})
-            self._estimate_cache.clear()  # a new service time
+            self.estimator.forget()  # a new service time
             return CounterResult("finish", window.number, self._ticket_by_id(conn, ticket.id))
 
     def no_show(self, window_number: int, actor: str = "staff") -> CounterResult:
@@ -576,7 +425,7 @@ class QueueEngine:
             conn.execute("UPDATE window_state SET paused = 1, updated_at = ? WHERE window_number = ?",
                          (stamp, window.number))
             _event(conn, stamp, "pause_window", None, window.number, None, actor, {})
-        self._estimate_cache.clear()  # open windows changed
+        self.estimator.forget()  # open windows changed
         return CounterResult("pause_window", window.number, None,
                              texts_zh.WINDOW_PAUSED.format(window=window.number))
 
@@ -587,7 +436,7 @@ class QueueEngine:
             conn.execute("UPDATE window_state SET paused = 0, updated_at = ? WHERE window_number = ?",
                          (stamp, window.number))
             _event(conn, stamp, "resume_window", None, window.number, None, actor, {})
-        self._estimate_cache.clear()  # open windows changed
+        self.estimator.forget()  # open windows changed
         return CounterResult("resume_window", window.number, None,
                              texts_zh.WINDOW_RESUMED.format(window=window.number))
 
@@ -605,7 +454,7 @@ class QueueEngine:
             sql += f" AND status IN ({','.join('?' * len(statuses))})"
             params.extend(statuses)
         with self.store.read() as conn:
-            return [_row_to_ticket(r) for r in conn.execute(sql + " ORDER BY id", params)]
+            return [row_to_ticket(r) for r in conn.execute(sql + " ORDER BY id", params)]
 
     def windows(self) -> list[WindowStatus]:
         day = self.today()
@@ -650,9 +499,9 @@ class QueueEngine:
                     no_show=counts.get((queue.id, "no_show"), 0),
                     transferred_out=counts.get((queue.id, "transferred"), 0),
                     transferred_in=transfers_in.get(queue.id, 0),
-                    open_windows=self._open_windows(conn, queue.id),
+                    open_windows=self.estimator.open_windows(conn, queue.id),
                     last_code=last_codes.get(queue.id),
-                    estimate_for_next=self._estimate(conn, queue, day, waiting),
+                    estimate_for_next=self.estimator.estimate(conn, queue, day, waiting),
                 ))
         return result
 
@@ -717,7 +566,7 @@ class QueueEngine:
         row = conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
         if row is None:
             raise TicketNotFound(f"no ticket id {ticket_id}", texts_zh.TICKET_NOT_FOUND.format(code=ticket_id))
-        return _row_to_ticket(row)
+        return row_to_ticket(row)
 
     def _ticket_by_code(self, conn, code: str, day: str) -> Ticket:
         # A transferred ticket has two rows with one code: the live one is the newest.
@@ -727,86 +576,41 @@ class QueueEngine:
         ).fetchone()
         if row is None:
             raise TicketNotFound(f"no ticket {code} on {day}", texts_zh.TICKET_NOT_FOUND.format(code=code))
-        return _row_to_ticket(row)
+        return row_to_ticket(row)
 
     def _choose_next(self, conn, window: WindowDef, day: str, last_was_priority: bool) -> int | None:
-        queues = window.queues
-        marks = ",".join("?" * len(queues))
-        base = f"SELECT id FROM tickets WHERE business_day = ? AND status = 'waiting' AND queue_id IN ({marks})"
-        params = (day, *queues)
-        policy = self.settings.policy
-        if policy.priority_policy == "strict":
-            order = " ORDER BY (priority = 'normal'), arrival_at, id LIMIT 1"
-        elif policy.priority_policy == "aging":
-            # A priority ticket counts as having arrived aging_minutes earlier.
-            order = (" ORDER BY julianday(arrival_at) - CASE WHEN priority = 'normal' THEN 0 ELSE ? END, id LIMIT 1")
-            params = params + (policy.aging_minutes / 1440.0,)
-        else:  # interleave 1:1: serve the other class when it has someone waiting
-            preferred = "normal" if last_was_priority else "priority"
-            clause = " AND priority = 'normal'" if preferred == "normal" else " AND priority <> 'normal'"
-            row = conn.execute(base + clause + " ORDER BY arrival_at, id LIMIT 1", params).fetchone()
-            if row:
-                return row[0]
-            order = " ORDER BY arrival_at, id LIMIT 1"
-        row = conn.execute(base + order, params).fetchone()
-        return row[0] if row else None
+        waiting = self._waiting(conn, day, window.queues)
+        first = next(call_order(waiting, self.settings.policy, last_was_priority), None)
+        return first.id if first else None
 
-    def _open_windows(self, conn, queue_id: str) -> int:
-        serving = [w.number for w in self.settings.windows if queue_id in w.queues]
-        if not serving:
-            return 0
-        marks = ",".join("?" * len(serving))
-        return conn.execute(
-            f"SELECT COUNT(*) FROM window_state WHERE paused = 0 AND window_number IN ({marks})", serving
-        ).fetchone()[0]
+    def _waiting(self, conn, day: str, queue_ids: tuple[str, ...]) -> list[WaitingTicket]:
+        """Today's waiting tickets of these queues, in one indexed query."""
+        marks = ",".join("?" * len(queue_ids))
+        return [WaitingTicket(*row) for row in conn.execute(
+            f"SELECT id, priority, arrival_at FROM tickets WHERE business_day = ? AND queue_id IN ({marks}) "
+            "AND status = 'waiting'", (day, *queue_ids))]
 
-    def _estimate(self, conn, queue: QueueDef, day: str, ahead: int) -> WaitEstimate:
-        open_windows, quartiles = self._estimate_inputs(conn, queue, day)
-        if open_windows == 0:
-            return WaitEstimate(None, None, 0, "none")
-        if ahead == 0:
-            return WaitEstimate(0, 0, open_windows, "none")
-        per_window = ahead / open_windows
-        if quartiles is not None:
-            q1, q3 = quartiles
-            low, high, basis = per_window * q1, per_window * q3, "today"
-        else:
-            low, high, basis = per_window * queue.norm_service_minutes * 0.7, \
-                per_window * queue.norm_service_minutes * 1.3, "norm"
-        low_minutes = max(0, math.floor(low))
-        high_minutes = max(low_minutes + 1, math.ceil(high))
-        return WaitEstimate(low_minutes, high_minutes, open_windows, basis)
+    def _people_ahead(self, conn, queue: QueueDef, day: str, ticket_id: int) -> int:
+        """How many tickets of `queue` call_next would call before waiting ticket `ticket_id`.
 
-    def _estimate_inputs(self, conn, queue: QueueDef, day: str) -> tuple[int, tuple[float, float] | None]:
-        """Open windows and today's service-time quartiles, reused for a few seconds.
-
-        Every ticket needs them and they change slowly; this engine's own pause,
-        resume and finish clear them at once, another process's show within
-        ESTIMATE_INPUTS_TTL seconds.
+        The picks of call_next simulated on this queue's waiting tickets as they are
+        now, as if nobody else arrived. Exact under the strict and aging policies,
+        whose order within a queue does not depend on which window calls. Under
+        interleave it is an estimate: each window alternates on its own and over all
+        the queues it serves, so the count follows this queue alone at one window;
+        where the windows serving the queue are at different points of their
+        alternation, it takes the larger count (better told one too many than one
+        too few).
         """
-        key = (queue.id, day)
-        cached = self._estimate_cache.get(key)
-        now = time.monotonic()
-        if cached is not None and cached[0] > now:
-            return cached[1], cached[2]
-        open_windows = self._open_windows(conn, queue.id)
-        # The most recent services, taken as the newest tickets among the finished
-        # (ORDER BY id walks the index backwards: no sort of the whole day). julianday
-        # arithmetic carries float noise, hence the rounding.
-        samples = [
-            round(row[0], 2) for row in conn.execute(
-                "SELECT (julianday(finished_at) - julianday(started_at)) * 1440.0 FROM tickets "
-                "WHERE business_day = ? AND queue_id = ? AND status = 'finished' AND started_at IS NOT NULL "
-                "ORDER BY id DESC LIMIT ?",
-                (day, queue.id, SERVICE_SAMPLE),
-            )
-        ]
-        quartiles = None
-        if len(samples) >= MIN_SAMPLES_FOR_QUARTILES:
-            q1, _median, q3 = statistics.quantiles(samples, n=4)
-            quartiles = (q1, q3)
-        self._estimate_cache[key] = (now + self.estimate_inputs_ttl, open_windows, quartiles)
-        return open_windows, quartiles
+        waiting = self._waiting(conn, day, (queue.id,))
+        policy = self.settings.policy
+        if policy.priority_policy != "interleave":
+            return picks_before(ticket_id, waiting, policy, last_was_priority=False)
+        serving = [w.number for w in self.settings.windows if queue.id in w.queues]
+        marks = ",".join("?" * len(serving))
+        states = {bool(row[0]) for row in conn.execute(
+            f"SELECT last_call_was_priority FROM window_state WHERE window_number IN ({marks})", serving)}
+        return max(picks_before(ticket_id, waiting, policy, state) for state in states or {False})
 
 
 def format_code(prefix: str, number: int) -> str:
@@ -819,35 +623,3 @@ def _event(conn, stamp: str, kind: str, ticket_id, window, queue_id, actor, data
         "INSERT INTO events (at, kind, ticket_id, window_number, queue_id, actor, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (stamp, kind, ticket_id, window, queue_id, actor, json.dumps(data, ensure_ascii=False)),
     )
-
-
-def _stamp_or_none(text: str | None) -> dt.datetime | None:
-    return from_stamp(text) if text else None
-
-
-def _row_to_ticket(row) -> Ticket:
-    return Ticket(
-        id=row["id"],
-        queue_id=row["queue_id"],
-        business_day=row["business_day"],
-        number=row["number"],
-        code=row["code"],
-        priority=row["priority"],
-        status=row["status"],
-        channel=row["channel"],
-        arrival_at=from_stamp(row["arrival_at"]),
-        issued_at=from_stamp(row["issued_at"]),
-        called_at=_stamp_or_none(row["called_at"]),
-        started_at=_stamp_or_none(row["started_at"]),
-        finished_at=_stamp_or_none(row["finished_at"]),
-        window_number=row["window_number"],
-        recall_count=row["recall_count"],
-        origin_ticket_id=row["origin_ticket_id"],
-        transferred_to_id=row["transferred_to_id"],
-    )
-
-
-def _minutes(start: dt.datetime | None, end: dt.datetime | None) -> float | None:
-    if start is None or end is None:
-        return None
-    return (end - start).total_seconds() / 60.0

@@ -19,12 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from typing import Iterable
+from typing import Callable, Iterable
 
 from kiosk import texts_zh
 from devices.base.clock import Clock, SystemClock, business_day, from_stamp, to_stamp
 from kiosk.config import QueueDef, Settings, WindowDef
 from kiosk.errors import (
+    DrawCancelled,
     ClockBehind,
     DailyCapReached,
     HallClosed,
@@ -111,8 +112,14 @@ class QueueEngine:
         priority: str = "normal",
         holder_id_number: str | None = None,
         channel: str = "kiosk",
+        still_wanted: Callable[[], bool] | None = None,
     ) -> IssuedTicket:
-        """Draw the next number of `queue_id` for today, or raise a typed refusal."""
+        """Draw the next number of `queue_id` for today, or raise a typed refusal.
+
+        `still_wanted` is asked once the write lock is held: a front end whose
+        citizen left while the database was busy gets DrawCancelled instead of a
+        number drawn for nobody.
+        """
         queue = self._queue(queue_id)
         if priority not in self.settings.priority_ids():
             raise UnknownPriority(f"unknown priority class {priority!r}", texts_zh.UNKNOWN_PRIORITY)
@@ -127,6 +134,8 @@ class QueueEngine:
         holder_hash = self.holder_key.holder_hash(holder_id_number) if holder_id_number else None
 
         with self.store.write() as conn:
+            if still_wanted is not None and not still_wanted():
+                raise DrawCancelled("the citizen left before the number was drawn", texts_zh.DRAW_CANCELLED)
             self._require_clock_not_behind(conn, now, stamp)
             if holder_hash and self.settings.policy.one_waiting_ticket_per_person:
                 row = conn.execute(

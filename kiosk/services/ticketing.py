@@ -19,6 +19,7 @@ from typing import Callable
 
 from devices.base.clock import Clock
 from kiosk.alerts import AlertLog
+from kiosk import texts_zh
 from kiosk.config import Settings
 from kiosk.errors import ClockBehind, DrawCancelled, StoreBusy
 from kiosk.hall_hours import IssuingState, issuing_state
@@ -89,11 +90,11 @@ class TicketService:
             if cancelled is not None and cancelled.is_set():
                 # Checked before every attempt, the first too: a draw queued behind
                 # another for a citizen who has already left never starts.
-                raise DrawCancelled("the citizen left before the number was drawn", "已取消取号")
+                raise DrawCancelled("the citizen left before the number was drawn", texts_zh.DRAW_CANCELLED)
             remaining = deadline - time.monotonic()
             with self.engine.store.waiting_at_most(max(0.0, min(ATTEMPT_SECONDS, remaining))):
                 try:
-                    return self._issue_once(queue_id, priority, id_number, channel)
+                    return self._issue_once(queue_id, priority, id_number, channel, cancelled)
                 except StoreBusy:
                     waited = time.monotonic() - started
                     if time.monotonic() >= deadline:
@@ -102,9 +103,14 @@ class TicketService:
                     if on_still_waiting is not None:
                         on_still_waiting(waited)
 
-    def _issue_once(self, queue_id: str, priority: str, id_number: str | None, channel: str) -> IssuedTicket:
+    def _issue_once(self, queue_id: str, priority: str, id_number: str | None, channel: str,
+                    cancelled: threading.Event | None = None) -> IssuedTicket:
+        # Asked again once the lock is held: a citizen who left while this attempt
+        # waited for the database gets no number drawn in their name.
+        still_wanted = (lambda: not cancelled.is_set()) if cancelled is not None else None
         try:
-            issued = self.engine.issue(queue_id, priority=priority, holder_id_number=id_number, channel=channel)
+            issued = self.engine.issue(queue_id, priority=priority, holder_id_number=id_number, channel=channel,
+                                       still_wanted=still_wanted)
         except ClockBehind as exc:
             # The citizen is told to ask staff; staff need to know why nobody gets a number.
             log.error("%s", exc.message_en)

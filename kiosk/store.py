@@ -2,7 +2,9 @@
 
 One file per hall holds every ticket ever issued (history is kept; a new business
 day starts new sequences, it never deletes), an append-only event log and the
-state of each window. Writes go through one connection inside explicit
+state of each window. sqlite-utils writes the SQL of table rebuilds in migrations
+and answers introspection (`kiosk db check`); it never runs the queue's own
+transactions. Writes go through one connection inside explicit
 `BEGIN IMMEDIATE` transactions, so two kiosks can never draw the same number;
 reads go through a second connection, so a screen refresh never queues behind a
 write of this process or waits for another process's write lock (WAL readers
@@ -25,7 +27,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Union
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -42,8 +44,12 @@ WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 DEFAULT_WRITE_WAIT_SECONDS = 30.0
 
 # Each entry is applied once, in order, inside one transaction, and recorded in
-# schema_migrations. Never edit a shipped migration: append a new one.
-MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+# schema_migrations. Never edit a shipped migration: append a new one. A step is
+# SQL text, or a function of sqlite-utils' Database returning statements (see
+# Store.migrate): table rebuilds go through sqlite-utils' transform_sql.
+MigrationStep = Union[str, Callable[["sqlite_utils.Database"], Iterable[str]]]
+Migration = tuple[int, str, MigrationStep]
+MIGRATIONS: tuple[Migration, ...] = (
     (
         1,
         "queue: counters, tickets, append-only events, window state, alerts",
@@ -214,7 +220,7 @@ class Store:
 
     @property
     def db(self) -> "sqlite_utils.Database":
-        """sqlite-utils over the same connection, for reports and introspection.
+        """sqlite-utils over the write connection: migrations' table rebuilds, introspection, reports.
 
         Imported on first use: sqlite_utils pulls in numpy (~0.3 s), which the
         kiosk's first frame and every ticket can do without.
@@ -238,33 +244,57 @@ class Store:
         row = self.conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
         return int(row[0] or 0)
 
-    def migrate(self) -> int:
+    def migrate(self, migrations: tuple[Migration, ...] | None = None) -> int:
+        """Apply the pending migrations, all in one transaction: all of them or none.
+
+        A step is SQL text, or a function given sqlite-utils' Database over this
+        connection that returns SQL statements: `db["tickets"].transform_sql(...)`
+        does SQLite's twelve-step table rebuild (rename a column, change a type,
+        add a foreign key) correctly, and `db.create_table_sql(...)` writes a
+        CREATE TABLE. Only the statements are taken from sqlite-utils; they run
+        here, inside the one BEGIN IMMEDIATE, because its `transform()` commits
+        on its own and a crash half way would leave a half-rebuilt table. Foreign
+        keys are off while a rebuild runs (SQLite's rule) and checked before the
+        commit.
+        """
+        migrations = MIGRATIONS if migrations is None else migrations
         with self._write_lock:
-            self.conn.execute("BEGIN IMMEDIATE")
+            # Only outside a transaction does this take effect.
+            self.conn.execute("PRAGMA foreign_keys=OFF")
             try:
-                self.conn.execute(
-                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                    "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
-                )
-                current = int(
-                    self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0]
-                )
-                for version, description, script in MIGRATIONS:
-                    if version <= current:
-                        continue
-                    for statement in _split_sql(script):
-                        self.conn.execute(statement)
-                    self.conn.execute(
-                        "INSERT INTO schema_migrations (version, description, applied_at) "
-                        "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-                        (version, description),
-                    )
-                    log.info("database %s migrated to version %d", self.path, version)
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
+                self._migrate_in_one_transaction(migrations)
+            finally:
+                self.conn.execute("PRAGMA foreign_keys=ON")
         return self.schema_version()
+
+    def _migrate_in_one_transaction(self, migrations: tuple[Migration, ...]) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            current = int(self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0])
+            for version, description, step in migrations:
+                if version <= current:
+                    continue
+                statements = _split_sql(step) if isinstance(step, str) else list(step(self.db))
+                for statement in statements:
+                    self.conn.execute(statement)
+                self.conn.execute(
+                    "INSERT INTO schema_migrations (version, description, applied_at) "
+                    "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                    (version, description),
+                )
+                log.info("database %s migrated to version %d", self.path, version)
+            broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise sqlite3.IntegrityError(f"migration broke {len(broken)} foreign key(s), first in {broken[0][0]}")
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
 
     # -- transactions ---------------------------------------------------------
     @contextlib.contextmanager

@@ -6,6 +6,8 @@ import shutil
 import sqlite3
 import time
 
+import pytest
+
 from kiosk.queueing.engine import QueueEngine
 from kiosk.store import MIGRATIONS, Store, _split_sql
 
@@ -212,3 +214,52 @@ def test_backups_racing_for_one_name_leave_one_good_file_and_no_partials(tmp_pat
     assert all(o == "ok" or o == "备份文件已存在，请换一个文件名" for o in outcomes), outcomes
     assert [p.name for p in target.parent.iterdir()] == ["hall-backup.db"]
     assert Store(target).integrity_problems() == []
+
+
+# --- migrations that rebuild a table (sqlite-utils' transform_sql, inside our transaction) ---
+
+def _rename_window_stamp(db):
+    # Rename a column and change a type: SQLite needs a table rebuild for the second.
+    return db["window_state"].transform_sql(rename={"updated_at": "changed_at"}, types={"paused": int})
+
+
+def _columns(store: Store, table: str) -> list[str]:
+    with store.read() as conn:
+        return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def test_a_table_rebuild_migration_keeps_rows_indexes_and_other_tables_triggers(tmp_path, clock):
+    from kiosk.config import load_settings
+
+    store = Store(tmp_path / "hall.db")
+    engine = QueueEngine(load_settings(), store, clock)
+    engine.issue("A")
+    engine.call_next(2)
+    before = len(MIGRATIONS)
+
+    version = store.migrate(MIGRATIONS + ((before + 1, "test: rebuild window_state", _rename_window_stamp),))
+
+    assert version == before + 1
+    assert "changed_at" in _columns(store, "window_state") and "updated_at" not in _columns(store, "window_state")
+    with store.read() as conn:
+        assert conn.execute("SELECT current_ticket_id FROM window_state WHERE window_number = 2").fetchone()[0] == 1
+        triggers = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"events_append_only_update", "events_append_only_delete"} <= triggers
+    assert store.integrity_problems() == []
+    store.close()
+
+
+def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(tmp_path):
+    store = Store(tmp_path / "hall.db")
+    before = len(MIGRATIONS)
+
+    def rebuild_then_fail(db):
+        return [*_rename_window_stamp(db), "INSERT INTO no_such_table VALUES (1)"]
+
+    with pytest.raises(sqlite3.OperationalError):
+        store.migrate(MIGRATIONS + ((before + 1, "test: fails after a rebuild", rebuild_then_fail),))
+
+    assert store.schema_version() == before
+    assert "updated_at" in _columns(store, "window_state") and "changed_at" not in _columns(store, "window_state")
+    assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1  # back on after the attempt
+    store.close()

@@ -37,8 +37,11 @@ def issuing_state(hours: OpeningHours, now: dt.datetime) -> IssuingState:
         return IssuingState(False, None, texts_zh.HALL_CLOSED_UNKNOWN,
                             "outside opening hours and no opening in the next 40 days")
     time_text = f"{next_open:%H:%M}".lstrip("0")
-    if next_open.date() == today and not stopped_for_today:
-        zh = texts_zh.HALL_CLOSED_TODAY_LATER.format(time=time_text)
+    if next_open.date() == today:
+        # Before lunch (issuing stops a little before the period ends) or in the lunch
+        # break: the hall opens again today, so never say today's issuing is over.
+        template = texts_zh.ISSUING_PAUSED_TODAY if stopped_for_today else texts_zh.HALL_CLOSED_TODAY_LATER
+        zh = template.format(time=time_text)
     else:
         template = texts_zh.ISSUING_STOPPED if stopped_for_today else texts_zh.HALL_CLOSED_NEXT_DAY
         zh = template.format(

@@ -21,6 +21,7 @@ HOLDER_WAITING = "您已经取过{queue}的号（{code}号），请耐心等候�
 HALL_CLOSED_TODAY_LATER = "现在不是办公时间，请在今天{time}以后再来取号"
 HALL_CLOSED_NEXT_DAY = "现在不是办公时间，请在{date}（{weekday}）{time}以后再来取号"
 HALL_CLOSED_UNKNOWN = "现在不是办公时间，请在工作日办公时间来取号"
+ISSUING_PAUSED_TODAY = "现在暂停取号，请在今天{time}以后再来取号"
 ISSUING_STOPPED = "今天的取号已经结束，请在{date}（{weekday}）{time}以后再来"
 
 # Counter operations (shown to staff).

@@ -84,7 +84,8 @@ class HomeScreen(Screen):
         self.issuing_open = overview.issuing.open
         self.closed_message = overview.issuing.message_zh
         self.waiting_lines = [zh.WAITING_LINE.format(name=q.name, waiting=q.waiting) for q in overview.queues]
-        self.serving_lines = [_serving_line(w) for w in overview.windows]
+        waiting = {q.queue_id: q.waiting for q in overview.queues}
+        self.serving_lines = [_serving_line(w, overview.issuing.open, waiting) for w in overview.windows]
 
     def _overview_failed(self, error: BaseException) -> None:
         # The figures stay as they were; the next refresh asks again.
@@ -107,9 +108,13 @@ class HomeScreen(Screen):
 load_kv_beside(__file__)
 
 
-def _serving_line(window) -> str:
+def _serving_line(window, issuing_open: bool, waiting: dict[str, int]) -> str:
     if window.paused:
         return zh.SERVING_PAUSED_LINE.format(window=window.number)
     if window.current is None:
-        return zh.SERVING_IDLE_LINE.format(window=window.number)
+        # 等待叫号 only while a call can come: numbers are being taken, or people
+        # still wait for this window's queues (the windows serve on after issuing stops).
+        if issuing_open or any(waiting.get(queue_id, 0) for queue_id in window.queues):
+            return zh.SERVING_IDLE_LINE.format(window=window.number)
+        return zh.SERVING_CLOSED_LINE.format(window=window.number)
     return zh.SERVING_LINE.format(window=window.number, code=window.current.code)

@@ -164,15 +164,34 @@ def test_home_rotates_the_hall_notices_and_shows_people_waiting_and_who_is_serve
     assert home.waiting_lines == ["综合受理：0人在等", "综合出件：0人在等", "咨询服务：0人在等"]
     kiosk.runtime.tickets.take_number("A")  # another kiosk or the counter issued a ticket
     home.refresh()
-    ui.pump(2)
+    ui.settle()
     assert "综合受理：1人在等" in home.ids.waiting_lines.text
     assert home.ids.serving_lines.text == "1号窗口：等待叫号\n2号窗口：等待叫号\n3号窗口：等待叫号"
     kiosk.runtime.engine.call_next(2)  # the counter calls A001 to window 2
     kiosk.runtime.engine.pause_window(3)
     home.refresh()
-    ui.pump(2)
+    ui.settle()
     assert home.ids.serving_lines.text == "1号窗口：等待叫号\n2号窗口：A001\n3号窗口：暂停服务"
     assert "综合受理：0人在等" in home.ids.waiting_lines.text
+
+
+def test_after_hours_the_windows_are_shown_resting_not_waiting_to_call(start_kiosk, ui):
+    import datetime as dt
+
+    # GIVEN a Friday at 17:20: issuing has stopped, one citizen still waits for 综合受理
+    kiosk = start_kiosk(moment=dt.datetime(2026, 11, 27, 17, 20))
+    home = kiosk.screen("home")
+    ui.settle()
+    assert home.ids.serving_lines.text == "1号窗口：休息中\n2号窗口：休息中\n3号窗口：休息中"
+    kiosk.runtime.engine.enforce_hours = False
+    kiosk.runtime.tickets.take_number("A")  # drawn at the counter before closing
+    home.refresh()
+    ui.settle()
+    # THEN the windows serving 综合受理 may still call; the one that does not is resting
+    lines = home.ids.serving_lines.text.split("\n")
+    served_a = {w.number for w in kiosk.app.settings.windows if "A" in w.queues}
+    for window, line in zip(kiosk.app.settings.windows, lines):
+        assert line.endswith("等待叫号" if window.number in served_a else "休息中"), line
 
 
 def test_the_running_kiosk_purges_expired_personal_data_by_itself(kiosk, ui):

@@ -77,6 +77,8 @@ class KioskApp(App):
     landscape = BooleanProperty(True)
     clock_text = StringProperty("")
     voice_muted = BooleanProperty(False)
+    # False when this kiosk cannot speak at all; the voice switch then reads 关 and is off.
+    voice_available = BooleanProperty(True)
     title = "沁心办"
 
     def __init__(self, runtime: Any, voice: VoicePrompter | None = None, kiosk_mode: bool = False,
@@ -86,6 +88,8 @@ class KioskApp(App):
         self.settings = runtime.settings
         self.kiosk_mode = kiosk_mode
         self.voice = voice if voice is not None else VoicePrompter(enabled=runtime.settings.kiosk.voice_prompts)
+        self.voice_available = self.voice.enabled
+        self.voice_muted = not self.voice.enabled
         self.session = CitizenSession()
         self.calls = BackgroundCalls()
         # Set while a number is being drawn: a second tap never draws a second number.
@@ -254,6 +258,8 @@ class KioskApp(App):
         self.theme.elderly = not self.theme.elderly
 
     def toggle_voice(self) -> None:
+        if not self.voice_available:
+            return
         self.voice_muted = not self.voice_muted
         self.voice.set_muted(self.voice_muted)
 
@@ -299,7 +305,7 @@ class KioskApp(App):
             if wipe:
                 wipe()
         self.theme.elderly = False
-        if self.voice_muted:
+        if self.voice_muted and self.voice_available:
             self.toggle_voice()
         self.go_home("idle timeout")
 

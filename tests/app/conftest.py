@@ -136,7 +136,7 @@ class Kiosk:
 _SHARED_CACHE = __import__("pathlib").Path(tempfile.mkdtemp(prefix="kiosk-cache-"))
 
 
-def _start_app(window, settings, clock, tmp_path, size):
+def _start_app(window, settings, clock, tmp_path, size, voice_enabled=True):
     from kivy.core.window import Window
 
     from kiosk.root.runtime import KioskRuntime
@@ -145,7 +145,7 @@ def _start_app(window, settings, clock, tmp_path, size):
 
     Window.size = size
     runtime = KioskRuntime(settings, clock, cache_dir=_SHARED_CACHE)
-    voice = VoicePrompter(enabled=True, wav_dir=tmp_path / "voice")
+    voice = VoicePrompter(enabled=voice_enabled, wav_dir=tmp_path / "voice")
     app = KioskApp(runtime, voice=voice)
     _forget_previous_app()
     app._run_prepare()
@@ -191,9 +191,10 @@ def start_kiosk(window, hall_settings, tmp_path):
 
     started: list[Kiosk] = []
 
-    def start(moment: dt.datetime = OPEN_MOMENT, portrait: bool = False, settings=None) -> Kiosk:
+    def start(moment: dt.datetime = OPEN_MOMENT, portrait: bool = False, settings=None,
+              voice_enabled: bool = True) -> Kiosk:
         kiosk = _start_app(window, settings or hall_settings, ManualClock(moment), tmp_path,
-                           PORTRAIT if portrait else LANDSCAPE)
+                           PORTRAIT if portrait else LANDSCAPE, voice_enabled)
         started.append(kiosk)
         return kiosk
 

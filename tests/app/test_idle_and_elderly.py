@@ -142,3 +142,13 @@ def test_voice_prompts_speak_each_step_and_can_be_muted(kiosk, ui):
     count = len(voice.spoken)
     ui.tap(kiosk.screen("home").ids.take_number)
     assert len(voice.spoken) == count
+
+
+def test_a_kiosk_without_voice_says_so_on_its_switch(start_kiosk, ui):
+    # GIVEN `kiosk run --mute` (or no espeak-ng): the kiosk cannot speak
+    kiosk = start_kiosk(voice_enabled=False)
+    switch = kiosk.screen("home").ids.voice
+    # THEN the switch reads 语音提示：关 and a tap cannot turn on a voice that is not there
+    assert switch.text == zh.VOICE_OFF
+    ui.tap(switch)
+    assert switch.text == zh.VOICE_OFF and kiosk.app.voice_muted

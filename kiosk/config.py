@@ -192,6 +192,8 @@ class KioskSettings:
     voice_prompts: bool = True
     staff_pin: str = "2580"
     notices: tuple[str, ...] = ()
+    # Shown only while the after-hours drop-off works on this kiosk.
+    dropoff_notices: tuple[str, ...] = ()
 
     def check(self, file: str, prefix: str) -> None:
         require(self.idle_seconds >= 20, file, f"{prefix}.idle_seconds", "too short for an elderly citizen",

@@ -61,3 +61,8 @@ WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日"
 WAIT_NOW = "马上就到您"
 WAIT_RANGE = "大约需要等{low}到{high}分钟"
 WAIT_UNKNOWN = "窗口暂未开放，开放后按顺序叫号"
+
+
+def window_hint(numbers: list[int]) -> str:
+    """[1, 2] -> "1、2号窗口" (the ticket on paper and on screen say it the same way)."""
+    return "、".join(str(n) for n in numbers) + "号窗口" if numbers else ""

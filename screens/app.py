@@ -352,7 +352,13 @@ class KioskApp(App):
         if self.current not in ("home", "card", "queue"):
             return  # a card laid down while reading a guide is not a request for a number
         if self.current == "home":
-            if not self.runtime.tickets.issuing_state().open:
+            state = self.runtime.tickets.issuing_state()
+            if not state.open:
+                # After hours nobody is there to explain: say when to come back and
+                # what the kiosk can do now, instead of ignoring the card.
+                answer = zh.CARD_AFTER_HOURS.format(when=state.message_zh)
+                self.screen("home").show_message(answer)
+                self.say(answer)
                 return
             self.session.wipe("card at home")
             self._visits += 1
@@ -431,7 +437,8 @@ class KioskApp(App):
         session = self.session
         session.ticket = issued
         ticket_screen = self.screen("ticket")
-        ticket_screen.show_ticket(issued, priority=priority != "normal")
+        ticket_screen.show_ticket(issued, priority=priority != "normal",
+                                  window_hint=self.runtime.tickets.window_hint(issued.ticket.queue_id))
         self.go("ticket")
         self.say(zh.VOICE_TICKET.format(code=_spoken_code(issued.code), n=issued.people_ahead))
         self.runtime.printing.print_ticket(issued, masked_name, partial(self._post_print_done, issued.ticket.id))

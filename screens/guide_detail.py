@@ -30,7 +30,7 @@ class GuideDetailScreen(Screen):
         self.back_to = back_to
         box = self.ids.fields
         box.clear_widgets()
-        self.field_rows = guide.display_fields()
+        self.field_rows = guide.display_fields(dropoff_available=App.get_running_app().runtime.features.dropoff)
         for label, text in self.field_rows:
             box.add_widget(KLabel(text=label, role="heading", bold=True, color=app.theme.primary))
             box.add_widget(KLabel(text=text))

@@ -93,7 +93,8 @@ class HomeScreen(Screen):
         log.error("hall overview failed: %s", error)
 
     def next_notice(self) -> None:
-        notices = App.get_running_app().settings.kiosk.notices
+        app = App.get_running_app()
+        notices = app.runtime.features.notices(app.settings.kiosk)
         if not notices:
             self.notice = ""
             return

@@ -44,6 +44,7 @@ CARD_EXPIRED = "您的身份证已经过期了，不能用来取号。请点“�
 VOICE_CARD = "请刷身份证，或者点不刷卡取号"
 
 # -- take a number: choose the business ------------------------------------------------
+CARD_AFTER_HOURS = "{when}。现在可以点“办事指南”，看看办事要带哪些材料。"
 QUEUE_TITLE = "请选择要办的业务"
 QUEUE_HOLDER = "已读取身份证：{name}  {id}"
 QUEUE_NO_CARD = "没有刷身份证"
@@ -60,6 +61,7 @@ TICKET_YOUR_NUMBER = "您的号码"
 TICKET_QUEUE = "办理业务：{queue}"
 TICKET_AHEAD = "前面还有 {n} 人"
 TICKET_NOBODY_AHEAD = "前面没有人，请留意叫号"
+TICKET_WINDOWS = "请到{windows}前等候叫号"
 TICKET_PRIORITY = "已按老年人优先排队"
 TICKET_PRINTING = "正在打印号票……"
 TICKET_QR_HINT = "用手机扫一扫，随时查看排到哪里了"

@@ -15,14 +15,16 @@ class TicketScreen(Screen):
     ahead_text = StringProperty("")
     wait_text = StringProperty("")
     priority_text = StringProperty("")
+    windows_text = StringProperty("")
     print_text = StringProperty("")
     printed = BooleanProperty(False)
     print_failed = BooleanProperty(False)
     qr_url = StringProperty("")
     people_ahead = NumericProperty(0)
 
-    def show_ticket(self, issued, priority: bool) -> None:
+    def show_ticket(self, issued, priority: bool, window_hint: str = "") -> None:
         self.code = issued.code
+        self.windows_text = zh.TICKET_WINDOWS.format(windows=window_hint) if window_hint else ""
         self.queue_text = zh.TICKET_QUEUE.format(queue=issued.queue_name)
         self.people_ahead = issued.people_ahead
         self.ahead_text = (zh.TICKET_AHEAD.format(n=issued.people_ahead) if issued.people_ahead
@@ -41,7 +43,8 @@ class TicketScreen(Screen):
         self.qr_url = qr_url
 
     def wipe(self) -> None:
-        for name in ("code", "queue_text", "ahead_text", "wait_text", "priority_text", "print_text", "qr_url"):
+        for name in ("code", "queue_text", "ahead_text", "wait_text", "priority_text", "windows_text", "print_text",
+                     "qr_url"):
             setattr(self, name, "")
         self.printed = self.print_failed = False
 

@@ -232,7 +232,7 @@ class Guide:
             seen.setdefault(text.strip(), None)
         return tuple(seen)
 
-    def display_fields(self) -> list[tuple[str, str]]:
+    def display_fields(self, dropoff_available: bool = False) -> list[tuple[str, str]]:
         """Every field as (Chinese label, text) in screen order; unknowns read 请咨询窗口."""
         f = zh.FIELD
         known = _known
@@ -259,7 +259,10 @@ class Guide:
                                          else zh.VISITS.format(visits=self.visits_required))),
             (f["accept_window"], self.accept_window),
             (f["result_window"], self.result_window),
-            (f["after_hours_dropoff_allowed"], zh.DROPOFF_YES if self.after_hours_dropoff_allowed else zh.DROPOFF_NO),
+            *([(f["after_hours_dropoff_allowed"],
+                 zh.DROPOFF_YES if self.after_hours_dropoff_allowed else zh.DROPOFF_NO)]
+              # Only while this kiosk's drop-off works: never promise what it cannot do.
+              if dropoff_available else []),
             (f["in_person_required"], _yes_no(self.in_person_required, zh.IN_PERSON_YES, zh.IN_PERSON_NO)),
             (f["contact_phone"], known(self.contact_phone)),
             (f["matter_type"], known(self.matter_type and self.matter_type

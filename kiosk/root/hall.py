@@ -10,6 +10,7 @@ from kiosk.alerts import AlertLog
 from kiosk.config import Settings
 from kiosk.maintenance import DailyPurge
 from kiosk.queueing.engine import QueueEngine
+from kiosk.services.features import Features
 from kiosk.services.guides import GuideService
 from kiosk.services.links import PublicLinks
 from kiosk.services.printing import PrintService
@@ -29,6 +30,7 @@ class Hall:
     tickets: TicketService
     printing: PrintService
     guides: GuideService
+    features: Features
 
     def close(self) -> None:
         self.maintenance.stop()
@@ -46,7 +48,8 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
         store.close()
         raise
     alerts = AlertLog(store, clock)
-    links = PublicLinks(settings.hall.public_url, engine.holder_key)
+    # Nothing serves public_url yet (the hall server is still to come): no QR codes.
+    links = PublicLinks(settings.hall.public_url, engine.holder_key, served=False)
     return Hall(
         settings=settings,
         clock=clock,
@@ -58,4 +61,6 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
         tickets=TicketService(settings, engine, alerts, clock),
         printing=PrintService(settings, alerts, clock, links),
         guides=GuideService(cache_dir or settings.data_dir / "cache"),
+        # The drop-off flow and the hall server are still to come: neither is on.
+        features=Features(dropoff=False, public_pages=links.served),
     )

@@ -54,6 +54,7 @@ class KioskRuntime:
         self.tickets = hall.tickets
         self.printing = hall.printing
         self.guides = hall.guides
+        self.features = hall.features
         self.device_health = DeviceHealth(settings.devices.camera)
         self.reader: Any = None
         self.printer: Any = None

@@ -6,13 +6,26 @@ from kiosk.privacy import HolderKey
 
 
 class PublicLinks:
-    def __init__(self, public_url: str, holder_key: HolderKey) -> None:
+    """Addresses for QR codes, given only while something serves them.
+
+    A QR code on paper or on screen is a promise ("scan to see how far the queue
+    has got"). Until the hall server runs and serves `public_url`, `served` is
+    False and every link is "" — the printer and the screens then show no QR and
+    no hint at all. The composition root sets `served` when it starts the server.
+    """
+
+    def __init__(self, public_url: str, holder_key: HolderKey, served: bool = False) -> None:
         self.base = public_url.rstrip("/")
         self.holder_key = holder_key
+        self.served = served and bool(self.base)
 
     def ticket(self, ticket_id: int) -> str:
+        if not self.served:
+            return ""
         # A MAC of the id, not the id: progress pages cannot be walked by counting.
         return f"{self.base}/t/{self.holder_key.ticket_link_token(ticket_id)}"
 
     def guide(self, guide_id: str) -> str:
+        if not self.served:
+            return ""
         return f"{self.base}/guides/{guide_id}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from devices.base.clock import Clock
+from kiosk import texts_zh
 from kiosk.alerts import AlertLog
 from kiosk.config import Settings
 from kiosk.services.links import PublicLinks
@@ -58,7 +59,7 @@ class PrintService:
     def print_ticket(self, issued: Any, masked_name: str, on_done: Callable[[PrintResult], None]) -> None:
         from devices.printer.layouts import QueueTicket
 
-        window_numbers = [str(w.number) for w in self.settings.windows if issued.ticket.queue_id in w.queues]
+        window_numbers = [w.number for w in self.settings.windows if issued.ticket.queue_id in w.queues]
         job = QueueTicket(
             hall_name=self.settings.hall.name,
             queue_name=issued.queue_name,
@@ -69,7 +70,7 @@ class PrintService:
             issued_at=issued.ticket.issued_at,
             qr_url=self.links.ticket(issued.ticket.id),
             masked_name=masked_name,
-            window_hint="、".join(window_numbers) + "号窗口" if window_numbers else "",
+            window_hint=texts_zh.window_hint(window_numbers),
             ticket_id=str(issued.ticket.id),
         )
         self._submit(job, on_done)

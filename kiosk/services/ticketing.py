@@ -68,6 +68,10 @@ class TicketService:
             return "normal"
         return "elderly" if "elderly" in self.settings.priority_ids() else "normal"
 
+    def window_hint(self, queue_id: str) -> str:
+        """Which windows serve a queue, as the citizen reads it: "1、2号窗口"."""
+        return texts_zh.window_hint([w.number for w in self.settings.windows if queue_id in w.queues])
+
     # -- issuing ----------------------------------------------------------------------------
     def take_number(self, queue_id: str, priority: str = "normal", id_number: str | None = None, *,
                     channel: str = "kiosk", wait_seconds: float | None = None,

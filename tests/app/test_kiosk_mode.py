@@ -7,6 +7,10 @@ import socket
 
 import pytest
 
+import datetime as dt
+
+CLOSED_MOMENT = dt.datetime(2026, 11, 28, 10, 0)  # a Saturday
+
 from screens import texts_zh as zh
 
 pytestmark = pytest.mark.ui
@@ -161,6 +165,8 @@ def test_home_rotates_the_hall_notices_and_shows_people_waiting_and_who_is_serve
         ui.pump(1)
         seen.add(home.ids.notice.text)
     assert seen == set(notices)
+    # No drop-off on this kiosk yet: no notice promises one.
+    assert not any("投递" in notice for notice in seen)
     assert home.waiting_lines == ["综合受理：0人在等", "综合出件：0人在等", "咨询服务：0人在等"]
     kiosk.runtime.tickets.take_number("A")  # another kiosk or the counter issued a ticket
     home.refresh()
@@ -198,3 +204,20 @@ def test_the_running_kiosk_purges_expired_personal_data_by_itself(kiosk, ui):
     ui.wait_until(lambda: kiosk.runtime.maintenance.last_purged_day is not None, 5, "the start-up retention purge")
     with kiosk.runtime.store.read() as conn:
         assert conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'retention_purge'").fetchone()[0] == 1
+
+
+def test_a_card_laid_after_hours_is_answered_on_screen_and_aloud(start_kiosk, ui):
+    from screens import texts_zh as zh
+
+    # GIVEN Saturday morning, nobody in the hall
+    kiosk = start_kiosk(moment=CLOSED_MOMENT)
+    home = kiosk.screen("home")
+    # WHEN a villager lays her card on the reader
+    kiosk.place_card("elderly", wait_for=None)
+    ui.wait_until(lambda: home.message != "", 6, "the answer to the card")
+    # THEN Home says when the hall takes numbers again and what can be done now, and speaks it
+    assert kiosk.current == "home"
+    assert home.message.startswith("现在不是办公时间，请在11月30日（周一）8:30以后再来取号")
+    assert "办事指南" in home.message
+    assert home.message in kiosk.app.voice.spoken
+    assert kiosk.app.session.is_empty  # nothing of her is kept

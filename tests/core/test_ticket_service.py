@@ -105,3 +105,18 @@ def test_the_engine_asks_whether_the_number_is_still_wanted_once_it_holds_the_lo
         hall.engine.issue("A", still_wanted=still_wanted)
     assert asked == [True]  # inside the write transaction, so nobody can draw in between
     assert codes(hall) == []
+
+
+def test_qr_links_are_given_only_while_something_serves_them(hall):
+    from kiosk.services.links import PublicLinks
+
+    issued = hall.tickets.take_number("A")
+    # Nothing serves the hall's public pages yet: no link, so no QR on paper or screen.
+    assert hall.links.ticket(issued.ticket.id) == "" and hall.links.guide("dibao") == ""
+    served = PublicLinks("http://hall.local:8080/", hall.engine.holder_key, served=True)
+    link = served.ticket(issued.ticket.id)
+    token = link.rsplit("/t/", 1)[1]
+    # The link names the ticket but cannot be guessed from its neighbours' links.
+    assert link.startswith("http://hall.local:8080/t/") and token != str(issued.ticket.id)
+    assert hall.engine.holder_key.ticket_id_from_link(token) == issued.ticket.id
+    assert served.guide("dibao") == "http://hall.local:8080/guides/dibao"

@@ -243,6 +243,11 @@ class KioskApp(App):
             self._drawing = None
         self.session.wipe(reason)
         self.voice.stop()
+        # The visit is over: no screen keeps anything of it (texts, typed letters, the tab chosen).
+        for name in self.manager.screen_names:
+            wipe = getattr(self.manager.get_screen(name), "wipe", None)
+            if wipe:
+                wipe()
         self.go("home")
         # The visit is over: hand the memory its screens used back to the system, a
         # moment after Home is on screen so the tap's response is not delayed.
@@ -300,10 +305,6 @@ class KioskApp(App):
     def idle_timeout(self) -> None:
         """The citizen walked away: forget them, plain sizes, voice on, back Home."""
         log.info("idle timeout on %s: wiping the session", self.current)
-        for name in self.manager.screen_names:
-            wipe = getattr(self.screen(name), "wipe", None)
-            if wipe:
-                wipe()
         self.theme.elderly = False
         if self.voice_muted and self.voice_available:
             self.toggle_voice()
@@ -324,6 +325,14 @@ class KioskApp(App):
         self.session.wipe("new visit")
         self.session.started_at = self.runtime.now()
         self._visits += 1
+        self.go("card")
+        self.say(zh.VOICE_CARD)
+
+    def back_to_card(self) -> None:
+        """返回上一步 on the queue choice: lay the card again, or choose not to."""
+        if self._drawing is not None:
+            return  # a number is being drawn: wait for it
+        self.session.set_holder(None, None, False, "normal")
         self.go("card")
         self.say(zh.VOICE_CARD)
 

@@ -53,4 +53,11 @@ class GuidesScreen(Screen):
             grid.add_widget(button)
 
 
+    def wipe(self) -> None:
+        # The next citizen starts on the first tab, not where the last one left it.
+        self.problem = ""
+        if self.mode != "department":
+            self.mode = "department"
+
+
 load_kv_beside(__file__)

@@ -87,6 +87,12 @@ def test_department_grid_to_list_to_guide_and_back(kiosk, ui):
     assert guides.mode == "life_event"
     assert [b.group_title for b in reversed(guides.ids.grid.children)] == list(catalogue.life_events)
 
+    # WHEN this citizen leaves THEN the next one finds the guides on their first tab
+    kiosk.app.go_home()
+    ui.tap(kiosk.screen("home").ids.guides)
+    assert guides.mode == "department"
+    assert [b.group_title for b in reversed(guides.ids.grid.children)][:1] == ["民政"]
+
 
 def test_search_with_no_match_says_so_kindly(kiosk, ui):
     kiosk.go("guide_search")

@@ -241,3 +241,17 @@ def test_clock_set_right_again_clears_the_staff_alert_by_itself(kiosk, ui):
     kiosk.runtime.clock.advance(days=3)  # staff set the date right
     assert kiosk.runtime.tickets.take_number("A").code == "A002"
     assert not kiosk.runtime.tickets.clock_needs_confirming()
+
+
+def test_the_queue_choice_has_a_way_back_to_the_card_step(kiosk, ui):
+    ui.tap(kiosk.screen("home").ids.take_number)
+    kiosk.place_card("resident")
+    queue_screen = kiosk.screen("queue")
+    assert "1405" in queue_screen.holder_text or "**" in queue_screen.holder_text
+    # WHEN the citizen taps 返回上一步
+    assert queue_screen.ids.back.text == zh.BACK
+    ui.tap(queue_screen.ids.back)
+    # THEN the card step is back, and the card read is forgotten (lay it again, or go on without)
+    assert kiosk.current == "card"
+    assert kiosk.app.session.holder is None
+    assert kiosk.ticket_rows() == []

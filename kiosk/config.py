@@ -194,6 +194,9 @@ class KioskSettings:
     notices: tuple[str, ...] = ()
     # Shown only while the after-hours drop-off works on this kiosk.
     dropoff_notices: tuple[str, ...] = ()
+    # Where the ID-card reader sits on this kiosk, as the citizen faces the screen:
+    # the card screen's picture and words point there.
+    reader_position: Literal["below", "right", "left"] = "below"
 
     def check(self, file: str, prefix: str) -> None:
         require(self.idle_seconds >= 20, file, f"{prefix}.idle_seconds", "too short for an elderly citizen",

@@ -34,7 +34,9 @@ WELCOME = "欢迎来办事，请点下面的大按钮"
 
 # -- take a number: card -------------------------------------------------------------
 CARD_TITLE = "请刷身份证"
-CARD_HINT = "把身份证平放在下面的读卡区，不要拿开"
+CARD_HINT = "把身份证平放在{where}的读卡区，不要拿开"
+READER_WHERE = {"below": "屏幕下方", "right": "屏幕右边", "left": "屏幕左边"}
+READER_LABEL = "读卡区"
 CARD_OPTIONAL = "没带身份证也可以取号，请点下面的按钮"
 CARD_READER_READY = "读卡器已经准备好"
 CARD_READER_WAIT = "正在准备读卡器……"

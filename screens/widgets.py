@@ -8,13 +8,16 @@ import time
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.graphics.texture import Texture
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.core.text import Label as CoreLabel
+from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty,
+                             StringProperty)
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
 from kivy.uix.label import Label
+from kivy.uix.widget import Widget
 
 from screens import texts_zh as zh
 from screens.kvload import load_kv_beside
@@ -34,6 +37,87 @@ class KButton(Button):
     """Flat rounded button; `kind` is "primary" or "secondary"."""
 
     kind = StringProperty("primary")
+
+
+class ReaderPicture(Widget):
+    """An ID card going onto the reader, with an arrow towards where the reader really is.
+
+    Drawn with Kivy's canvas (no image files, so it scales with the theme and the
+    elderly mode): the card with its photo and text lines, a big arrow, and the
+    dark reader pad labelled 读卡区 at the edge the reader sits on.
+    """
+
+    position = OptionProperty("below", options=("below", "right", "left"))
+    card_colour = ListProperty([0.86, 0.92, 0.98, 1])
+    line_colour = ListProperty([0.55, 0.65, 0.78, 1])
+    reader_colour = ListProperty([0.2, 0.24, 0.3, 1])
+    arrow_colour = ListProperty([0.1, 0.45, 0.85, 1])
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._label = CoreLabel(text=zh.READER_LABEL, font_size=28, bold=True)
+        self._redraw = Clock.create_trigger(self._draw, 0)
+        self.bind(pos=self._redraw, size=self._redraw, position=self._redraw, card_colour=self._redraw,
+                  arrow_colour=self._redraw)
+
+    def _draw(self, *_args) -> None:
+        from kivy.graphics import Color, Line, Rectangle, RoundedRectangle, Triangle
+
+        self.canvas.clear()
+        if self.width < 40 or self.height < 40:
+            return
+        x, y, w, h = self.x, self.y, self.width, self.height
+        horizontal = self.position in ("right", "left")
+        # Split the area: card, arrow, reader pad, along the direction of the reader.
+        if horizontal:
+            card_w = min(w * 0.42, h * 0.9 * 1.58)
+            card_h = card_w / 1.58
+            pad_w, pad_h = min(w * 0.22, card_h * 1.1), card_h * 1.2
+            card_x = x + (w * 0.04 if self.position == "right" else w - w * 0.04 - card_w)
+            card_y = y + (h - card_h) / 2
+            pad_x = x + w - pad_w if self.position == "right" else x
+            pad_y = y + (h - pad_h) / 2
+        else:
+            card_h = min(h * 0.42, w * 0.8 / 1.58)
+            card_w = card_h * 1.58
+            pad_w, pad_h = card_w * 1.2, min(h * 0.22, card_h * 0.8)
+            card_x, card_y = x + (w - card_w) / 2, y + h - card_h - h * 0.04
+            pad_x, pad_y = x + (w - pad_w) / 2, y
+        radius = max(4.0, card_h * 0.08)
+        with self.canvas:
+            Color(*self.reader_colour)
+            RoundedRectangle(pos=(pad_x, pad_y), size=(pad_w, pad_h), radius=[radius])
+            self._label.options["font_size"] = max(16, min(pad_h, pad_w) * 0.22)
+            self._label.text = zh.READER_LABEL
+            self._label.refresh()
+            texture = self._label.texture
+            Color(1, 1, 1, 1)
+            Rectangle(texture=texture, size=texture.size,
+                      pos=(pad_x + (pad_w - texture.width) / 2, pad_y + (pad_h - texture.height) / 2))
+            Color(*self.card_colour)
+            RoundedRectangle(pos=(card_x, card_y), size=(card_w, card_h), radius=[radius])
+            Color(*self.line_colour)
+            Line(rounded_rectangle=(card_x, card_y, card_w, card_h, radius), width=1.5)
+            # the photo on the right of the card, text lines on the left (as on a resident ID card)
+            Rectangle(pos=(card_x + card_w * 0.66, card_y + card_h * 0.18), size=(card_w * 0.26, card_h * 0.62))
+            for row in range(4):
+                line_y = card_y + card_h * (0.72 - row * 0.16)
+                Rectangle(pos=(card_x + card_w * 0.08, line_y), size=(card_w * (0.5 - 0.06 * (row % 2)), card_h * 0.05))
+            Color(*self.arrow_colour)
+            if horizontal:
+                start = card_x + card_w + w * 0.03 if self.position == "right" else card_x - w * 0.03
+                end = pad_x - w * 0.03 if self.position == "right" else pad_x + pad_w + w * 0.03
+                mid_y = y + h / 2
+                head = min(abs(end - start) * 0.45, h * 0.12)
+                sign = 1 if end > start else -1
+                Line(points=[start, mid_y, end - sign * head, mid_y], width=max(3.0, head * 0.18))
+                Triangle(points=[end, mid_y, end - sign * head, mid_y + head * 0.6, end - sign * head, mid_y - head * 0.6])
+            else:
+                start, end = card_y - h * 0.03, pad_y + pad_h + h * 0.03
+                mid_x = x + w / 2
+                head = min(abs(start - end) * 0.45, w * 0.08)
+                Line(points=[mid_x, start, mid_x, end + head], width=max(3.0, head * 0.18))
+                Triangle(points=[mid_x, end, mid_x - head * 0.6, end + head, mid_x + head * 0.6, end + head])
 
 
 class Panel(BoxLayout):

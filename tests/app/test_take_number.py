@@ -255,3 +255,23 @@ def test_the_queue_choice_has_a_way_back_to_the_card_step(kiosk, ui):
     assert kiosk.current == "card"
     assert kiosk.app.session.holder is None
     assert kiosk.ticket_rows() == []
+
+
+@pytest.mark.parametrize(("position", "where"), [("below", "屏幕下方"), ("right", "屏幕右边")])
+def test_the_card_screen_points_to_where_the_reader_really_is(start_kiosk, hall_settings, ui, position, where):
+    import dataclasses
+
+    from kiosk.root.runtime import _replace_keep_source
+
+    settings = _replace_keep_source(
+        hall_settings, kiosk=dataclasses.replace(hall_settings.kiosk, reader_position=position))
+    kiosk = start_kiosk(settings=settings)
+    ui.tap(kiosk.screen("home").ids.take_number)
+    card = kiosk.screen("card")
+    ui.pump(3)
+    picture = card.ids.reader_picture
+    texts = [w.text for w in card.walk() if hasattr(w, "text") and isinstance(w.text, str)]
+    # THEN the words and the picture both point where the reader is on this kiosk
+    assert f"把身份证平放在{where}的读卡区，不要拿开" in texts
+    assert picture.position == position
+    assert picture.height > 100 and len(picture.canvas.children) > 10  # drawn: card, arrow, 读卡区 pad

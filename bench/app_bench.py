@@ -207,7 +207,7 @@ def _home_button(app, screen_name: str):
     from kivy.uix.button import Button
 
     for widget in app.screen(screen_name).walk():
-        if isinstance(widget, Button) and widget.text == "返回首页":
+        if isinstance(widget, Button) and widget.text.endswith("返回首页"):
             return widget
     raise LookupError("no 返回首页 button")
 
@@ -371,7 +371,7 @@ def bench_locked_database(app, flips: FlipClock, rounds: int) -> None:
             taps.append(tap_until(button, flips, lambda: button.disabled))
             wait_until(lambda: queue.please_wait != "", 5)
             please_wait.append((time.perf_counter() - asked) * 1000)
-            home_button = next(w for w in queue.walk() if isinstance(w, Button) and w.text == "返回首页")
+            home_button = next(w for w in queue.walk() if isinstance(w, Button) and w.text.endswith("返回首页"))
             taps.append(tap_until(home_button, flips, lambda: app.manager.current == "home"))
         held = ticket_count()
     finally:

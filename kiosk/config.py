@@ -119,6 +119,8 @@ class QueueDef:
     prefix: str
     # One line on what this window does, shown under the button.
     description: str = ""
+    # What to have ready when called, shown on the ticket screen (empty: nothing shown).
+    bring: str = ""
     daily_cap: int = 300
     norm_service_minutes: float = 10.0
 

@@ -446,8 +446,10 @@ class KioskApp(App):
         session = self.session
         session.ticket = issued
         ticket_screen = self.screen("ticket")
+        queue = self.settings.queue(issued.ticket.queue_id)
         ticket_screen.show_ticket(issued, priority=priority != "normal",
-                                  window_hint=self.runtime.tickets.window_hint(issued.ticket.queue_id))
+                                  window_hint=self.runtime.tickets.window_hint(issued.ticket.queue_id),
+                                  bring=queue.bring if queue else "")
         self.go("ticket")
         self.say(zh.VOICE_TICKET.format(code=_spoken_code(issued.code), n=issued.people_ahead))
         self.runtime.printing.print_ticket(issued, masked_name, partial(self._post_print_done, issued.ticket.id))

@@ -12,6 +12,20 @@ from screens.kvload import load_kv_beside
 class CardScreen(Screen):
     reader_text = StringProperty(zh.CARD_READER_WAIT)
     problem = StringProperty("")
+    # What laying the card does for the citizen, only what this hall's settings really do.
+    why_card_text = StringProperty("")
+
+    def on_pre_enter(self, *_args) -> None:
+        from kivy.app import App
+
+        settings = App.get_running_app().settings
+        lines = []
+        if "elderly" in settings.priority_ids():
+            lines.append(zh.CARD_WHY_ELDERLY.format(age=settings.policy.elderly_priority_age))
+        if settings.devices.printer.print_masked_name:
+            lines.append(zh.CARD_WHY_NAME)
+        lines.append(zh.CARD_WHY_PRIVATE)
+        self.why_card_text = "\n".join([zh.CARD_WHY_TITLE, *lines])
 
     def on_leave(self, *_args) -> None:
         self.problem = ""

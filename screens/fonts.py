@@ -1,4 +1,4 @@
-"""Finds a CJK font and makes it Kivy's default, before any label is drawn."""
+"""Finds a CJK font and makes it Kivy's default, before any label is drawn; registers the icon font."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ log = logging.getLogger(__name__)
 FONT_NAME = "KioskCJK"
 
 
-def font_candidates() -> list[str]:
+def font_candidates(key: str = "candidates") -> list[str]:
     text = resources.files("screens").joinpath("fonts.toml").read_text(encoding="utf-8")
-    return list(tomllib.loads(text)["candidates"])
+    return list(tomllib.loads(text)[key])
 
 
 def find_cjk_font() -> str | None:
@@ -45,4 +45,21 @@ def register_cjk_font() -> str | None:
         return None
     LabelBase.register(FONT_NAME, path)
     LabelBase.register(DEFAULT_FONT, path)
+    register_icon_font()
+    return path
+
+
+def register_icon_font() -> str | None:
+    """Register the tiles' icon font; without it the kiosk shows words only (logged)."""
+    from kivy.core.text import LabelBase
+
+    from screens import icons
+
+    path = next((c for c in font_candidates("icon_candidates") if Path(c).is_file()), None)
+    if path is None:
+        log.warning("icon font not found (fonts-materialdesignicons-webfont): tiles show words only")
+        icons.set_available(False)
+        return None
+    LabelBase.register(icons.ICON_FONT_NAME, path)
+    icons.set_available(True)
     return path

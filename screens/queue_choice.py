@@ -6,6 +6,7 @@ from kivy.app import App
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
+from screens import icons
 from screens import texts_zh as zh
 from screens.kvload import load_kv_beside
 from screens.widgets import KButton
@@ -44,7 +45,10 @@ class QueueChoiceScreen(Screen):
     @staticmethod
     def _button_text(app, queue, waiting: dict[str, int]) -> str:
         extra = zh.QUEUE_WAITING.format(waiting=waiting[queue.id]) if queue.id in waiting else ""
-        return f"[size={int(app.theme.big_button)}]{queue.name}[/size]\n{queue.description}\n{extra}"
+        # The icon sits beside the name, so the tile needs no extra line (elderly sizes fit).
+        icon = icons.glyph(icons.QUEUE_ICONS.get(queue.id, icons.TAKE_NUMBER))
+        head = f"{icon} " if icon else ""
+        return f"[size={int(app.theme.big_button)}]{head}{queue.name}[/size]\n{queue.description}\n{extra}"
 
     def _build_buttons(self, app, waiting: dict[str, int]) -> None:
         box = self.ids.queues

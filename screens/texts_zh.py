@@ -46,6 +46,12 @@ CARD_EXPIRED = "您的身份证已经过期了，不能用来取号。请点“�
 VOICE_CARD = "请刷身份证，或者点不刷卡取号"
 
 # -- take a number: choose the business ------------------------------------------------
+CARD_WHY_TITLE = "刷身份证的好处："
+CARD_WHY_ELDERLY = "·年满{age}岁的老人，自动优先排队"
+CARD_WHY_NAME = "·号票上印您的姓，不容易拿错"
+CARD_WHY_PRIVATE = "·屏幕上只显示身份证号的头尾几位"
+STEP = "第{n}步"
+TAKE_NUMBER_STEPS = ("刷身份证", "选择业务", "取号完成")
 CARD_AFTER_HOURS = "{when}。现在可以点“办事指南”，看看办事要带哪些材料。"
 QUEUE_TITLE = "请选择要办的业务"
 QUEUE_HOLDER = "已读取身份证：{name}  {id}"

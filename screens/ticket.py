@@ -16,13 +16,15 @@ class TicketScreen(Screen):
     wait_text = StringProperty("")
     priority_text = StringProperty("")
     windows_text = StringProperty("")
+    bring_text = StringProperty("")
     print_text = StringProperty("")
     printed = BooleanProperty(False)
     print_failed = BooleanProperty(False)
     qr_url = StringProperty("")
     people_ahead = NumericProperty(0)
 
-    def show_ticket(self, issued, priority: bool, window_hint: str = "") -> None:
+    def show_ticket(self, issued, priority: bool, window_hint: str = "", bring: str = "") -> None:
+        self.bring_text = bring
         self.code = issued.code
         self.windows_text = zh.TICKET_WINDOWS.format(windows=window_hint) if window_hint else ""
         self.queue_text = zh.TICKET_QUEUE.format(queue=issued.queue_name)
@@ -43,7 +45,7 @@ class TicketScreen(Screen):
         self.qr_url = qr_url
 
     def wipe(self) -> None:
-        for name in ("code", "queue_text", "ahead_text", "wait_text", "priority_text", "windows_text", "print_text",
+        for name in ("code", "queue_text", "ahead_text", "wait_text", "priority_text", "windows_text", "bring_text", "print_text",
                      "qr_url"):
             setattr(self, name, "")
         self.printed = self.print_failed = False

@@ -120,6 +120,40 @@ class ReaderPicture(Widget):
                 Triangle(points=[mid_x, end, mid_x - head * 0.6, end + head, mid_x + head * 0.6, end + head])
 
 
+class StepChip(Label):
+    """One step of a StepBar: "done", "current" or "later"."""
+
+    state_name = StringProperty("later")
+
+
+class StepBar(BoxLayout):
+    """Where the citizen is in a flow of several screens: 第1步 刷身份证 → 第2步 选择业务 → 第3步 取号完成.
+
+    The current step is filled in the primary colour, finished ones carry a tick,
+    later ones are quiet, so an elderly citizen always sees how far there is to go.
+    """
+
+    steps = ListProperty()
+    current = NumericProperty(1)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._rebuild = Clock.create_trigger(self._build, 0)
+        self.bind(steps=self._rebuild, current=self._rebuild)
+
+    def _build(self, *_args) -> None:
+        from screens import icons
+
+        self.clear_widgets()
+        for number, name in enumerate(self.steps, start=1):
+            state = "done" if number < self.current else ("current" if number == self.current else "later")
+            mark = icons.glyph("check-circle") + " " if state == "done" and icons.available() else ""
+            self.add_widget(StepChip(text=f"{mark}{zh.STEP.format(n=number)}  {name}", state_name=state))
+
+    def chips(self) -> list:
+        return list(reversed(self.children))
+
+
 class Panel(BoxLayout):
     """A white rounded box."""
 

@@ -26,7 +26,7 @@ def kiosk_with_dedupe(start_kiosk):
 
 
 def _button(screen, text: str):
-    matches = [w for w in screen.walk() if getattr(w, "text", None) == text and hasattr(w, "on_release")]
+    matches = [w for w in screen.walk() if str(getattr(w, "text", "")).endswith(text) and hasattr(w, "on_release")]
     assert matches, f"no {text!r} button on {screen.name}"
     return matches[0]
 

@@ -97,3 +97,73 @@ def test_kiosk_db_purge_clears_finished_days_too(tmp_path, capsys):
     assert "cleared 1 holder hashes of business days before 2026-11-30" in capsys.readouterr().out
     check_umask = os.umask(umask)
     assert check_umask == umask  # main() gives the caller its umask back
+
+
+# -- who can read it -------------------------------------------------------------------------
+
+@pytest.fixture
+def shell_umask():
+    """The umask of a hall PC's shell (022): files would be created world-readable."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_database_and_key_are_0600_and_the_data_dir_0700_even_if_it_was_0755(data_dir, settings, clock,
+                                                                            shell_umask, caplog):
+    from kiosk.root.hall import open_hall
+
+    data_dir.mkdir()
+    os.chmod(data_dir, 0o755)
+    (data_dir / "cache").mkdir()
+    with caplog.at_level(logging.WARNING, logger="kiosk.privacy"):
+        hall = open_hall(settings, clock)
+    try:
+        hall.engine.issue("A", holder_id_number=ID_NUMBER)  # creates holder.key
+        assert _mode(data_dir) == 0o700
+        for name in ("hall.db", "hall.db-wal", "hall.db-shm", "holder.key"):
+            assert _mode(data_dir / name) == 0o600, name
+    finally:
+        hall.close()
+    assert "was open to others (mode 755): tightened to 700" in caplog.text
+
+
+def test_files_an_older_version_left_readable_are_tightened(data_dir, settings, clock, shell_umask):
+    from kiosk.privacy import HolderKey
+    from kiosk.root.hall import open_hall
+
+    HolderKey(data_dir).key()
+    hall = open_hall(settings, clock)
+    hall.engine.issue("A")
+    hall.close()
+    for name in ("hall.db", "holder.key"):
+        os.chmod(data_dir / name, 0o644)
+    hall = open_hall(settings, clock)
+    try:
+        hall.engine.issue("A", holder_id_number=ID_NUMBER)
+        for name in ("hall.db", "holder.key"):
+            assert _mode(data_dir / name) == 0o600, name
+    finally:
+        hall.close()
+
+
+def test_a_database_elsewhere_never_changes_a_folder_that_is_not_the_hall_s(tmp_path, settings, clock, shell_umask):
+    from kiosk.root.hall import open_hall
+
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    os.chmod(shared, 0o755)
+    hall = open_hall(settings, clock, database=shared / "copy.db")
+    hall.close()
+    assert _mode(shared) == 0o755  # `--db` somewhere: not our folder to lock
+    assert _mode(shared / "copy.db") == 0o600  # but the database itself is private
+
+
+def test_the_deploy_unit_runs_with_a_private_umask():
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # systemd keys are case-sensitive
+    unit.read(REPO / "deploy" / "qinxin-kiosk.service", encoding="utf-8")
+    service = unit["Service"]
+    assert service.get("UMask") == "0077"
+    assert service.get("StateDirectoryMode") == "0700"
+    assert service.get("LogsDirectoryMode") == "0700"

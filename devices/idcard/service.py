@@ -9,7 +9,11 @@ it finds into events for the kiosk.
 - The same holder read again within `dedupe_seconds` is not a new read: after the
   card was taken away and laid down again it is reported as `CardRead` with
   `repeat=True` (so the screen can move the citizen on), never as a second
-  first read. Anything that counts reads must skip repeats.
+  first read. Anything that counts reads must skip repeats. For that the service
+  keeps, per read and for `dedupe_seconds` only, a keyed hash of the ID number
+  (BLAKE2b under a key made fresh in each process and never stored): it never
+  keeps the holder, the name or the number, so nothing of a citizen outlives the
+  `CardRead` event handed to the app (which forgets it when the session is wiped).
 - Every SW3 status maps to an action and a Chinese message (`STATUS_ACTIONS`).
 - If the port vanishes (USB-serial unplugged) the service reports it, keeps
   trying to reopen it, and carries on when it returns.
@@ -170,7 +174,8 @@ class IdCardReaderService:
         self._link: SamLink | None = None
         self._status = ReaderStatus.STOPPED
         self._status_lock = threading.Lock()
-        # Dedupe keys are keyed hashes with a per-process key: the full number is not kept.
+        # Dedupe keys are keyed hashes with a per-process key: the full number is not kept,
+        # and a hash is dropped once its dedupe window is over (at the next read or removal).
         self._dedupe_key = secrets.token_bytes(16)
         self._recent: dict[str, dt.datetime] = {}
         # Whether the reader has seen the card taken away since the last read. A card
@@ -351,6 +356,7 @@ class IdCardReaderService:
             if self._absent_polls >= ABSENT_POLLS_TO_RELEASE:
                 if self._card_latched:
                     log.info("card taken away")
+                    self._forget_expired_reads(self._clock.now())
                     self._emit(CardRemoved())
                 self._removed_since_read = True
                 self._reset_card_state()
@@ -393,8 +399,7 @@ class IdCardReaderService:
         self._last_problem = None
         now = self._clock.now()
         key = hashlib.blake2b(holder.id_number.encode(), key=self._dedupe_key, digest_size=16).hexdigest()
-        self._recent = {k: t for k, t in self._recent.items()
-                        if (now - t).total_seconds() < self.settings.dedupe_seconds}
+        self._forget_expired_reads(now)
         removed, self._removed_since_read = self._removed_since_read, False
         today = now.date()
         if key in self._recent:
@@ -411,6 +416,10 @@ class IdCardReaderService:
         event = CardRead(holder, holder.age(today), holder.is_expired(today))
         log.info("card read: %s%s", holder, " (expired)" if event.expired else "")
         self._emit(event)
+
+    def _forget_expired_reads(self, now: dt.datetime) -> None:
+        self._recent = {k: t for k, t in self._recent.items()
+                        if (now - t).total_seconds() < self.settings.dedupe_seconds}
 
     @staticmethod
     def _holder_from_read_answer(data: bytes) -> Holder:

@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from devices.base.cli_output import print_json
 from devices.base.errors import KioskError
+from kiosk.privacy import PRIVATE_UMASK
 
 log = logging.getLogger("kiosk.cli")
 
@@ -80,6 +81,17 @@ def build_command_line() -> CommandLine:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Files the kiosk creates (the hall database, holder.key, caches) are readable by
+    # its own user only. Restored on return, so a test calling main() in-process does
+    # not change its own umask for good.
+    previous_umask = os.umask(PRIVATE_UMASK)
+    try:
+        return _main(argv)
+    finally:
+        os.umask(previous_umask)
+
+
+def _main(argv: list[str] | None) -> int:
     cli = build_command_line()
     args = cli.parser.parse_args(argv)
     logging.basicConfig(

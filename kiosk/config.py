@@ -179,7 +179,9 @@ class QueuePolicy:
 @dataclass(frozen=True)
 class StorageSettings:
     data_dir: str = "~/.local/share/qinxin-kiosk"
-    # Scans, drop-offs and holder hashes older than this are purged.
+    # Personal data kept for longer than a day (drop-off scans, in later flows) is purged
+    # after this many days. Holder hashes do not wait for it: they are cleared once their
+    # business day is over (kiosk.retention).
     retention_days: int = 180
 
     def check(self, file: str, prefix: str) -> None:

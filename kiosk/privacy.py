@@ -10,15 +10,80 @@ import base64
 import hashlib
 import hmac
 import os
+import logging
 import re
 import secrets
+import stat
 import tempfile
 from pathlib import Path
 
 from kiosk.errors import StoreError
 
+log = logging.getLogger(__name__)
+
 KEY_BYTES = 32
+# The data folder holds the hall database (tickets, holder hashes) and the key that
+# makes the hashes mean anything: only the kiosk's own user may open either. The
+# kiosk sets this umask when it starts (kiosk.cli main, `kiosk run`), and the places
+# that create the files chmod them as well, since the folder may predate this rule.
+PRIVATE_UMASK = 0o077
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 _TICKET_LINK = re.compile(r"([1-9][0-9]{0,17})-([a-z2-7]{12})", re.ASCII)
+
+
+def make_private_dir(path: Path, *, create: bool = True) -> Path:
+    """Create `path` with mode 0700, or take group and other access away from an existing one.
+
+    A folder that was open to others (created by an older version, or by hand with
+    0755) is tightened and the change is logged. A folder not owned by this user,
+    or a shared sticky one such as /tmp, is left alone with a warning: tightening
+    it would lock other people out of their own files. Raises OSError only if the
+    folder cannot be created.
+    """
+    path = Path(path)
+    if create:
+        # mkdir applies the mode (masked by the umask) to the new leaf; parents it
+        # creates get the umask's default, which the kiosk has set to 077.
+        path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return path
+    mode = stat.S_IMODE(info.st_mode)
+    if not mode & 0o077:
+        return path
+    if info.st_uid != os.geteuid() or mode & stat.S_ISVTX:
+        log.warning("data folder %s is open to others (mode %o) but is shared or not ours: left as it is",
+                    path, mode)
+        return path
+    try:
+        os.chmod(path, mode & PRIVATE_DIR_MODE)
+    except OSError as exc:  # a read-only mount: say so, the kiosk can still run
+        log.warning("data folder %s is open to others (mode %o) and could not be tightened: %s", path, mode, exc)
+        return path
+    log.warning("data folder %s was open to others (mode %o): tightened to %o", path, mode, mode & PRIVATE_DIR_MODE)
+    return path
+
+
+def make_private_file(path: Path) -> bool:
+    """Take group and other access away from an existing file; True if its mode was changed.
+
+    A missing file is fine (SQLite's -wal and -shm come and go).
+    """
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return False
+    if not mode & 0o077:
+        return False
+    try:
+        os.chmod(path, mode & PRIVATE_FILE_MODE)
+    except OSError as exc:
+        log.warning("%s is readable by others (mode %o) and could not be tightened: %s", path, mode, exc)
+        return False
+    log.info("%s was open to others (mode %o): tightened to %o", path, mode, mode & PRIVATE_FILE_MODE)
+    return True
 
 
 class HolderKey:
@@ -40,7 +105,10 @@ class HolderKey:
         return self._key
 
     def _load_or_create(self) -> bytes:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # The key lives in the data folder itself: the folder is made (or tightened to)
+        # 0700, and a key file an older version left readable by others is chmodded.
+        make_private_dir(self.path.parent)
+        make_private_file(self.path)
         for _attempt in range(3):
             try:
                 data = self.path.read_bytes()

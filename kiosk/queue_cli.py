@@ -130,7 +130,9 @@ def _db_purge(args) -> int:
     if args.json:
         print_json(result)
     else:
-        print(f"cleared {result['holder_hashes_cleared']} holder hashes older than {result['before_day']}")
+        before = result["before_day"]
+        print(f"cleared {result['holder_hashes_cleared']} holder hashes of business days before {before}"
+              if before else "no tickets yet: no holder hashes to clear")
     return 0
 
 
@@ -192,7 +194,7 @@ def register(cli) -> None:
                     group="db", group_help="the hall database")
     p.add_argument("--db", help="database file")
     add_json_flag(p)
-    _common(cli.command("purge", "clear personal data older than storage.retention_days", _db_purge,
+    _common(cli.command("purge", "clear personal data no longer needed (holder hashes of finished business days)", _db_purge,
                         group="db", group_help="the hall database"))
     p = cli.command("backup", "copy the database to a file or folder (e.g. a USB stick) while the hall works",
                     _db_backup, group="db", group_help="the hall database")

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 from kiosk.errors import StoreBusy, StoreError
+from kiosk.privacy import PRIVATE_FILE_MODE, make_private_dir, make_private_file
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,12 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.parent.exists():
+                # A folder made here is private; an existing one is the composition
+                # root's to tighten (it knows which folder is the hall's data folder:
+                # `--db` may point into a folder that is not ours to change).
+                make_private_dir(self.path.parent)
+            _create_private(self.path)
             conn = sqlite3.connect(
                 self.path, isolation_level=None, timeout=DEFAULT_WRITE_WAIT_SECONDS, check_same_thread=False
             )
@@ -186,6 +192,7 @@ class Store:
         self.reader: sqlite3.Connection | None = None
         try:
             self._apply_pragmas()
+            self._make_companions_private()
             self.migrate()
             self.reader = self._open_reader()
         except sqlite3.DatabaseError as exc:  # not a database, damaged, or a read-only/full disk
@@ -196,6 +203,12 @@ class Store:
                 "数据文件损坏或无法写入，请联系工作人员",
                 path=str(self.path),
             ) from exc
+
+    def _make_companions_private(self) -> None:
+        """-wal and -shm hold recent rows too. SQLite gives the ones it creates the
+        database file's mode (0600); ones left by an older version may be wider."""
+        for suffix in ("-wal", "-shm"):
+            make_private_file(self.path.with_name(self.path.name + suffix))
 
     def _open_reader(self) -> sqlite3.Connection:
         # Opened after the migrations, so it sees the current schema. In WAL mode it
@@ -509,6 +522,21 @@ class Store:
             ):
                 problems.append(f"window {row[0]} holds {row[1]} which is {row[2]}")
         return problems
+
+
+def _create_private(path: Path) -> None:
+    """The database file exists and only its owner may read it (0600), before SQLite opens it.
+
+    Created here with 0600 rather than by SQLite with the process umask (0644 in a
+    shell), so not even an empty file is readable by others; an existing file that
+    is wider is chmodded (logged).
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        make_private_file(path)
+    else:
+        os.close(fd)
 
 
 def _publish_without_overwriting(partial: Path, target: Path) -> None:

@@ -62,6 +62,27 @@ WAIT_NOW = "马上就到您"
 WAIT_RANGE = "大约需要等{low}到{high}分钟"
 WAIT_UNKNOWN = "窗口暂未开放，开放后按顺序叫号"
 
+# Staff panel: one line per device, each from a real question to the device (device_health).
+# The screen puts 正常 / 异常 / 未检测 before these.
+DEVICE_CHECK_FAILED = "检查程序出错"
+READER_OK = "读卡器正常"
+READER_NOT_STARTED = "读卡器未启动"
+READER_NOT_CONNECTED = "读卡器没有连接，请检查读卡器的线"
+READER_STOPPED = "读卡器已停止"
+READER_NOT_ANSWERING = "读卡器没有回答，请检查读卡器的电源和线"
+READER_FAULT = "读卡器故障（安全模块回答 {sw3}），请联系维修"
+READER_BAD_ANSWER = "读卡器回答异常，请联系维修"
+PRINTER_OK = "打印机正常"
+PRINTER_NOT_STARTED = "打印机未启动"
+PRINTER_NOT_READABLE = "这种连接方式查不了打印机状态"
+PRINTER_NOT_ANSWERING = "打印机没有回答，请检查打印机的电源和线"
+CAMERA_OK = "高拍仪正常"
+CAMERA_NOT_INSTALLED = "高拍仪程序未安装"
+CAMERA_CANNOT_OPEN = "高拍仪打不开，请检查高拍仪的线"
+CAMERA_NO_PICTURE = "高拍仪没有画面，请检查高拍仪的线"
+CAMERA_NOT_ANSWERING = "高拍仪没有回答，请检查高拍仪的线"
+# A check of the same device from before is still waiting for it: the device hangs.
+DEVICE_STILL_HANGING = "上次检查还在等它回答，设备可能卡住了"
 
 def window_hint(numbers: list[int]) -> str:
     """[1, 2] -> "1、2号窗口" (the ticket on paper and on screen say it the same way)."""

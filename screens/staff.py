@@ -59,8 +59,7 @@ class StaffScreen(Screen):
 
     def _check_devices(self, runtime) -> None:
         states = runtime.device_health.states()
-        lines = [f"{zh.STAFF_DEVICE_NAMES.get(s.name_key, s.name_key)}：{zh.STAFF_OK if s.ok else zh.STAFF_FAULT}"
-                 f"（{s.text_zh}）" for s in states]
+        lines = [f"{zh.STAFF_DEVICE_NAMES.get(s.name_key, s.name_key)}：{_verdict(s)}（{s.text_zh}）" for s in states]
         Clock.schedule_once(lambda _dt: setattr(self, "device_lines", lines), 0)
 
     def test_print(self) -> None:
@@ -96,6 +95,12 @@ class StaffScreen(Screen):
 
     def wipe(self) -> None:
         self.action_text = ""
+
+
+def _verdict(state) -> str:
+    if state.ok:
+        return zh.STAFF_OK
+    return zh.STAFF_FAULT if state.checked else zh.STAFF_NOT_CHECKED
 
 
 load_kv_beside(__file__)

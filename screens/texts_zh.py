@@ -124,6 +124,8 @@ STAFF_EXIT = "退出程序"
 STAFF_DEVICE_NAMES = {"idcard": "身份证读卡器", "printer": "号票打印机", "camera": "高拍仪"}
 STAFF_OK = "正常"
 STAFF_FAULT = "异常"
+# The device could not be asked (not started, or its link cannot answer): neither 正常 nor 异常.
+STAFF_NOT_CHECKED = "未检测"
 KEY_OK = "确定"
 KEY_DELETE = "删除"
 KEY_CLEAR = "清空"

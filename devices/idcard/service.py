@@ -9,10 +9,17 @@ it finds into events for the kiosk.
 - The same holder read again within `dedupe_seconds` is not a new read: after the
   card was taken away and laid down again it is reported as `CardRead` with
   `repeat=True` (so the screen can move the citizen on), never as a second
-  first read. Anything that counts reads must skip repeats.
+  first read. Anything that counts reads must skip repeats. For that the service
+  keeps, per read and for `dedupe_seconds` only, a keyed hash of the ID number
+  (BLAKE2b under a key made fresh in each process and never stored): it never
+  keeps the holder, the name or the number, so nothing of a citizen outlives the
+  `CardRead` event handed to the app (which forgets it when the session is wiped).
 - Every SW3 status maps to an action and a Chinese message (`STATUS_ACTIONS`).
 - If the port vanishes (USB-serial unplugged) the service reports it, keeps
   trying to reopen it, and carries on when it returns.
+- `check_sam()` asks the module its status (11 FF) now, for the staff panel: the
+  request is answered by the reader thread between two polls, so only that thread
+  ever talks on the serial port; the caller waits a bounded time.
 
 Callbacks run on the reader thread; the app marshals them onto its own thread.
 """
@@ -24,6 +31,7 @@ import datetime as dt
 import enum
 import hashlib
 import logging
+import queue
 import secrets
 import threading
 import time
@@ -104,6 +112,33 @@ class ReaderStatus(str, enum.Enum):
     FAULT = "fault"
 
 
+@dataclass(frozen=True)
+class SamCheck:
+    """What the SAM module said when asked its status (11 FF) just now."""
+
+    # A whole answer frame came back (it may still report a fault).
+    answered: bool
+    sw3: int | None
+    # The service's state once the request was handled.
+    status: ReaderStatus
+    detail_en: str
+
+    @property
+    def ok(self) -> bool:
+        return self.answered and self.sw3 == codec.SW_OK
+
+
+class _SamCheckRequest:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.abandoned = False  # the caller stopped waiting: not worth a command on the line
+        self.result: SamCheck | None = None
+
+    def finish(self, result: SamCheck) -> None:
+        self.result = result
+        self.done.set()
+
+
 # -- SW3 status -> what to do -----------------------------------------------------------
 
 
@@ -153,6 +188,9 @@ SILENT_POLLS_TO_RECONNECT = 2
 # one could be line noise that happened to pass the XOR check.
 BAD_ANSWERS_TO_REPORT = 2
 RECONNECT_INTERVAL_S = 1.0
+# How long check_sam() waits for the reader thread by default: a poll, or a card
+# read in progress (3 s at most), may come first.
+SAM_CHECK_WAIT_S = 3.0
 # How long start() waits for the thread of a stop() that timed out.
 RESTART_WAIT_S = 2.0
 
@@ -170,7 +208,8 @@ class IdCardReaderService:
         self._link: SamLink | None = None
         self._status = ReaderStatus.STOPPED
         self._status_lock = threading.Lock()
-        # Dedupe keys are keyed hashes with a per-process key: the full number is not kept.
+        # Dedupe keys are keyed hashes with a per-process key: the full number is not kept,
+        # and a hash is dropped once its dedupe window is over (at the next read or removal).
         self._dedupe_key = secrets.token_bytes(16)
         self._recent: dict[str, dt.datetime] = {}
         # Whether the reader has seen the card taken away since the last read. A card
@@ -179,6 +218,11 @@ class IdCardReaderService:
         self._removed_since_read = True
         self._reset_card_state()
         self._last_problem: ProblemAction | None = None
+        # Status requests from other threads, answered on the reader thread (check_sam).
+        self._checks: queue.SimpleQueue[_SamCheckRequest] = queue.SimpleQueue()
+        # Cuts the wait between reconnect attempts short when a check is asked for.
+        self._wake = threading.Event()
+        self._link_problem_en = ""
 
     # -- lifecycle ---------------------------------------------------------------------
     @property
@@ -203,9 +247,29 @@ class IdCardReaderService:
         self._thread = threading.Thread(target=self._run, name="idcard-reader", daemon=True)
         self._thread.start()
 
+    def check_sam(self, timeout: float = SAM_CHECK_WAIT_S) -> SamCheck:
+        """Ask the SAM module its status now (11 FF), on the reader thread; wait at most `timeout`.
+
+        The reader thread is the only one that uses the serial port: it takes the
+        request between two polls (at most one poll interval, or a card read in
+        progress, later) and sends the command itself. Without a link it answers
+        after its next attempt to open the port and probe the module. Never raises.
+        """
+        thread = self._thread
+        if thread is None or not thread.is_alive() or self._stop.is_set():
+            return SamCheck(False, None, ReaderStatus.STOPPED, "the reader service is not running")
+        request = _SamCheckRequest()
+        self._checks.put(request)
+        self._wake.set()
+        if request.done.wait(timeout) and request.result is not None:
+            return request.result
+        request.abandoned = True
+        return SamCheck(False, None, self.status, f"the reader thread did not answer within {timeout:.1f} s")
+
     def stop(self, timeout: float = 2.0) -> None:
         """Stop polling and close the port; returns within about one serial chunk timeout."""
         self._stop.set()
+        self._wake.set()
         if self._thread:
             self._thread.join(timeout)
             if self._thread.is_alive():
@@ -226,9 +290,12 @@ class IdCardReaderService:
             try:
                 if self._link is None:
                     if not self._connect():
-                        self._stop.wait(RECONNECT_INTERVAL_S)
+                        self._answer_checks_without_link()
+                        self._wake.wait(RECONNECT_INTERVAL_S)  # a check asked for meanwhile tries again now
+                        self._wake.clear()
                         continue
                     silent_polls = bad_answers = 0
+                self._answer_checks()
                 self._poll_once()
                 silent_polls = bad_answers = 0
             except LinkCancelled:
@@ -254,8 +321,60 @@ class IdCardReaderService:
                 log.exception("unexpected error in the reader thread")
                 self._lose_link("unexpected error")
             # The poll period counts from the start of the poll (notes: ≥ 300 ms apart).
+            # A status check waits for it too: it is a command on the same line.
             self._stop.wait(max(0.0, interval - (time.monotonic() - started)))
         self._close_link()
+        self._answer_checks_without_link(ReaderStatus.STOPPED, "the reader service stopped")
+
+    def _pending_checks(self) -> list[_SamCheckRequest]:
+        pending = []
+        while True:
+            try:
+                request = self._checks.get_nowait()
+            except queue.Empty:
+                return pending
+            if not request.abandoned:
+                pending.append(request)
+
+    def _answer_checks_without_link(self, status: ReaderStatus | None = None, reason: str = "") -> None:
+        """No port to ask on: the connect attempt just made (itself an 11 FF probe) is the answer."""
+        for request in self._pending_checks():
+            request.finish(SamCheck(False, None, status or self.status,
+                                    reason or self._link_problem_en or "the reader is not connected"))
+
+    def _answer_checks(self) -> None:
+        """Ask the module its status for each waiting check_sam(); errors go on to the poll loop."""
+        requests = self._pending_checks()
+        if not requests:
+            return
+        assert self._link is not None
+        try:
+            answer = self._link.transact(codec.SAM_STATUS, SHORT_DEADLINE_S)
+        except ReaderTimeout as exc:
+            self._finish_checks(requests, SamCheck(False, None, self.status, exc.message_en))
+            raise
+        except ReaderBadAnswer as exc:
+            self._finish_checks(requests, SamCheck(True, None, ReaderStatus.FAULT, exc.message_en))
+            raise
+        except LinkCancelled:
+            self._finish_checks(requests, SamCheck(False, None, ReaderStatus.STOPPED, "the reader service stopped"))
+            raise
+        except (serial.SerialException, OSError) as exc:
+            self._finish_checks(requests, SamCheck(False, None, ReaderStatus.DISCONNECTED,
+                                                   f"serial port failed: {exc}"))
+            raise
+        status = self.status
+        if answer.sw3 != codec.SW_OK and status is ReaderStatus.READY:
+            self._recover_sam(answer.sw3)  # as a poll that met the fault would
+            status = self.status
+        detail = f"SAM module status {answer.sw3:02X} ({codec.STATUS_NAMES.get(answer.sw3, 'unknown')})" \
+            if answer.sw3 is not None else "SAM module status answer has no SW3 byte"
+        self._finish_checks(requests, SamCheck(True, answer.sw3, status, detail))
+
+    @staticmethod
+    def _finish_checks(requests: list[_SamCheckRequest], result: SamCheck) -> None:
+        for request in requests:
+            request.finish(result)
 
     def _connect(self) -> bool:
         self._set_status(ReaderStatus.CONNECTING)
@@ -266,6 +385,7 @@ class IdCardReaderService:
             return False
         except ReaderBadAnswer as exc:
             # Something answers on the port, but not in the protocol: a fault, not a lost cable.
+            self._link_problem_en = f"SAM module status check failed: {exc.message_en}"
             self._set_status(ReaderStatus.FAULT)
             self._problem(ProblemAction.READER_FAULT, exc.message_zh,
                           f"SAM module status check failed: {exc.message_en}", None)
@@ -351,6 +471,7 @@ class IdCardReaderService:
             if self._absent_polls >= ABSENT_POLLS_TO_RELEASE:
                 if self._card_latched:
                     log.info("card taken away")
+                    self._forget_expired_reads(self._clock.now())
                     self._emit(CardRemoved())
                 self._removed_since_read = True
                 self._reset_card_state()
@@ -393,8 +514,7 @@ class IdCardReaderService:
         self._last_problem = None
         now = self._clock.now()
         key = hashlib.blake2b(holder.id_number.encode(), key=self._dedupe_key, digest_size=16).hexdigest()
-        self._recent = {k: t for k, t in self._recent.items()
-                        if (now - t).total_seconds() < self.settings.dedupe_seconds}
+        self._forget_expired_reads(now)
         removed, self._removed_since_read = self._removed_since_read, False
         today = now.date()
         if key in self._recent:
@@ -411,6 +531,10 @@ class IdCardReaderService:
         event = CardRead(holder, holder.age(today), holder.is_expired(today))
         log.info("card read: %s%s", holder, " (expired)" if event.expired else "")
         self._emit(event)
+
+    def _forget_expired_reads(self, now: dt.datetime) -> None:
+        self._recent = {k: t for k, t in self._recent.items()
+                        if (now - t).total_seconds() < self.settings.dedupe_seconds}
 
     @staticmethod
     def _holder_from_read_answer(data: bytes) -> Holder:
@@ -474,6 +598,7 @@ class IdCardReaderService:
             link.close()
 
     def _report_disconnected(self, reason: str) -> None:
+        self._link_problem_en = f"ID-card reader unavailable: {reason}"
         self._set_status(ReaderStatus.DISCONNECTED)
         self._problem(ProblemAction.DISCONNECTED, zh.READER_DISCONNECTED, f"ID-card reader unavailable: {reason}", None)
 

@@ -131,13 +131,17 @@ class QueueEngine:
                                  next_open=state.next_open.isoformat() if state.next_open else None)
         day = business_day(now).isoformat()
         stamp = to_stamp(now)
-        holder_hash = self.holder_key.holder_hash(holder_id_number) if holder_id_number else None
+        # The hash serves one thing only, the one-waiting-ticket-per-person rule: with the
+        # rule off nothing of the holder is stored. retention.py clears the hashes once
+        # their business day is over.
+        one_per_person = self.settings.policy.one_waiting_ticket_per_person
+        holder_hash = self.holder_key.holder_hash(holder_id_number) if holder_id_number and one_per_person else None
 
         with self.store.write() as conn:
             if still_wanted is not None and not still_wanted():
                 raise DrawCancelled("the citizen left before the number was drawn", texts_zh.DRAW_CANCELLED)
             self._require_clock_not_behind(conn, now, stamp)
-            if holder_hash and self.settings.policy.one_waiting_ticket_per_person:
+            if holder_hash:
                 row = conn.execute(
                     "SELECT code FROM tickets WHERE holder_hash = ? AND business_day = ? AND queue_id = ? "
                     "AND status IN ('waiting', 'called', 'serving', 'suspended') LIMIT 1",

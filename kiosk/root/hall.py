@@ -9,6 +9,7 @@ from devices.base.clock import Clock, SystemClock
 from kiosk.alerts import AlertLog
 from kiosk.config import Settings
 from kiosk.maintenance import DailyPurge
+from kiosk.privacy import make_private_dir
 from kiosk.queueing.engine import QueueEngine
 from kiosk.services.features import Features
 from kiosk.services.guides import GuideService
@@ -41,6 +42,11 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
               enforce_hours: bool = True, cache_dir: Path | None = None) -> Hall:
     """Open (and migrate) the hall's database and build its services. Raises StoreError."""
     clock = clock or SystemClock()
+    # The data folder holds the database, holder.key and caches: 0700, tightened
+    # (and logged) if an older version or a person left it open to others. Not
+    # created here when the database lives elsewhere (`--db`): whatever first
+    # writes into it creates it private.
+    make_private_dir(settings.data_dir, create=database is None)
     store = Store(database or settings.database_path)
     try:
         engine = QueueEngine(settings, store, clock, enforce_hours=enforce_hours)

@@ -14,6 +14,8 @@ import os
 import sys
 import tempfile
 
+from kiosk.privacy import PRIVATE_UMASK, make_private_dir
+
 log = logging.getLogger("kiosk.app")
 
 
@@ -45,6 +47,10 @@ def _run(args: argparse.Namespace) -> int:
     from devices.base.errors import KioskError
 
     faulthandler.enable()
+    # Everything the kiosk writes (database, key, caches, Kivy's folder) is its user's
+    # alone; main() has set this already, `kiosk run` says so itself in case it is
+    # started some other way.
+    os.umask(PRIVATE_UMASK)
     try:
         settings = load_settings(args.config)
     except KioskError as problem:
@@ -79,7 +85,7 @@ def _run(args: argparse.Namespace) -> int:
 def _prepare_kivy(data_dir, fullscreen: bool, size: tuple[int, int]) -> None:
     # Kivy reads these at import: nothing in ~/.kivy, no argv parsing, logs through Python logging.
     if data_dir is not None:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(data_dir)
         os.environ.setdefault("KIVY_HOME", str(data_dir / "kivy"))
     elif "KIVY_HOME" not in os.environ:
         # Settings unreadable, so no data directory: a private scratch folder, and

@@ -7,30 +7,38 @@ import time
 from kiosk.maintenance import DailyPurge
 
 ID_NUMBER = "140521195001011234"
+OTHER_ID_NUMBER = "140521196203041235"
 
 
 def _holder_links(engine) -> int:
     return engine.store.conn.execute("SELECT COUNT(*) FROM tickets WHERE holder_hash IS NOT NULL").fetchone()[0]
 
 
+def _wait_until(condition, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the purge thread did not get there in time"
+        time.sleep(0.01)
+
+
 def test_holder_links_are_cleared_without_anyone_running_a_command(engine, clock):
     engine.issue("A", holder_id_number=ID_NUMBER)
-    retention = engine.settings.storage.retention_days
     purge = DailyPurge(engine.settings, engine.store, clock, check_seconds=0.05)
     purge.start()
     try:
-        deadline = time.monotonic() + 10
-        while purge.last_purged_day is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert purge.last_purged_day == "2026-11-27" and _holder_links(engine) == 1  # still within retention
-        clock.advance(days=retention + 1)  # the kiosk kept running for half a year
-        while purge.last_purged_day == "2026-11-27" and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert _holder_links(engine) == 0
+        _wait_until(lambda: purge.last_purged_day == "2026-11-27")
+        assert _holder_links(engine) == 1  # today's: the one-ticket rule still needs it
+        clock.advance(days=3)  # Monday morning; the kiosk ran through the weekend
+        _wait_until(lambda: purge.last_purged_day == "2026-11-30")
+        # No ticket yet today, so Friday cannot be told apart from a clock that jumped ahead.
+        assert _holder_links(engine) == 1
+        engine.issue("A", holder_id_number=OTHER_ID_NUMBER)  # Monday's first citizen
+        _wait_until(lambda: purge.last_cutoff == "2026-11-30")
+        assert _holder_links(engine) == 1  # Friday's hash is gone, Monday's stays
     finally:
         purge.stop()
     purges = engine.store.conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'retention_purge'").fetchone()[0]
-    assert purges == 2  # once per business day, not once per check
+    assert purges == 3  # at start, on the new day, at its first ticket: not once per check
 
 
 def test_purge_runs_once_a_day_and_retries_after_a_failure(engine, clock, caplog):

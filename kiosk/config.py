@@ -268,7 +268,15 @@ class Settings:
 
 
 def default_config_dir() -> Path:
-    """The packaged `config/` directory (installed as `kiosk.default_config`)."""
+    """The packaged `config/` directory (installed as `kiosk.default_config`).
+
+    In a source checkout the tree's own `config/` wins: an editable install maps
+    `kiosk.default_config` to the checkout it was installed from, which for a git
+    worktree is another tree, so its code would read someone else's settings.
+    """
+    source_tree = Path(__file__).resolve().parent.parent
+    if (source_tree / "pyproject.toml").is_file() and (source_tree / "config" / "hall.toml").is_file():
+        return source_tree / "config"
     try:
         return Path(str(resources.files("kiosk.default_config")))
     except ModuleNotFoundError:

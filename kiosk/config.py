@@ -190,14 +190,11 @@ class KioskSettings:
     idle_seconds: int = 90
     idle_warning_seconds: int = 15
     voice_prompts: bool = True
-    staff_pin: str = "2580"
     notices: tuple[str, ...] = ()
 
     def check(self, file: str, prefix: str) -> None:
         require(self.idle_seconds >= 20, file, f"{prefix}.idle_seconds", "too short for an elderly citizen",
                 "use 60 or more")
-        require(self.staff_pin.isdigit() and 4 <= len(self.staff_pin) <= 8, file, f"{prefix}.staff_pin",
-                "must be 4-8 digits", 'write it like "2580"')
 
 
 @dataclass(frozen=True)
@@ -305,8 +302,27 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "(syntax)", f"TOML syntax error: {exc}", "fix the line named; strings need quotes") from None
+    _refuse_retired_keys(raw, str(path))
     settings = build(Settings, raw, path)
     return _with_source(settings, str(path))
+
+
+# Keys an older version read, with why they went and what to do instead.
+RETIRED_KEYS = {
+    ("kiosk", "staff_pin"): (
+        "the staff PIN no longer lives in the settings file (it was kept there in plain text, "
+        "and this file is copied from hall to hall)",
+        "delete this line, then set the PIN at this machine's terminal with `kiosk staff set-pin` "
+        "(it is stored hashed in the data directory)",
+    ),
+}
+
+
+def _refuse_retired_keys(raw: dict, file: str) -> None:
+    for (section, key), (problem, fix) in RETIRED_KEYS.items():
+        table = raw.get(section)
+        if isinstance(table, dict) and key in table:
+            raise ConfigError(file, f"{section}.{key}", problem, fix)
 
 
 def _with_source(settings: Settings, source: str) -> Settings:

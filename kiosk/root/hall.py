@@ -13,6 +13,7 @@ from kiosk.queueing.engine import QueueEngine
 from kiosk.services.guides import GuideService
 from kiosk.services.links import PublicLinks
 from kiosk.services.printing import PrintService
+from kiosk.services.staff_access import PIN_FILE_NAME, StaffAccess
 from kiosk.services.ticketing import TicketService
 from kiosk.store import Store
 
@@ -29,6 +30,7 @@ class Hall:
     tickets: TicketService
     printing: PrintService
     guides: GuideService
+    staff_access: StaffAccess
 
     def close(self) -> None:
         self.maintenance.stop()
@@ -58,4 +60,6 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
         tickets=TicketService(settings, engine, alerts, clock),
         printing=PrintService(settings, alerts, clock, links),
         guides=GuideService(cache_dir or settings.data_dir / "cache"),
+        # The secret lives beside the database, never in the hall's settings file.
+        staff_access=StaffAccess(settings.data_dir / PIN_FILE_NAME, store, alerts, clock),
     )

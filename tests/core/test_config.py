@@ -58,7 +58,8 @@ def test_holidays_close_a_weekday_and_make_up_days_open_a_weekend():
         ('driver = "simulator"\nbaud_rates', 'driver = "bluetooth"\nbaud_rates', "devices.idcard.driver",
          "not allowed"),
         ("poll_interval_ms = 300", "poll_interval_ms = 50", "devices.idcard.poll_interval_ms", "below 300"),
-        ('staff_pin = "2580"', 'staff_pin = "abc"', "kiosk.staff_pin", "4-8 digits"),
+        ("voice_prompts = true", 'voice_prompts = true\nstaff_pin = "2580"', "kiosk.staff_pin",
+         "no longer lives in the settings file"),
     ],
 )
 def test_broken_config_names_file_key_problem_and_fix(tmp_path, old, new, key, problem_part):

@@ -103,6 +103,19 @@ class OpeningHours:
                 "list each date in only one of holidays / extra_workdays")
         require(0 <= self.stop_issuing_minutes_before_close <= 120, file,
                 f"{prefix}.stop_issuing_minutes_before_close", "must be 0-120", "use 15")
+        # Cross-field: a period no longer than the stop before closing never issues a number.
+        stop = dt.timedelta(minutes=self.stop_issuing_minutes_before_close)
+        for key in (*WEEKDAYS, "workday_hours"):
+            for i, period in enumerate(_parse_periods(getattr(self, key), file, f"{prefix}.{key}")):
+                length = (dt.datetime.combine(dt.date.min, period.end) - dt.datetime.combine(dt.date.min, period.start))
+                require(length > stop, file, f"{prefix}.{key}[{i}]",
+                        f"{period.label()} is not longer than stop_issuing_minutes_before_close "
+                        f"({self.stop_issuing_minutes_before_close} min), so no number is ever issued in it",
+                        "make the range longer or stop_issuing_minutes_before_close smaller")
+        for i, day in enumerate(self.extra_workdays):
+            require(day.weekday() >= 5, file, f"{prefix}.extra_workdays[{i}]",
+                    f"{day} is a {WEEKDAYS[day.weekday()]}, not a weekend day",
+                    "list only the Saturdays and Sundays the hall works (调休上班日)")
 
     def periods_on(self, day: dt.date) -> tuple[Period, ...]:
         if day in self.holidays:
@@ -140,6 +153,8 @@ class WindowDef:
     def check(self, file: str, prefix: str) -> None:
         require(self.number > 0, file, f"{prefix}.number", "must be positive", "number windows 1, 2, 3 …")
         require(bool(self.queues), file, f"{prefix}.queues", "empty", 'list the queue ids it serves, like ["A"]')
+        require(len(set(self.queues)) == len(self.queues), file, f"{prefix}.queues", "a queue listed twice",
+                "list each queue id once")
 
 
 @dataclass(frozen=True)
@@ -195,6 +210,13 @@ class KioskSettings:
     def check(self, file: str, prefix: str) -> None:
         require(self.idle_seconds >= 20, file, f"{prefix}.idle_seconds", "too short for an elderly citizen",
                 "use 60 or more")
+        require(self.idle_warning_seconds >= 5, file, f"{prefix}.idle_warning_seconds",
+                "too short to read the countdown and tap 继续办理", "use 15")
+        # Cross-field: the countdown starts idle_seconds - idle_warning_seconds after the last touch.
+        require(self.idle_warning_seconds < self.idle_seconds, file, f"{prefix}.idle_warning_seconds",
+                f"{self.idle_warning_seconds} is not less than idle_seconds ({self.idle_seconds}): "
+                "the countdown would start before the citizen had any time",
+                f"use a number below {self.idle_seconds}, e.g. 15")
 
 
 @dataclass(frozen=True)

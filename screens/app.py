@@ -80,7 +80,7 @@ class KioskApp(App):
     title = "沁心办"
 
     def __init__(self, runtime: Any, voice: VoicePrompter | None = None, kiosk_mode: bool = False,
-                 **kwargs: Any) -> None:
+                 idle: IdleTimer | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.runtime = runtime
         self.settings = runtime.settings
@@ -94,7 +94,8 @@ class KioskApp(App):
         self._staff_entries = 0  # counts entries to the PIN screen, so a late answer opens nothing
         self.theme = Theme()
         kiosk = runtime.settings.kiosk
-        self.idle = IdleTimer(kiosk.idle_seconds, kiosk.idle_warning_seconds)
+        # `kiosk run` builds the timer before the window (a bad setting shows 本机暂停服务).
+        self.idle = idle if idle is not None else IdleTimer(kiosk.idle_seconds, kiosk.idle_warning_seconds)
         self.manager: ScreenManager | None = None
         self.overlay = None
         self._exception_handler = _RecoverToHome(self)

@@ -62,8 +62,8 @@ WAIT_RANGE = "大约需要等{low}到{high}分钟"
 WAIT_UNKNOWN = "窗口暂未开放，开放后按顺序叫号"
 
 # Staff access (the PIN screen, and `kiosk staff set-pin` for whoever installs the box).
-STAFF_PIN_NOT_SET = "还没有设置工作人员密码。请管理员在本机终端运行：kiosk staff set-pin"
-STAFF_PIN_FILE_BROKEN = "工作人员密码文件已损坏。请管理员在本机终端重新运行：kiosk staff set-pin"
+STAFF_PIN_NOT_SET = "还没有设置工作人员密码。请管理员在本机终端运行：\nkiosk staff set-pin"
+STAFF_PIN_FILE_BROKEN = "工作人员密码文件已损坏。请管理员在本机终端重新运行：\nkiosk staff set-pin"
 STAFF_PIN_WRONG_TRIES_LEFT = "密码不对，请重新输入（再错{left}次将暂时锁定）"
 STAFF_PIN_LOCKED = "密码输错次数太多，已暂时锁定。请等{wait}后再试"
 STAFF_WAIT_SECONDS = "{n}秒"

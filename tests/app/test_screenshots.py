@@ -132,7 +132,8 @@ def _prepare_every_screen(kiosk, ui):
     def staff_pin_not_set():
         app.idle = IdleTimer(90, 15)
         app.hide_idle_overlay()
-        kiosk.go("staff_pin")  # no PIN set yet: closed, with how to set one
+        kiosk.runtime.staff_access.path.unlink(missing_ok=True)  # no PIN set (yet, or again in this round)
+        kiosk.go("staff_pin")  # closed, with how to set one
 
     def staff_pin():
         if not kiosk.runtime.staff_access.is_configured():

@@ -56,7 +56,7 @@ def test_the_shipped_settings_hold_no_staff_pin_and_2580_opens_nothing(open_the_
     result = hall.staff_access.check("2580")
     assert not result.ok
     assert result.message_zh == texts_zh.STAFF_PIN_NOT_SET == \
-        "还没有设置工作人员密码。请管理员在本机终端运行：kiosk staff set-pin"
+        "还没有设置工作人员密码。请管理员在本机终端运行：\nkiosk staff set-pin"
 
 
 def test_a_settings_file_that_still_has_a_staff_pin_says_to_run_set_pin(tmp_path):

@@ -29,6 +29,7 @@ log = logging.getLogger("kiosk.cli")
 COMMAND_MODULES = (
     "kiosk.queue_cli",
     "kiosk.demo",
+    "kiosk.staff_cli",
     "kiosk.guides.cli",
     "devices.idcard.cli",
     "devices.printer.cli",

@@ -103,6 +103,19 @@ class OpeningHours:
                 "list each date in only one of holidays / extra_workdays")
         require(0 <= self.stop_issuing_minutes_before_close <= 120, file,
                 f"{prefix}.stop_issuing_minutes_before_close", "must be 0-120", "use 15")
+        # Cross-field: a period no longer than the stop before closing never issues a number.
+        stop = dt.timedelta(minutes=self.stop_issuing_minutes_before_close)
+        for key in (*WEEKDAYS, "workday_hours"):
+            for i, period in enumerate(_parse_periods(getattr(self, key), file, f"{prefix}.{key}")):
+                length = (dt.datetime.combine(dt.date.min, period.end) - dt.datetime.combine(dt.date.min, period.start))
+                require(length > stop, file, f"{prefix}.{key}[{i}]",
+                        f"{period.label()} is not longer than stop_issuing_minutes_before_close "
+                        f"({self.stop_issuing_minutes_before_close} min), so no number is ever issued in it",
+                        "make the range longer or stop_issuing_minutes_before_close smaller")
+        for i, day in enumerate(self.extra_workdays):
+            require(day.weekday() >= 5, file, f"{prefix}.extra_workdays[{i}]",
+                    f"{day} is a {WEEKDAYS[day.weekday()]}, not a weekend day",
+                    "list only the Saturdays and Sundays the hall works (调休上班日)")
 
     def periods_on(self, day: dt.date) -> tuple[Period, ...]:
         if day in self.holidays:
@@ -142,6 +155,8 @@ class WindowDef:
     def check(self, file: str, prefix: str) -> None:
         require(self.number > 0, file, f"{prefix}.number", "must be positive", "number windows 1, 2, 3 …")
         require(bool(self.queues), file, f"{prefix}.queues", "empty", 'list the queue ids it serves, like ["A"]')
+        require(len(set(self.queues)) == len(self.queues), file, f"{prefix}.queues", "a queue listed twice",
+                "list each queue id once")
 
 
 @dataclass(frozen=True)
@@ -194,7 +209,6 @@ class KioskSettings:
     idle_seconds: int = 90
     idle_warning_seconds: int = 15
     voice_prompts: bool = True
-    staff_pin: str = "2580"
     notices: tuple[str, ...] = ()
     # Shown only while the after-hours drop-off works on this kiosk.
     dropoff_notices: tuple[str, ...] = ()
@@ -205,8 +219,13 @@ class KioskSettings:
     def check(self, file: str, prefix: str) -> None:
         require(self.idle_seconds >= 20, file, f"{prefix}.idle_seconds", "too short for an elderly citizen",
                 "use 60 or more")
-        require(self.staff_pin.isdigit() and 4 <= len(self.staff_pin) <= 8, file, f"{prefix}.staff_pin",
-                "must be 4-8 digits", 'write it like "2580"')
+        require(self.idle_warning_seconds >= 5, file, f"{prefix}.idle_warning_seconds",
+                "too short to read the countdown and tap 继续办理", "use 15")
+        # Cross-field: the countdown starts idle_seconds - idle_warning_seconds after the last touch.
+        require(self.idle_warning_seconds < self.idle_seconds, file, f"{prefix}.idle_warning_seconds",
+                f"{self.idle_warning_seconds} is not less than idle_seconds ({self.idle_seconds}): "
+                "the countdown would start before the citizen had any time",
+                f"use a number below {self.idle_seconds}, e.g. 15")
 
 
 @dataclass(frozen=True)
@@ -277,7 +296,15 @@ class Settings:
 
 
 def default_config_dir() -> Path:
-    """The packaged `config/` directory (installed as `kiosk.default_config`)."""
+    """The packaged `config/` directory (installed as `kiosk.default_config`).
+
+    In a source checkout the tree's own `config/` wins: an editable install maps
+    `kiosk.default_config` to the checkout it was installed from, which for a git
+    worktree is another tree, so its code would read someone else's settings.
+    """
+    source_tree = Path(__file__).resolve().parent.parent
+    if (source_tree / "pyproject.toml").is_file() and (source_tree / "config" / "hall.toml").is_file():
+        return source_tree / "config"
     try:
         return Path(str(resources.files("kiosk.default_config")))
     except ModuleNotFoundError:
@@ -306,8 +333,27 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "(syntax)", f"TOML syntax error: {exc}", "fix the line named; strings need quotes") from None
+    _refuse_retired_keys(raw, str(path))
     settings = build(Settings, raw, path)
     return _with_source(settings, str(path))
+
+
+# Keys an older version read, with why they went and what to do instead.
+RETIRED_KEYS = {
+    ("kiosk", "staff_pin"): (
+        "the staff PIN no longer lives in the settings file (it was kept there in plain text, "
+        "and this file is copied from hall to hall)",
+        "delete this line, then set the PIN at this machine's terminal with `kiosk staff set-pin` "
+        "(it is stored hashed in the data directory)",
+    ),
+}
+
+
+def _refuse_retired_keys(raw: dict, file: str) -> None:
+    for (section, key), (problem, fix) in RETIRED_KEYS.items():
+        table = raw.get(section)
+        if isinstance(table, dict) and key in table:
+            raise ConfigError(file, f"{section}.{key}", problem, fix)
 
 
 def _with_source(settings: Settings, source: str) -> Settings:

@@ -150,6 +150,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX events_clock_confirmed ON events (id) WHERE kind = 'clock_confirmed';
         """,
     ),
+    (
+        4,
+        "staff access: find the latest PIN tries without scanning the event log",
+        # The staff lockout counts wrong PINs since the last login or new PIN, from
+        # these events (kept across restarts, shared by every process of the hall).
+        # Only these rows are in the index; the query repeats its exact WHERE.
+        """
+        CREATE INDEX events_staff_access ON events (id)
+            WHERE kind IN ('staff_pin_set', 'staff_login', 'staff_pin_wrong');
+        """,
+    ),
 )
 
 

@@ -87,3 +87,26 @@ DEVICE_STILL_HANGING = "上次检查还在等它回答，设备可能卡住了"
 def window_hint(numbers: list[int]) -> str:
     """[1, 2] -> "1、2号窗口" (the ticket on paper and on screen say it the same way)."""
     return "、".join(str(n) for n in numbers) + "号窗口" if numbers else ""
+# Staff access (the PIN screen, and `kiosk staff set-pin` for whoever installs the box).
+STAFF_PIN_NOT_SET = "还没有设置工作人员密码。请管理员在本机终端运行：\nkiosk staff set-pin"
+STAFF_PIN_FILE_BROKEN = "工作人员密码文件已损坏。请管理员在本机终端重新运行：\nkiosk staff set-pin"
+STAFF_PIN_WRONG_TRIES_LEFT = "密码不对，请重新输入（再错{left}次将暂时锁定）"
+STAFF_PIN_LOCKED = "密码输错次数太多，已暂时锁定。请等{wait}后再试"
+STAFF_WAIT_SECONDS = "{n}秒"
+STAFF_WAIT_MINUTES = "{n}分钟"
+STAFF_PIN_EMPTY = "请输入工作人员密码"
+STAFF_LOGIN_AFTER_WRONG = "登录前有人连续输错密码{n}次，请留意"
+STAFF_LOCKED_ALERT = "工作人员密码连续输错{n}次，已锁定到{until}"
+STAFF_PIN_SET = "工作人员密码已设置"
+STAFF_PIN_REJECTED = "这个密码不能用：{reason}。请换一个"
+STAFF_PIN_REASONS = {
+    "digits": "只能用数字",
+    "short": "至少要{min}位数字",
+    "long": "最多{max}位数字",
+    "same": "数字全都一样",
+    "few": "用到的数字太少",
+    "run": "是连着的数字",
+    "pattern": "是重复的几位数字",
+    "common": "是常见的简单密码",
+}
+STAFF_PIN_MISMATCH = "两次输入的密码不一样，请重新运行"

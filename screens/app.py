@@ -82,7 +82,7 @@ class KioskApp(App):
     title = "沁心办"
 
     def __init__(self, runtime: Any, voice: VoicePrompter | None = None, kiosk_mode: bool = False,
-                 **kwargs: Any) -> None:
+                 idle: IdleTimer | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.runtime = runtime
         self.settings = runtime.settings
@@ -95,9 +95,11 @@ class KioskApp(App):
         # Set while a number is being drawn: a second tap never draws a second number.
         self._drawing: threading.Event | None = None
         self._visits = 0  # counts visits, so a late answer is never shown to the next citizen
+        self._staff_entries = 0  # counts entries to the PIN screen, so a late answer opens nothing
         self.theme = Theme()
         kiosk = runtime.settings.kiosk
-        self.idle = IdleTimer(kiosk.idle_seconds, kiosk.idle_warning_seconds)
+        # `kiosk run` builds the timer before the window (a bad setting shows 本机暂停服务).
+        self.idle = idle if idle is not None else IdleTimer(kiosk.idle_seconds, kiosk.idle_warning_seconds)
         self.manager: ScreenManager | None = None
         self.overlay = None
         self._exception_handler = _RecoverToHome(self)
@@ -499,13 +501,49 @@ class KioskApp(App):
         self.session.wipe("staff login")
         self.go("staff_pin")
 
-    def staff_login(self, pin: str) -> bool:
-        if pin == self.settings.kiosk.staff_pin:
-            log.info("staff logged in at the kiosk")
+    def check_staff_access(self) -> None:
+        """Is a staff PIN set, is it locked? The PIN screen stays closed until the answer says so."""
+        self._staff_entries += 1
+        entry = self._staff_entries
+
+        def answered(state: Any) -> None:
+            if self.current == "staff_pin" and entry == self._staff_entries:
+                self.screen("staff_pin").show_state(state)
+
+        self.calls.run(self.runtime.staff_access.state, answered, self._staff_access_failed)
+
+    def staff_login(self, pin: str) -> None:
+        """Forward the typed PIN to the staff access service, off the UI thread.
+
+        The service decides (hash, lockout, alert); the answer opens the panel, or
+        the PIN screen shows why not. An answer for someone who has already left
+        the PIN screen (idle timeout) opens nothing.
+        """
+        entry = self._staff_entries
+        self.screen("staff_pin").checking = True
+
+        def answered(result: Any) -> None:
+            if self.current != "staff_pin" or entry != self._staff_entries:
+                return
+            pin_screen = self.screen("staff_pin")
+            pin_screen.checking = False
+            if not result.ok:
+                pin_screen.refused(result.message_zh)
+                return
             self.go("staff")
-            return True
-        log.warning("wrong staff PIN entered")
-        return False
+            self.screen("staff").action_text = result.message_zh
+
+        self.calls.run(partial(self.runtime.staff_access.check, pin), answered, self._staff_access_failed,
+                       write=True)
+
+    def _staff_access_failed(self, error: BaseException) -> None:
+        if not isinstance(error, KioskError):
+            raise error
+        log.warning("staff access check failed: %s", error.message_en)
+        if self.current == "staff_pin":
+            pin_screen = self.screen("staff_pin")
+            pin_screen.checking = False
+            pin_screen.refused(error.message_zh)
 
     def exit_app(self) -> None:
         log.info("staff asked the kiosk to exit")

@@ -1,5 +1,9 @@
 """Staff only (five taps on the brand, then the PIN): device status, alerts, test print,
-test read, exit."""
+test read, exit.
+
+The PIN screen only forwards what is typed (`app.staff_login`); the hall's staff
+access service decides. With no PIN set it stays closed and says how to set one:
+the PIN is never chosen on the touch screen."""
 
 from __future__ import annotations
 
@@ -17,22 +21,36 @@ from screens.kvload import load_kv_beside
 
 class StaffPinScreen(Screen):
     problem = StringProperty("")
+    # Closed until the staff access service says a PIN is set (fail closed).
+    closed = BooleanProperty(True)
+    # A typed PIN is being checked: no second one meanwhile.
+    checking = BooleanProperty(False)
 
     def on_kv_post(self, _base) -> None:
         self.ids.keypad.bind(on_submit=lambda _k, value: self.submit(value))
 
     def on_pre_enter(self, *_args) -> None:
-        self.ids.keypad.value = ""
-        self.problem = ""
+        self.wipe()
+        self.closed = True
+        App.get_running_app().check_staff_access()
+
+    def show_state(self, state) -> None:
+        self.closed = not state.configured
+        self.problem = state.message_zh
 
     def submit(self, value: str) -> None:
-        if not App.get_running_app().staff_login(value):
-            self.problem = zh.STAFF_PIN_WRONG
-            self.ids.keypad.value = ""
+        if self.closed or self.checking:
+            return
+        App.get_running_app().staff_login(value)
+
+    def refused(self, message_zh: str) -> None:
+        self.problem = message_zh
+        self.ids.keypad.value = ""
 
     def wipe(self) -> None:
         self.ids.keypad.value = ""
         self.problem = ""
+        self.checking = False
 
 
 class StaffScreen(Screen):

@@ -108,7 +108,7 @@ VOICE_IDLE = "还要继续办理吗？请点继续办理"
 # -- staff -----------------------------------------------------------------------------
 STAFF_PIN_TITLE = "工作人员登录"
 STAFF_PIN_HINT = "请输入工作人员密码"
-STAFF_PIN_WRONG = "密码不对，请重新输入"
+STAFF_PIN_CLOSED = "工作人员面板暂不能打开"
 STAFF_TITLE = "设备管理（工作人员）"
 STAFF_DEVICES = "设备状态"
 STAFF_CHECKING = "正在检查设备……"

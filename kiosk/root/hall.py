@@ -15,6 +15,7 @@ from kiosk.services.features import Features
 from kiosk.services.guides import GuideService
 from kiosk.services.links import PublicLinks
 from kiosk.services.printing import PrintService
+from kiosk.services.staff_access import PIN_FILE_NAME, StaffAccess
 from kiosk.services.ticketing import TicketService
 from kiosk.store import Store
 
@@ -32,6 +33,7 @@ class Hall:
     printing: PrintService
     guides: GuideService
     features: Features
+    staff_access: StaffAccess
 
     def close(self) -> None:
         self.maintenance.stop()
@@ -69,4 +71,6 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
         guides=GuideService(cache_dir or settings.data_dir / "cache"),
         # The drop-off flow and the hall server are still to come: neither is on.
         features=Features(dropoff=False, public_pages=links.served),
+        # The secret lives beside the database, never in the hall's settings file.
+        staff_access=StaffAccess(settings.data_dir / PIN_FILE_NAME, store, alerts, clock),
     )

@@ -4,7 +4,7 @@
 "simulator": the reader's simulator on a pty pair, the printer's on a TCP port),
 and `stop()` shuts all of it down. A front end is handed a runtime and uses its
 services (`runtime.tickets`, `runtime.printing`, `runtime.guides`,
-`runtime.device_health`); it never constructs a device itself, and tests build a
+`runtime.device_health`, `runtime.staff_access`); it never constructs a device itself, and tests build a
 runtime the same way the real kiosk does.
 
 Device callbacks arrive on device threads; the front end moves them to its own.
@@ -55,6 +55,7 @@ class KioskRuntime:
         self.printing = hall.printing
         self.guides = hall.guides
         self.features = hall.features
+        self.staff_access = hall.staff_access
         self.device_health = DeviceHealth(settings.devices.camera)
         self.reader: Any = None
         self.printer: Any = None

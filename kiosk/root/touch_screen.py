@@ -57,14 +57,14 @@ def _run(args: argparse.Namespace) -> int:
         return _out_of_service(args, problem, settings=None)
     _prepare_kivy(settings.data_dir, args.fullscreen or settings.kiosk.fullscreen, _size(args))
 
-    from kiosk.root.runtime import KioskRuntime, OffsetClock
+    from kiosk.root.runtime import OffsetClock
     from kiosk.voice import VoicePrompter
     from screens.fonts import register_cjk_font
 
     clock = OffsetClock(parse_local(args.at)) if args.at else SystemClock()
     try:
-        runtime = KioskRuntime(settings, clock)
-    except KioskError as problem:  # the database cannot be opened or read
+        runtime, idle = build_kiosk(settings, clock)
+    except KioskError as problem:  # the database cannot be opened or read, a setting the app cannot use
         return _out_of_service(args, problem, settings=settings)
     font = register_cjk_font()
     log.info("kiosk starting: hall %s, data %s, font %s", settings.hall.name, settings.data_dir, font)
@@ -72,7 +72,12 @@ def _run(args: argparse.Namespace) -> int:
                           wav_dir=os.environ.get("KIOSK_VOICE_WAV_DIR") or None)
     from screens.app import KioskApp
 
-    app = KioskApp(runtime, voice=voice, kiosk_mode=args.fullscreen or settings.kiosk.fullscreen)
+    try:
+        app = KioskApp(runtime, voice=voice, idle=idle, kiosk_mode=args.fullscreen or settings.kiosk.fullscreen)
+    except KioskError as problem:  # never a restart loop: the out-of-service screen says what is wrong
+        voice.close()
+        runtime.stop()
+        return _out_of_service(args, problem, settings=settings)
     try:
         app.run()
     finally:
@@ -80,6 +85,27 @@ def _run(args: argparse.Namespace) -> int:
         runtime.stop()
     log.info("kiosk stopped")
     return 0
+
+
+def build_kiosk(settings, clock=None):
+    """What the app is handed that the settings decide, built before any window: the
+    runtime (database, services, devices not yet started) and the idle timer.
+
+    `kiosk run` and the out-of-service screen's re-check both build it here, so a
+    setting the app cannot use shows 本机暂停服务 (and keeps showing it until fixed)
+    instead of crashing in the app and restarting in a loop. Raises KioskError.
+    """
+    from devices.base.errors import ConfigError
+    from kiosk.idle import IdleTimer
+    from kiosk.root.runtime import KioskRuntime
+
+    kiosk = settings.kiosk
+    try:
+        idle = IdleTimer(kiosk.idle_seconds, kiosk.idle_warning_seconds)
+    except ValueError as exc:  # the settings' own check should have caught it; never crash here
+        raise ConfigError(settings.source, "kiosk.idle_warning_seconds", str(exc),
+                          "use a number below kiosk.idle_seconds, e.g. 15") from None
+    return KioskRuntime(settings, clock), idle
 
 
 def _prepare_kivy(data_dir, fullscreen: bool, size: tuple[int, int]) -> None:
@@ -124,13 +150,13 @@ def _out_of_service(args: argparse.Namespace, problem, settings) -> int:
 
 
 def _starts_cleanly(args: argparse.Namespace) -> bool:
-    """Build what `_run` builds before the window (settings, database, queue): can it start now?"""
+    """Build what `_run` builds before the window (settings, database, queue, idle timer): can it start now?"""
     from kiosk.config import load_settings
     from devices.base.errors import KioskError
-    from kiosk.root.runtime import KioskRuntime
 
     try:
-        KioskRuntime(load_settings(args.config)).stop()
+        runtime, _idle = build_kiosk(load_settings(args.config))
+        runtime.stop()
     except KioskError as problem:
         log.info("still out of service: %s", problem.message_en)
         return False

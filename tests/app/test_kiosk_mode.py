@@ -85,7 +85,62 @@ def test_watchdog_pings_come_from_the_ui_loop(start_kiosk, ui, monkeypatch, tmp_
     assert kiosk.current == "home"
 
 
+STAFF_PIN = "246810"
+
+
+def open_pin_screen(kiosk, ui):
+    """The staff gesture (its own test counts the taps): more taps if a loaded machine let
+    the first ones age out of the four-second window."""
+    brand = kiosk.screen("home").ids.top.ids.brand
+    for _ in range(10):
+        if kiosk.current == "staff_pin":
+            break
+        ui.tap(brand, frames=1)
+    assert kiosk.current == "staff_pin"
+    return kiosk.screen("staff_pin")
+
+
+def type_pin(ui, pin_screen, pin: str) -> None:
+    keys = {b.text: b for b in pin_screen.ids.keypad.children}
+    for digit in pin:
+        ui.tap(keys[digit], frames=1)
+    ui.tap(keys[zh.KEY_OK])
+
+
+def test_with_no_pin_set_the_staff_panel_stays_closed_and_says_how_to_set_one(kiosk, ui):
+    from kiosk import texts_zh as core_zh
+
+    assert not kiosk.runtime.staff_access.is_configured()  # nothing ships: no 2580
+    pin_screen = open_pin_screen(kiosk, ui)
+    assert pin_screen.closed and pin_screen.ids.keypad.disabled
+    assert pin_screen.problem == core_zh.STAFF_PIN_NOT_SET
+    assert "kiosk staff set-pin" in pin_screen.ids.problem.text
+    type_pin(ui, pin_screen, "2580")  # the keys do nothing
+    pin_screen.submit("2580")  # nor does a PIN that reaches the screen some other way
+    kiosk.app.staff_login("2580")  # nor the app's own call
+    ui.settle()
+    assert kiosk.current == "staff_pin" and pin_screen.ids.keypad.value == ""
+
+
+def test_five_wrong_pins_lock_the_staff_panel_even_for_the_right_pin(kiosk, ui):
+    kiosk.runtime.staff_access.set_pin(STAFF_PIN)
+    pin_screen = open_pin_screen(kiosk, ui)
+    assert not pin_screen.closed
+    for _ in range(5):
+        type_pin(ui, pin_screen, "2580")
+    assert pin_screen.problem == "密码输错次数太多，已暂时锁定。请等30秒后再试"
+    type_pin(ui, pin_screen, STAFF_PIN)
+    assert kiosk.current == "staff_pin" and pin_screen.problem.startswith("密码输错次数太多")
+    assert [a.code for a in kiosk.runtime.alerts.open_alerts()] == ["pin_locked_out"]
+
+    kiosk.runtime.clock.advance(seconds=31)
+    type_pin(ui, pin_screen, STAFF_PIN)
+    assert kiosk.current == "staff"
+    assert kiosk.screen("staff").action_text == "登录前有人连续输错密码5次，请留意"
+
+
 def test_staff_corner_needs_the_pin_and_checks_the_devices(kiosk, ui):
+    kiosk.runtime.staff_access.set_pin(STAFF_PIN)  # as `kiosk staff set-pin` does at install
     home = kiosk.screen("home")
     brand = home.ids.top.ids.brand
     for _ in range(4):
@@ -101,9 +156,13 @@ def test_staff_corner_needs_the_pin_and_checks_the_devices(kiosk, ui):
         ui.tap(keys[digit])
     assert pin_screen.ids.dots.text == "●●●●"
     ui.tap(keys[zh.KEY_OK])
-    assert kiosk.current == "staff_pin" and pin_screen.problem == zh.STAFF_PIN_WRONG
+    assert kiosk.current == "staff_pin" and pin_screen.problem == "密码不对，请重新输入（再错4次将暂时锁定）"
     assert keypad.value == ""
-    for digit in "2580":
+    for digit in "2580":  # the PIN that used to ship
+        ui.tap(keys[digit])
+    ui.tap(keys[zh.KEY_OK])
+    assert kiosk.current == "staff_pin"
+    for digit in STAFF_PIN:
         ui.tap(keys[digit])
     ui.tap(keys[zh.KEY_OK])
     assert kiosk.current == "staff"

@@ -82,6 +82,37 @@ def test_broken_settings_show_out_of_service_then_the_kiosk_comes_back_when_fixe
             process.wait(5)
 
 
+def test_a_setting_the_app_cannot_use_shows_out_of_service_instead_of_a_restart_loop(tmp_path):
+    """idle_warning_seconds >= idle_seconds once passed the checks and crashed while the app was built."""
+    config = tmp_path / "hall.toml"
+    good = (REPO / "config" / "hall.toml").read_text(encoding="utf-8")
+    config.write_text(good.replace("idle_warning_seconds = 15", "idle_warning_seconds = 90", 1), encoding="utf-8")
+    process, log_path = _start(tmp_path, config, tmp_path / "data")
+    try:
+        assert process.stdout.readline().strip() == "KIOSK OUT OF SERVICE", log_path.read_text()[-3000:]
+        assert "kiosk.idle_warning_seconds: 90 is not less than idle_seconds (90)" in log_path.read_text()
+        time.sleep(1)
+        assert process.poll() is None  # the screen stays up: no crash, no restart loop
+        assert _stop(process) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+
+
+def test_start_up_turns_a_setting_the_app_cannot_use_into_a_config_error(settings):
+    """Whatever the settings' checks miss, building the kiosk before the window raises
+    ConfigError (shown as 本机暂停服务 and re-checked), never an exception that escapes."""
+    import dataclasses
+
+    from kiosk.root.touch_screen import build_kiosk
+
+    unchecked = dataclasses.replace(settings, kiosk=dataclasses.replace(settings.kiosk, idle_warning_seconds=120))
+    with pytest.raises(ConfigError) as caught:
+        build_kiosk(unchecked)
+    assert caught.value.key == "kiosk.idle_warning_seconds"
+
+
 def test_a_damaged_database_shows_out_of_service_and_keeps_the_file(tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()

@@ -58,7 +58,16 @@ def test_holidays_close_a_weekday_and_make_up_days_open_a_weekend():
         ('driver = "simulator"\nbaud_rates', 'driver = "bluetooth"\nbaud_rates', "devices.idcard.driver",
          "not allowed"),
         ("poll_interval_ms = 300", "poll_interval_ms = 50", "devices.idcard.poll_interval_ms", "below 300"),
-        ('staff_pin = "2580"', 'staff_pin = "abc"', "kiosk.staff_pin", "4-8 digits"),
+        ("voice_prompts = true", 'voice_prompts = true\nstaff_pin = "2580"', "kiosk.staff_pin",
+         "no longer lives in the settings file"),
+        ("idle_warning_seconds = 15", "idle_warning_seconds = 90", "kiosk.idle_warning_seconds",
+         "not less than idle_seconds"),
+        ("idle_warning_seconds = 15", "idle_warning_seconds = 2", "kiosk.idle_warning_seconds", "too short"),
+        ('queues = ["A", "C"]', 'queues = ["A", "C", "A"]', "windows[1].queues", "listed twice"),
+        ('"2026-05-09", "2026-09-20"', '"2026-05-08", "2026-09-20"', "hours.extra_workdays[3]",
+         "not a weekend day"),
+        ('tue = ["08:30-12:00", "14:30-17:30"]', 'tue = ["08:30-08:40", "14:30-17:30"]', "hours.tue[0]",
+         "no number is ever issued"),
     ],
 )
 def test_broken_config_names_file_key_problem_and_fix(tmp_path, old, new, key, problem_part):

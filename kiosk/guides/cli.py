@@ -50,7 +50,9 @@ def register(cli) -> None:
 
 
 def _add_matters_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--matters", type=Path, help="folder of matter .toml files (default: the packaged catalogue)")
+    parser.add_argument("--matters", type=Path,
+                        help="folder of matter .toml files (default: the hall's own folder, [guides] matters_dir; "
+                             "seeded from the packaged samples on first use)")
 
 
 def _settings(args):
@@ -59,10 +61,19 @@ def _settings(args):
     return load_settings(args.config)
 
 
+def _matters_dir(args) -> Path:
+    """--matters, or the hall's own folder (the one the kiosk reads), seeded on first use."""
+    if args.matters is not None:
+        return args.matters
+    from kiosk.guides.hall_folder import prepare_hall_matters
+
+    return prepare_hall_matters(_settings(args))
+
+
 def _catalogue(args):
     from kiosk.guides.catalogue import load_catalogue
 
-    return load_catalogue(args.matters)
+    return load_catalogue(_matters_dir(args))
 
 
 def _searcher(args, catalogue):
@@ -131,14 +142,13 @@ def _export(args) -> int:
 
 
 def _check(args) -> int:
-    from kiosk.guides.catalogue import load_catalogue
+    from kiosk.guides.catalogue import catalogue_warnings, load_catalogue
 
-    from kiosk.guides.catalogue import catalogue_warnings
-
-    catalogue = load_catalogue(args.matters, strict=False)
+    folder = _matters_dir(args)
+    catalogue = load_catalogue(folder, strict=False)
     warnings = catalogue_warnings(catalogue, tuple(q.name for q in _settings(args).queues))
     if args.json:
-        print_json({"loaded": len(catalogue), "problems": [p.as_dict() for p in catalogue.problems],
+        print_json({"folder": str(folder), "loaded": len(catalogue), "problems": [p.as_dict() for p in catalogue.problems],
                     "warnings": warnings})
     else:
         for problem in catalogue.problems:
@@ -146,6 +156,7 @@ def _check(args) -> int:
         for warning in warnings:
             print(f"warning: {warning}")
         samples = sum(1 for g in catalogue if g.is_sample)
+        print(f"checked {folder}", file=sys.stderr)
         print(f"{len(catalogue)} matters load ({samples} still samples to verify), {len(catalogue.problems)} broken files")
     return 1 if catalogue.problems else 0
 

@@ -23,6 +23,22 @@ import pytest  # noqa: E402
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _packaged_config_is_this_tree():
+    """The packaged config under test (`kiosk.default_config`) is this tree's `config/`.
+
+    An editable install maps `kiosk.default_config` to the checkout it was made
+    from, so a second worktree running these tests would otherwise silently test
+    the first one's hall.toml and matter files.
+    """
+    import kiosk.config
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(kiosk.config, "default_config_dir", lambda: REPO_ROOT / "config")
+    yield REPO_ROOT / "config"
+    patch.undo()
+
+
 def artifacts_dir(area: str) -> Path:
     """Where tests leave files for a person to look at (PNG renders, contact sheets)."""
     base = Path(os.environ.get("KIOSK_ARTIFACTS_DIR", REPO_ROOT / "test-artifacts"))

@@ -8,11 +8,6 @@ from pathlib import Path
 
 import pytest
 
-# The packaged catalogue under test is the config/ of the tree these tests sit in.
-# An editable install maps `kiosk.default_config` to the checkout it was made from,
-# so without this a second worktree would silently test the first one's files.
-THIS_TREES_CONFIG = Path(__file__).resolve().parents[2] / "config"
-
 MINIMAL_GUIDE = """\
 name = "高龄津贴"
 department = "民政"
@@ -21,16 +16,6 @@ after_hours_dropoff_allowed = false
 [provenance]
 sample = true
 """
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _packaged_config_is_this_tree():
-    import kiosk.config
-
-    patch = pytest.MonkeyPatch()
-    patch.setattr(kiosk.config, "default_config_dir", lambda: THIS_TREES_CONFIG)
-    yield THIS_TREES_CONFIG
-    patch.undo()
 
 
 @pytest.fixture(scope="session")

@@ -23,20 +23,18 @@ import pytest  # noqa: E402
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _packaged_config_is_this_tree():
-    """The packaged config under test (`kiosk.default_config`) is this tree's `config/`.
+def _this_trees_config() -> Path:
+    return REPO_ROOT / "config"
 
-    An editable install maps `kiosk.default_config` to the checkout it was made
-    from, so a second worktree running these tests would otherwise silently test
-    the first one's hall.toml and matter files.
-    """
-    import kiosk.config
 
-    patch = pytest.MonkeyPatch()
-    patch.setattr(kiosk.config, "default_config_dir", lambda: REPO_ROOT / "config")
-    yield REPO_ROOT / "config"
-    patch.undo()
+# The packaged config under test (`kiosk.default_config`) is this tree's `config/`.
+# An editable install maps `kiosk.default_config` to the checkout it was made from,
+# so a second worktree would otherwise silently test the first one's hall.toml and
+# matter files. Set here, before any test module is imported: some read the default
+# file at import time.
+import kiosk.config  # noqa: E402
+
+kiosk.config.default_config_dir = _this_trees_config
 
 
 def artifacts_dir(area: str) -> Path:

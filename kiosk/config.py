@@ -204,6 +204,20 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
+class GuidesSettings:
+    # The hall's own matter catalogue (one .toml per 办事指南). Empty: the folder
+    # `matters/` beside this settings file, or `<data_dir>/matters` while the hall
+    # runs on the packaged default settings. A relative path is taken from the
+    # folder of this settings file. Seeded from the packaged catalogue once, if it
+    # does not exist; never overwritten after that.
+    matters_dir: str = ""
+
+    def check(self, file: str, prefix: str) -> None:
+        require(self.matters_dir == self.matters_dir.strip(), file, f"{prefix}.matters_dir",
+                "starts or ends with spaces", "write the folder path without spaces around it")
+
+
+@dataclass(frozen=True)
 class KioskSettings:
     fullscreen: bool = False
     idle_seconds: int = 90
@@ -243,6 +257,7 @@ class Settings:
     windows: tuple[WindowDef, ...]
     policy: QueuePolicy = field(default_factory=QueuePolicy)
     storage: StorageSettings = field(default_factory=StorageSettings)
+    guides: GuidesSettings = field(default_factory=GuidesSettings)
     kiosk: KioskSettings = field(default_factory=KioskSettings)
     devices: DeviceSettings = field(default_factory=DeviceSettings)
     # Not in the file: where it was loaded from, and the data directory in effect.

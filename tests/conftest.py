@@ -23,6 +23,20 @@ import pytest  # noqa: E402
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _this_trees_config() -> Path:
+    return REPO_ROOT / "config"
+
+
+# The packaged config under test (`kiosk.default_config`) is this tree's `config/`.
+# An editable install maps `kiosk.default_config` to the checkout it was made from,
+# so a second worktree would otherwise silently test the first one's hall.toml and
+# matter files. Set here, before any test module is imported: some read the default
+# file at import time.
+import kiosk.config  # noqa: E402
+
+kiosk.config.default_config_dir = _this_trees_config
+
+
 def artifacts_dir(area: str) -> Path:
     """Where tests leave files for a person to look at (PNG renders, contact sheets)."""
     base = Path(os.environ.get("KIOSK_ARTIFACTS_DIR", REPO_ROOT / "test-artifacts"))

@@ -38,6 +38,13 @@ def register(cli) -> None:
     add_json_flag(check)
     _add_matters_dir(check)
 
+    sheet = cli.command("import", "write the hall's own list of matters (事项清单, CSV or XLSX) into the hall's folder",
+                        _import, group=GROUP, group_help=GROUP_HELP)
+    sheet.add_argument("file", type=Path, help="the sheet: one row per matter, column names on the first row "
+                                                "(事项名称, 主管部门, 事项类型, 设定依据, 承诺时限, 申请材料, 办理流程, 收费标准 …)")
+    sheet.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    _add_matters_dir(sheet)
+
     index = cli.command("index", "build the pinyin search index now (done once after the catalogue changes)",
                         _index, group=GROUP, group_help=GROUP_HELP)
     _add_matters_dir(index)
@@ -50,7 +57,9 @@ def register(cli) -> None:
 
 
 def _add_matters_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--matters", type=Path, help="folder of matter .toml files (default: the packaged catalogue)")
+    parser.add_argument("--matters", type=Path,
+                        help="folder of matter .toml files (default: the hall's own folder, [guides] matters_dir; "
+                             "seeded from the packaged samples on first use)")
 
 
 def _settings(args):
@@ -59,10 +68,19 @@ def _settings(args):
     return load_settings(args.config)
 
 
+def _matters_dir(args) -> Path:
+    """--matters, or the hall's own folder (the one the kiosk reads), seeded on first use."""
+    if args.matters is not None:
+        return args.matters
+    from kiosk.guides.hall_folder import prepare_hall_matters
+
+    return prepare_hall_matters(_settings(args))
+
+
 def _catalogue(args):
     from kiosk.guides.catalogue import load_catalogue
 
-    return load_catalogue(args.matters)
+    return load_catalogue(_matters_dir(args))
 
 
 def _searcher(args, catalogue):
@@ -131,14 +149,13 @@ def _export(args) -> int:
 
 
 def _check(args) -> int:
-    from kiosk.guides.catalogue import load_catalogue
+    from kiosk.guides.catalogue import catalogue_warnings, load_catalogue
 
-    from kiosk.guides.catalogue import catalogue_warnings
-
-    catalogue = load_catalogue(args.matters, strict=False)
+    folder = _matters_dir(args)
+    catalogue = load_catalogue(folder, strict=False)
     warnings = catalogue_warnings(catalogue, tuple(q.name for q in _settings(args).queues))
     if args.json:
-        print_json({"loaded": len(catalogue), "problems": [p.as_dict() for p in catalogue.problems],
+        print_json({"folder": str(folder), "loaded": len(catalogue), "problems": [p.as_dict() for p in catalogue.problems],
                     "warnings": warnings})
     else:
         for problem in catalogue.problems:
@@ -146,8 +163,34 @@ def _check(args) -> int:
         for warning in warnings:
             print(f"warning: {warning}")
         samples = sum(1 for g in catalogue if g.is_sample)
+        print(f"checked {folder}", file=sys.stderr)
         print(f"{len(catalogue)} matters load ({samples} still samples to verify), {len(catalogue.problems)} broken files")
     return 1 if catalogue.problems else 0
+
+
+def _import(args) -> int:
+    from devices.base.clock import SystemClock
+    from kiosk.guides.sheet_import import plan_import, read_sheet, write_import
+
+    settings = _settings(args)
+    folder = _matters_dir(args)
+    rows = read_sheet(args.file)
+    plan = plan_import(rows, folder, source=args.file.name, today=SystemClock().now().date(),
+                       jurisdiction=f"{settings.hall.county}{settings.hall.township}（{settings.hall.name}）")
+    if plan.ignored_columns:
+        print(f"ignored columns 未使用的列: {'、'.join(plan.ignored_columns)}", file=sys.stderr)
+    if plan.problems:
+        for problem in plan.problems:
+            print(problem.message())
+        print(f"未导入任何事项：请改正以上{len(plan.problems)}处后重新导入 / nothing imported: "
+              f"fix the {len(plan.problems)} problem(s) above and import again")
+        return 1
+    if args.dry_run:
+        print(f"{len(plan.files)} matters are ready to import into {folder} (dry run: nothing written)")
+        return 0
+    written = write_import(plan, folder)
+    print(f"已导入{len(written)}个事项 / imported {len(written)} matters into {folder}")
+    return 0
 
 
 def _index(args) -> int:

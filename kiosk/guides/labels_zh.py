@@ -88,9 +88,11 @@ REQUIREMENT = {
 }
 REQUIREMENT_CASE = "{case}时要带"
 
-# The banner every sample guide carries until staff have checked it.
-SAMPLE_BANNER = "样例：本指南取自外地公开的办事指南，尚未与本县清单核对，请以窗口说明为准"
-SOURCE_LINE = "来源：{jurisdiction}（{date}）"
+# The banner every sample guide carries until the hall confirms it (provenance.sample =
+# false). Same opening words as the guide screen's note (screens/texts_zh.GUIDE_SAMPLE).
+# Where the sample came from is for staff only (`kiosk guides show ID --staff`).
+SAMPLE_BANNER = "示例内容：只写了全国通用的规定，本中心的具体要求还没有核对，办理前请先问窗口"
+SOURCE_LINE = "{jurisdiction}公布（{date}）"
 SOURCE_UNKNOWN_DATE = "日期不详"
 
 LEGAL_KIND = {"设定依据": "设定依据", "实施依据": "实施依据"}
@@ -109,10 +111,10 @@ CATALOGUE_TITLE = "{hall}办事指南目录"
 CATALOGUE_SUBTITLE = "以下事项在本中心“综合受理”窗口交材料，“综合出件”窗口取结果"
 CATALOGUE_COUNT = "共{count}项"
 CATALOGUE_COLUMNS = ("序号", "事项名称", "事项类型", "要带的材料", "多久办好", "收费", "下班后投递")
-CATALOGUE_SAMPLE_NOTE = "标“样例”的事项尚未与本县公布的清单核对，办理前请先问窗口。"
+CATALOGUE_SAMPLE_NOTE = "标“示例”的事项尚未与本中心公布的清单核对，办理前请先问窗口。"
 CATALOGUE_PRINTED = "打印日期：{date}"
 CATALOGUE_BY_DEPARTMENT = "按部门"
-SAMPLE_TAG = "样例"
+SAMPLE_TAG = "示例"
 MATERIAL_COUNT = "{count}项"
 GUIDE_NOT_FOUND = "没有找到这个办事指南，请到咨询窗口问一问"
 # Above results that matched only with one key off (SearchHit.how == "近似").
@@ -120,6 +122,6 @@ DID_YOU_MEAN = "没有完全对上的，您是不是要找："
 NO_RESULTS = "没有找到，请换个说法，或者到咨询窗口问一问"
 
 # The printed materials checklist.
-CHECKLIST_NOTE_SAMPLE = "此清单为样例，请以窗口说明为准"
+CHECKLIST_NOTE_SAMPLE = "此清单为示例内容，请以窗口说明为准"
 CHECKLIST_NOTE_UNKNOWN = "材料清单请咨询窗口"
 CHECKLIST_NOTE_WINDOW = "请到“{window}”窗口交材料"

@@ -7,11 +7,18 @@ the source is search help (short names, keywords, life events), the hall departm
 each matter belongs to, and the kiosk policy flags — all marked in the file header.
 
     python -m kiosk.guides.sample_import /work/shared/data/matters.json config/matters
+
+Since written, the shipped files were reduced by hand to what holds everywhere in
+China (another county's forms, places, rules, levels, time limits, copies, phones
+and amounts removed; the 低保 and 临时救助 duplicates merged into `dibao` and
+`linshi-jiuzhu`). Running this again brings all of that back: don't, except to
+start over, and then run tests/guides/test_local_facts.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import sys
@@ -231,6 +238,8 @@ def _value(v) -> str:
         return "true" if v else "false"
     if isinstance(v, int):
         return str(v)
+    if isinstance(v, dt.date):
+        return v.isoformat()
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)  # JSON string escapes are valid TOML basic strings
     if isinstance(v, list):
@@ -253,7 +262,12 @@ HEADER = """\
 
 
 def to_toml(guide: dict) -> str:
-    lines = [HEADER]
+    return HEADER + "\n" + toml_body(guide)
+
+
+def toml_body(guide: dict) -> str:
+    """The guide's keys, tables and arrays of tables, laid out for people to read."""
+    lines = []
     tables = {"time_limit", "fee", "result", "provenance"}
     arrays = {"legal_basis", "materials"}
     for key, value in guide.items():

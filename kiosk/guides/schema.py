@@ -314,13 +314,18 @@ class Guide:
         return tl.as_published or zh.UNKNOWN
 
     def source_text(self) -> str:
+        """For citizens: the hall's own source once confirmed; until then only 示例内容.
+
+        A sample's jurisdiction (another county) is staff information: shown to a
+        villager it reads as if that county's rules applied here.
+        """
         p = self.provenance
+        if p.sample:
+            return zh.SAMPLE_BANNER
         line = zh.SOURCE_LINE.format(jurisdiction=p.source_jurisdiction or zh.UNKNOWN,
                                      date=p.source_date or zh.SOURCE_UNKNOWN_DATE)
         if p.source_url:
             line += "\n" + p.source_url
-        if p.sample:
-            line = zh.SAMPLE_BANNER + "\n" + line
         return line
 
     def _materials_text(self) -> str:

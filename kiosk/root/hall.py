@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from devices.base.clock import Clock, SystemClock
+from devices.base.errors import ConfigError
 from kiosk.alerts import AlertLog
 from kiosk.config import Settings
+from kiosk.guides.hall_folder import prepare_hall_matters
 from kiosk.maintenance import DailyPurge
 from kiosk.privacy import make_private_dir
 from kiosk.queueing.engine import QueueEngine
@@ -18,6 +21,8 @@ from kiosk.services.printing import PrintService
 from kiosk.services.staff_access import PIN_FILE_NAME, StaffAccess
 from kiosk.services.ticketing import TicketService
 from kiosk.store import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -68,9 +73,20 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
         links=links,
         tickets=TicketService(settings, engine, alerts, clock),
         printing=PrintService(settings, alerts, clock, links),
-        guides=GuideService(cache_dir or settings.data_dir / "cache"),
+        guides=GuideService(cache_dir or settings.data_dir / "cache", _hall_matters(settings)),
         # The drop-off flow and the hall server are still to come: neither is on.
         features=Features(dropoff=False, public_pages=links.served),
         # The secret lives beside the database, never in the hall's settings file.
         staff_access=StaffAccess(settings.data_dir / PIN_FILE_NAME, store, alerts, clock),
     )
+
+
+def _hall_matters(settings: Settings) -> Path | None:
+    """The hall's own catalogue folder (seeded on first run); the packaged one if it cannot be made."""
+    try:
+        return prepare_hall_matters(settings)
+    except ConfigError as exc:
+        # A read-only disk must not take the guides away: show the packaged samples
+        # (marked 示例内容) and say why in the log for staff.
+        log.error("using the packaged guides: %s", exc.message_en)
+        return None

@@ -13,7 +13,7 @@ from kiosk.guides import labels_zh as zh
 from kiosk.guides.catalogue import load_catalogue
 from kiosk.guides.export import catalogue_to_html, guide_url
 
-DIBAO = {"dibao", "dibao-2"}
+DIBAO = {"dibao"}
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -59,8 +59,30 @@ def test_show_for_staff_adds_where_the_sample_came_from(capsys):
     assert "样例编号：M05" in out
     assert "原文补助标准（外地）：农村特困供养人员基本生活标准：每人每月585元" in out
     assert "核对人：（未填写）" in out
+    # Staff see the jurisdiction the sample came from; citizens see only 示例内容.
+    assert "来源地区：河南省许昌市禹州市鸿畅镇人民政府（乡级）" in out
     _, citizen_view, _ = run(capsys, "guides", "show", "tekun-gongyang")
     assert "585元" not in citizen_view  # another county's payment is never shown to citizens as ours
+    assert "河南" not in citizen_view and "禹州" not in citizen_view
+    assert f"信息来源：{zh.SAMPLE_BANNER}" in citizen_view and "示例内容" in zh.SAMPLE_BANNER
+
+
+def test_a_guide_the_hall_confirmed_shows_its_own_source_and_no_sample_banner(write_matter, matters_dir, capsys):
+    write_matter("dibao", """\
+        name = "最低生活保障"
+        department = "民政"
+        after_hours_dropoff_allowed = false
+
+        [provenance]
+        sample = false
+        verified_date = 2026-12-01
+        source_jurisdiction = "山西省晋城市沁水县"
+        source_date = "2026-11"
+        """)
+    code, out, _ = run(capsys, "guides", "show", "dibao", "--matters", str(matters_dir))
+    assert code == 0
+    assert "信息来源：山西省晋城市沁水县公布（2026-11）" in out
+    assert "示例内容" not in out
 
 
 def test_show_json_keeps_unknowns_as_null(capsys):
@@ -69,8 +91,8 @@ def test_show_json_keeps_unknowns_as_null(capsys):
     data = json.loads(out)
     assert data["contact_phone"] is None and data["fee"]["charged"] is None
     assert data["materials"][1] == {
-        "name": "身份证", "original_or_copy": "原件和复印件", "medium": None, "copies": 2, "copies_note": None,
-        "requirement": None, "case": None, "source": None, "form_as_published": "原件和复印件各1份",
+        "name": "身份证", "original_or_copy": None, "medium": None, "copies": None, "copies_note": None,
+        "requirement": None, "case": None, "source": None, "form_as_published": None,
         "blank_form_url": None, "sample_url": None, "check_point": None, "source_note": None}
 
 
@@ -97,13 +119,13 @@ def test_check_reports_every_broken_file_and_fails(capsys, shipped_copy):
     assert code == 1
     assert "zhaijidi.toml: department: missing" in out
     assert "dibao.toml: provenance.visits_required: unknown key" in out
-    assert "24 matters load" in out
+    assert "21 matters load" in out
 
 
 def test_check_passes_on_the_shipped_catalogue(capsys):
     code, out, _ = run(capsys, "guides", "check")
     assert code == 0
-    assert out.strip() == "26 matters load (26 still samples to verify), 0 broken files"
+    assert out.strip() == "23 matters load (23 still samples to verify), 0 broken files"
 
 
 # --- exports ----------------------------------------------------------------------------
@@ -111,14 +133,14 @@ def test_check_passes_on_the_shipped_catalogue(capsys):
 def test_json_export_for_the_provincial_platform(capsys, tmp_path):
     out_file = tmp_path / "platform" / "guides.json"
     code, _, err = run(capsys, "guides", "export", "--format", "json", "--out", str(out_file))
-    assert code == 0 and "26 matters" in err
+    assert code == 0 and "23 matters" in err
     data = json.loads(out_file.read_text(encoding="utf-8"))
     assert data["format"] == "qinxin-kiosk/guides/v1"
     assert data["hall"] == "嘉峰镇便民服务中心"
-    assert data["count"] == data["samples"] == 26
+    assert data["count"] == data["samples"] == 23
     by_id = {m["id"]: m for m in data["matters"]}
-    assert by_id["yanglao-zhuxiao"]["time_limit"]["statutory_working_days"] == 20
-    assert by_id["yanglao-zhuxiao"]["implementation_code"] == "1134160200316619694002014006009"
+    assert by_id["yanglao-zhuxiao"]["basic_code"] == "002014006009"  # national; the county's implementation code is not kept
+    assert by_id["yanglao-zhuxiao"]["implementation_code"] is None
     assert by_id["dibao"]["legal_basis"][0]["article"] == "第九条"
     assert all(m["provenance"]["sample"] and m["contact_phone"] is None for m in data["matters"])
 

@@ -61,20 +61,28 @@ class Collected(Generic[T]):
     def of(self, kind: type) -> list:
         return [item for item in self.items if isinstance(item, kind)]
 
-    def wait_for(self, predicate: Callable[[list[T]], Any], timeout: float = 5.0,
-                 message: str = "condition") -> Any:
-        """Wait until `predicate(items)` is truthy (checked now and at each new item); return it."""
+    def wait(self, predicate: Callable[[list[T]], Any], timeout: float = 5.0, recheck: float = 0.05) -> Any:
+        """`predicate(items)` once it is truthy, else its last value after `timeout` s.
+
+        Checked at once, at each new item, and every `recheck` s in between (for
+        conditions that also look at other state, e.g. a counter on a device).
+        """
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
                 result = predicate(list(self._items))
-                if result:
-                    return result
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"timed out after {timeout} s waiting for {message}; "
-                                         f"got {self._items!r}"[:2000])
-                self._changed.wait(remaining)
+                if result or remaining <= 0:
+                    return result
+                self._changed.wait(min(recheck, remaining))
+
+    def wait_for(self, predicate: Callable[[list[T]], Any], timeout: float = 5.0,
+                 message: str = "condition") -> Any:
+        """Like `wait`, but raises AssertionError naming `message` (and what arrived) on timeout."""
+        result = self.wait(predicate, timeout)
+        if not result:
+            raise AssertionError(f"timed out after {timeout} s waiting for {message}; got {self.items!r}"[:2000])
+        return result
 
 
 # -- the ID-card reader simulator ----------------------------------------------------------

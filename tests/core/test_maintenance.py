@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+from waiting import wait_until
 
 from kiosk.maintenance import DailyPurge
 
@@ -19,13 +19,10 @@ def test_holder_links_are_cleared_without_anyone_running_a_command(engine, clock
     purge = DailyPurge(engine.settings, engine.store, clock, check_seconds=0.05)
     purge.start()
     try:
-        deadline = time.monotonic() + 10
-        while purge.last_purged_day is None and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: purge.last_purged_day is not None, 10, 0.01, "the start-up purge")
         assert purge.last_purged_day == "2026-11-27" and _holder_links(engine) == 1  # still within retention
         clock.advance(days=retention + 1)  # the kiosk kept running for half a year
-        while purge.last_purged_day == "2026-11-27" and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: purge.last_purged_day != "2026-11-27", 10, 0.01, "the next business day's purge")
         assert _holder_links(engine) == 0
     finally:
         purge.stop()

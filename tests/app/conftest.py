@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 from waiting import wait_for_reader_polls
@@ -134,8 +135,11 @@ def _with_fast_reader(settings):
     return faster
 
 
-# The guides' pinyin index is derived from the packaged catalogue: computed once per run.
-_SHARED_CACHE = __import__("pathlib").Path(tempfile.mkdtemp(prefix="kiosk-cache-"))
+# The guides' pinyin index is derived from the packaged catalogue: computed once per run,
+# shared by the pytest-xdist workers of that run (the cache file is written then renamed).
+_RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+_SHARED_CACHE = (Path(tempfile.gettempdir()) / f"kiosk-cache-{_RUN_ID}" if _RUN_ID
+                 else Path(tempfile.mkdtemp(prefix="kiosk-cache-")))
 
 
 def _start_app(window, settings, clock, tmp_path, size):

@@ -19,30 +19,33 @@ as_root() {
 
 # System packages: a virtual display with software GL, a CJK font, xdotool for the
 # end-to-end test, espeak-ng for offline voice prompts, and the libraries the
-# OpenCV and Kivy wheels load at run time.
+# OpenCV and Kivy wheels load at run time. The probe asks dpkg about exactly the
+# packages installed below, so a finished machine never runs apt again.
+# The programs the tests and this script run all come from them: Xvfb and xvfb-run
+# (xvfb; xauth for xvfb-run's cookie), xdpyinfo (x11-utils), xdotool, espeak-ng.
+# Screenshots are taken with Pillow (a Python dependency), not with a program.
+# The icon font on the tiles: Material Design Icons (SIL OFL), fonts-materialdesignicons-webfont.
+SYSTEM_PACKAGES=(xvfb xauth x11-utils libgl1 libegl1 libgl1-mesa-dri fonts-wqy-microhei fontconfig
+                 fonts-materialdesignicons-webfont xdotool espeak-ng libmtdev1 python3-venv)
+# glib was renamed on newer Ubuntu (t64 transition): either name will do.
+GLIB_PACKAGES=(libglib2.0-0t64 libglib2.0-0)
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
 system_packages_missing() {
-  command -v Xvfb >/dev/null || return 0
-  command -v xvfb-run >/dev/null || return 0
-  command -v xdotool >/dev/null || return 0
-  command -v espeak-ng >/dev/null || return 0
-  command -v xwd >/dev/null || return 0
-  fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk' || return 0
-  ldconfig -p | grep -q 'libGL.so.1' || return 0
-  ldconfig -p | grep -q 'libmtdev.so.1' || return 0
-  ldconfig -p | grep -q 'libgthread-2.0.so.0' || return 0
-  python3 -c 'import venv, ensurepip' 2>/dev/null || return 0
+  local pkg
+  for pkg in "${SYSTEM_PACKAGES[@]}"; do installed "$pkg" || return 0; done
+  installed "${GLIB_PACKAGES[0]}" || installed "${GLIB_PACKAGES[1]}" || return 0
   return 1
 }
 
 install_system_packages() {
   if ! system_packages_missing; then return; fi
-  say "installing system packages (Xvfb, Mesa GL, CJK font, xdotool, espeak-ng)…"
+  say "installing system packages (Xvfb, Mesa GL, CJK and icon fonts, xdotool, espeak-ng)…"
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
-  local pkgs=(xvfb xauth x11-utils libgl1 libegl1 libgl1-mesa-dri fonts-wqy-microhei fontconfig
-              xdotool espeak-ng libmtdev1 python3-venv)
-  # glib was renamed on newer Ubuntu (t64 transition).
-  if apt-cache show libglib2.0-0t64 >/dev/null 2>&1; then pkgs+=(libglib2.0-0t64); else pkgs+=(libglib2.0-0); fi
+  local pkgs=("${SYSTEM_PACKAGES[@]}")
+  if apt-cache show "${GLIB_PACKAGES[0]}" >/dev/null 2>&1; then pkgs+=("${GLIB_PACKAGES[0]}"); else pkgs+=("${GLIB_PACKAGES[1]}"); fi
   as_root apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 }
 
@@ -80,8 +83,12 @@ case "$action" in
     ;;
   test)
     status=0
+    # -n auto: one pytest-xdist worker per core, each on an Xvfb display of its own
+    # (tests/display.py); worksteal: a worker that runs out takes pending tests from
+    # the other (the UI tests are few and long). Arguments given after `test` come
+    # later and win: `-n 0` runs in one process (for pdb or -s).
     # -k: SDL turns SIGTERM into a close request, so a hung run needs SIGKILL.
-    with_display timeout -k 10 1500 "$venv/bin/python" -m pytest "$@" || status=$?
+    with_display timeout -k 10 1500 "$venv/bin/python" -m pytest -n auto --dist worksteal "$@" || status=$?
     if [ "$status" = 5 ]; then say "pytest collected no tests: failing the run"; status=1; fi
     exit "$status"
     ;;

@@ -19,6 +19,7 @@ os.environ.setdefault("KIVY_METRICS_DENSITY", "1")
 os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 
 import pytest  # noqa: E402
+from display import start_own_display, stop_display  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +36,28 @@ def _this_trees_config() -> Path:
 import kiosk.config  # noqa: E402
 
 kiosk.config.default_config_dir = _this_trees_config
+
+
+def pytest_configure(config):
+    """Each pytest-xdist worker draws on an Xvfb display of its own (see tests/display.py).
+
+    A single process (no -n) keeps the display it was started on, as before.
+    KIOSK_TEST_SHARED_DISPLAY=1 keeps the inherited display in the workers too.
+    """
+    global _own_display
+    if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("KIOSK_TEST_SHARED_DISPLAY") != "1":
+        _own_display = start_own_display()
+        if _own_display is None:
+            config.issue_config_time_warning(pytest.PytestConfigWarning(
+                "no Xvfb: the xdist workers share $DISPLAY, so their UI tests can click and photograph "
+                "each other's windows; install xvfb or run with -n 0"), stacklevel=2)
+
+
+def pytest_unconfigure(config):
+    stop_display(_own_display)
+
+
+_own_display = None
 
 
 def artifacts_dir(area: str) -> Path:

@@ -283,7 +283,7 @@ class IdCardReaderService:
 
     # -- thread ------------------------------------------------------------------------
     def _run(self) -> None:
-        interval = self.settings.poll_interval_ms / 1000.0
+        interval = self.settings.poll_seconds
         silent_polls = bad_answers = 0
         while not self._stop.is_set():
             started = time.monotonic()

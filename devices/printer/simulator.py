@@ -180,15 +180,17 @@ class _Handler(socketserver.BaseRequestHandler):
                 if not data:
                     break
                 reply = session.feed(data)
+                if engine.hang_up_after is not None and len(session.job) >= engine.hang_up_after:
+                    # The cable is pulled mid-job: drop the link without a word, not even the
+                    # answers to status queries that arrived in the same read as the job's
+                    # bytes (on a busy machine the whole ticket and its queries come at once).
+                    self.request.shutdown(socket.SHUT_RDWR)
+                    break
                 if reply:
                     try:
                         self.request.sendall(reply)
                     except OSError:
                         break
-                if engine.hang_up_after is not None and len(session.job) >= engine.hang_up_after:
-                    # The cable is pulled mid-job: drop the link without a word.
-                    self.request.shutdown(socket.SHUT_RDWR)
-                    break
         finally:
             session.close()
 

@@ -9,12 +9,15 @@ driver against its simulator over TCP.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import tempfile
-import time
+from pathlib import Path
 
 import pytest
+from waiting import wait_for_reader_polls
+from waiting import wait_until as _wait_until
 
 # Software GL (llvmpipe) on two shared cores renders faster with one raster thread.
 os.environ.setdefault("LP_NUM_THREADS", "1")
@@ -33,6 +36,9 @@ def window():
     from screens.fonts import register_cjk_font
 
     assert register_cjk_font(), "no CJK font installed"
+    from screens import icons
+
+    assert icons.available(), "no icon font installed (fonts-materialdesignicons-webfont: ./bootstrap.sh installs it)"
     from kivy.base import EventLoop
     from kivy.core.window import Window
 
@@ -49,14 +55,14 @@ def pump(frames: int = 3) -> None:
 
 
 def wait_until(predicate, timeout: float = 5.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """Wait for `predicate` with the UI running: one frame before each check, two after."""
+
+    def after_a_frame():
         pump(1)
-        if predicate():
-            pump(2)
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        return predicate()
+
+    _wait_until(after_a_frame, timeout, 0.01, what)
+    pump(2)
 
 
 def tap(widget, frames: int = 3) -> None:
@@ -123,8 +129,11 @@ class Kiosk:
             wait_until(lambda: self.current == wait_for, 6, f"screen {wait_for} after placing card {key}")
 
     def remove_card(self) -> None:
+        from devices.idcard.service import ABSENT_POLLS_TO_RELEASE
+
         self.reader.remove_card()
-        time.sleep(0.8)  # the reader releases a card after two empty polls
+        # The reader releases a card after two empty polls; it has acted on them once it polls again.
+        wait_for_reader_polls(self.reader, ABSENT_POLLS_TO_RELEASE + 1)
         pump(2)
 
     def ticket_rows(self) -> list[dict]:
@@ -132,8 +141,27 @@ class Kiosk:
             return [dict(row) for row in conn.execute("SELECT * FROM tickets ORDER BY id")]
 
 
-# The guides' pinyin index is derived from the packaged catalogue: computed once per run.
-_SHARED_CACHE = __import__("pathlib").Path(tempfile.mkdtemp(prefix="kiosk-cache-"))
+# The reader polls its simulator this often in the app tests (real readers: 300 ms).
+FAST_POLL_MS = 50
+
+
+def _with_fast_reader(settings):
+    """The hall's settings with the simulated reader polled every FAST_POLL_MS."""
+    idcard = settings.devices.idcard
+    if idcard.driver != "simulator":
+        return settings
+    devices = dataclasses.replace(settings.devices,
+                                  idcard=dataclasses.replace(idcard, simulator_poll_interval_ms=FAST_POLL_MS))
+    faster = dataclasses.replace(settings, devices=devices)
+    object.__setattr__(faster, "source", settings.source)  # as kiosk.runtime.with_dedupe keeps it
+    return faster
+
+
+# The guides' pinyin index is derived from the packaged catalogue: computed once per run,
+# shared by the pytest-xdist workers of that run (the cache file is written then renamed).
+_RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+_SHARED_CACHE = (Path(tempfile.gettempdir()) / f"kiosk-cache-{_RUN_ID}" if _RUN_ID
+                 else Path(tempfile.mkdtemp(prefix="kiosk-cache-")))
 
 
 def _start_app(window, settings, clock, tmp_path, size, voice_enabled=True):
@@ -186,14 +214,16 @@ def hall_settings():
 
 @pytest.fixture
 def start_kiosk(window, hall_settings, tmp_path):
-    """`start_kiosk(moment=..., portrait=False)` -> a running Kiosk; stopped after the test."""
+    """`start_kiosk(moment=..., portrait=False, settings=None)` -> a running Kiosk; stopped after the test.
+
+    The simulated reader is polled every FAST_POLL_MS, whichever settings are given."""
     from devices.base.clock import ManualClock
 
     started: list[Kiosk] = []
 
     def start(moment: dt.datetime = OPEN_MOMENT, portrait: bool = False, settings=None,
               voice_enabled: bool = True) -> Kiosk:
-        kiosk = _start_app(window, settings or hall_settings, ManualClock(moment), tmp_path,
+        kiosk = _start_app(window, _with_fast_reader(settings or hall_settings), ManualClock(moment), tmp_path,
                            PORTRAIT if portrait else LANDSCAPE, voice_enabled)
         started.append(kiosk)
         return kiosk

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-import time
 
 import pytest
+from waiting import wait_until
 
 from kiosk.idle import ACTIVE, DISARMED, EXPIRED, WARNING, IdleTimer
 from kiosk.session import CitizenSession
@@ -60,9 +60,7 @@ def test_voice_prompter_speaks_to_wav_and_respects_mute(tmp_path):
 
     voice = VoicePrompter(enabled=True, wav_dir=tmp_path)
     voice.say("请刷身份证")
-    deadline = time.monotonic() + 10
-    while not voice.files and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: voice.files, 10, 0.05, "the prompt spoken to a WAV file")
     assert voice.files and voice.files[0].stat().st_size > 1000
     voice.set_muted(True)
     voice.say("不应该说")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+from waiting import wait_until
 
 import datetime as dt
 
@@ -62,8 +63,6 @@ def test_escape_and_window_close_do_not_leave_the_kiosk(kiosk, ui):
 
 
 def test_watchdog_pings_come_from_the_ui_loop(start_kiosk, ui, monkeypatch, tmp_path):
-    import time
-
     path = str(tmp_path / "notify.sock")
     receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     receiver.bind(path)
@@ -72,13 +71,16 @@ def test_watchdog_pings_come_from_the_ui_loop(start_kiosk, ui, monkeypatch, tmp_
     monkeypatch.setenv("WATCHDOG_USEC", "1000000")  # ping every 0.5 s
     kiosk = start_kiosk()
     messages = []
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and (messages.count("WATCHDOG=1") < 2 or "READY=1" not in messages):
+
+    def ready_and_two_pings() -> bool:
         ui.pump(1)
         try:
             messages.append(receiver.recv(100).decode())
         except socket.timeout:
             pass
+        return "READY=1" in messages and messages.count("WATCHDOG=1") >= 2
+
+    wait_until(ready_and_two_pings, 5, 0, "READY=1 and two watchdog pings")
     receiver.close()
     assert "READY=1" in messages
     assert messages.count("WATCHDOG=1") >= 2
@@ -208,8 +210,6 @@ def test_digit_keypad_types_id_numbers_with_x_and_limits_length(kiosk, ui):
 
 
 def test_home_rotates_the_hall_notices_and_shows_people_waiting_and_who_is_served(start_kiosk, ui, monkeypatch):
-    import time
-
     import screens.home
 
     monkeypatch.setattr(screens.home, "NOTICE_SECONDS", 0.3)
@@ -219,10 +219,13 @@ def test_home_rotates_the_hall_notices_and_shows_people_waiting_and_who_is_serve
     home = kiosk.screen("home")
     notices = kiosk.app.settings.kiosk.notices
     seen = {home.notice}
-    deadline = time.monotonic() + 5
-    while len(seen) < len(notices) and time.monotonic() < deadline:
+
+    def every_notice_shown() -> bool:
         ui.pump(1)
         seen.add(home.ids.notice.text)
+        return len(seen) >= len(notices)
+
+    wait_until(every_notice_shown, 5, 0, "every notice on Home")
     assert seen == set(notices)
     # No drop-off on this kiosk yet: no notice promises one.
     assert not any("投递" in notice for notice in seen)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from waiting import Collected
 
 from devices.camera import synthetic
 
@@ -43,24 +42,21 @@ class EventLog:
     """Collects CameraService events the way a UI would (from another thread)."""
 
     def __init__(self) -> None:
-        self.events: list = []
-        self._lock = threading.Lock()
+        self._collected: Collected = Collected()
 
     def __call__(self, event) -> None:
-        with self._lock:
-            self.events.append(event)
+        self._collected(event)
+
+    @property
+    def events(self) -> list:
+        return self._collected.items
 
     def of(self, kind) -> list:
-        with self._lock:
-            return [e for e in self.events if isinstance(e, kind)]
+        return self._collected.of(kind)
 
     def wait_for(self, predicate, timeout: float = 30.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return True
-            time.sleep(0.02)
-        return predicate()
+        """Whether `predicate()` came true within `timeout` s (re-checked at each event)."""
+        return bool(self._collected.wait(lambda _events: predicate(), timeout))
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from waiting import wait_until
 
 from devices.camera import synthetic
 from devices.camera.events import CameraProblem, CameraReconnected, PreviewFrame
@@ -212,15 +213,6 @@ def _settings(path: Path, **changes) -> CameraSettings:
                    stable_frames=5, frozen_frames=5, read_codes=False, **changes)
 
 
-def _wait(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
-
-
 def test_close_and_reopen_during_a_hung_read_leave_the_old_capture_to_its_read(pipe_camera):
     # GIVEN a camera that sent a few frames and then stopped, with a read hung in it on
     # a thread of its own (as the service's I/O thread runs it)
@@ -236,7 +228,7 @@ def test_close_and_reopen_during_a_hung_read_leave_the_old_capture_to_its_read(p
     reader = threading.Thread(target=read_until_abandoned, name="hung-reader", daemon=True)
     reader.start()
     old = camera.captures[0]
-    assert _wait(lambda: old.hung_for() > 0.3), "the read never blocked"
+    wait_until(lambda: old.hung_for() > 0.3, 10, 0.02, "the read to block")
 
     # WHEN the read is given up on, the camera closed, re-enumerated, opened and read
     abandoned.set()
@@ -344,9 +336,10 @@ def test_the_service_reopens_past_a_hung_read_and_the_stuck_capture_is_released_
         # WHEN the stuck read finally returns
         first.end()
         # THEN its capture is released, once, after the read, by the abandoned I/O thread
-        assert _wait(lambda: camera.entries("release", 0) != [])
+        wait_until(lambda: camera.entries("release", 0) != [], 10, 0.02, "the stuck capture's release")
         assert camera.entries("release", 0) == [("release", 0, "camera-io", 0)]
     finally:
         service.stop()
-    assert _wait(lambda: len(camera.entries("release", len(camera.captures) - 1)) == 1)
+    wait_until(lambda: len(camera.entries("release", len(camera.captures) - 1)) == 1, 10, 0.02,
+               "the last capture's release")
     camera.released_once_each_never_under_a_read()

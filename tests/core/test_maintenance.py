@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+from waiting import wait_until
 
 from kiosk.maintenance import DailyPurge
 
@@ -14,11 +14,8 @@ def _holder_links(engine) -> int:
     return engine.store.conn.execute("SELECT COUNT(*) FROM tickets WHERE holder_hash IS NOT NULL").fetchone()[0]
 
 
-def _wait_until(condition, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the purge thread did not get there in time"
-        time.sleep(0.01)
+def _wait_until(condition) -> None:
+    wait_until(condition, 10, 0.01, "the purge thread to get there")
 
 
 def test_holder_links_are_cleared_without_anyone_running_a_command(engine, clock):

@@ -10,6 +10,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from waiting import wait_until
+
 from devices.base.clock import HALL_TZ, ManualClock
 from kiosk.config import load_settings
 from kiosk.queueing.engine import QueueEngine
@@ -60,7 +62,6 @@ def test_kiosks_killed_mid_ticket_lose_no_number_they_showed_and_leave_no_half_t
     """
     import signal
     import threading
-    import time
 
     db_path, go_file = tmp_path / "shared.db", tmp_path / "go"
     Store(db_path).close()
@@ -75,15 +76,19 @@ def test_kiosks_killed_mid_ticket_lose_no_number_they_showed_and_leave_no_half_t
                    for w, out in zip(workers, lines)]
         for reader in readers:
             reader.start()
-        deadline = time.monotonic() + 60
-        while min(len(out) for out in lines) < 120 and time.monotonic() < deadline:
+
+        def each_told_120() -> bool:
             assert all(w.poll() is None for w in workers), [w.stderr.read() for w in workers if w.poll() is not None]
-            time.sleep(0.01)
-        for worker in workers:
-            worker.send_signal(signal.SIGKILL)
-        for worker, reader in zip(workers, readers):
-            worker.wait(timeout=10)
-            reader.join(timeout=10)
+            return min(len(out) for out in lines) >= 120
+
+        try:
+            wait_until(each_told_120, 60, 0.01, "120 numbers told by each process")
+        finally:
+            for worker in workers:
+                worker.send_signal(signal.SIGKILL)
+            for worker, reader in zip(workers, readers):
+                worker.wait(timeout=10)
+                reader.join(timeout=10)
         told += [code for out in lines for code in out]
         assert min(len(out) for out in lines) >= 120
 

@@ -7,6 +7,7 @@ import sqlite3
 import time
 
 import pytest
+from waiting import wait_until
 
 from kiosk.queueing.engine import QueueEngine
 from kiosk.store import MIGRATIONS, Store, _split_sql
@@ -46,15 +47,6 @@ def test_a_version_1_database_migrates_and_keeps_counting(tmp_path, clock):
     assert store.integrity_problems() == []
 
 
-def _wait_for(condition, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
 def test_tickets_reach_the_main_database_file_once_the_hall_is_quiet(tmp_path, clock):
     """A backup that copies only hall.db (not hall.db-wal) has every ticket after a quiet moment."""
     from kiosk.config import load_settings
@@ -63,7 +55,8 @@ def test_tickets_reach_the_main_database_file_once_the_hall_is_quiet(tmp_path, c
     engine = QueueEngine(load_settings(), store, clock)
     store.start_idle_checkpoints(quiet_seconds=0.2, poll_seconds=0.05)
     codes = [engine.issue("A").code for _ in range(30)]
-    assert _wait_for(lambda: store.checkpoint_stats.frames_copied > 0 and _tickets_in_main_file(tmp_path) == 30)
+    wait_until(lambda: store.checkpoint_stats.frames_copied > 0 and _tickets_in_main_file(tmp_path) == 30, 10, 0.02,
+               "a checkpoint with all 30 tickets in the main file")
     copy = tmp_path / "copy.db"
     shutil.copyfile(tmp_path / "hall.db", copy)
     rows = sqlite3.connect(copy).execute("SELECT code FROM tickets ORDER BY number").fetchall()
@@ -89,7 +82,7 @@ def test_checkpoints_still_run_when_the_wall_clock_is_behind_the_files(tmp_path,
     a_day_ahead = time.time_ns() + 86_400 * 10**9
     os.utime(wal, ns=(a_day_ahead, a_day_ahead))  # written "tomorrow" as far as the clock knows
     store.start_idle_checkpoints(quiet_seconds=0.2, poll_seconds=0.05)
-    assert _wait_for(lambda: _tickets_in_main_file(tmp_path) == 10)
+    wait_until(lambda: _tickets_in_main_file(tmp_path) == 10, 10, 0.02, "all 10 tickets in the main file")
     store.close()
 
 

@@ -9,11 +9,14 @@ spec rather than against itself.
 
 from __future__ import annotations
 
-import queue
 import threading
-import time
 
 import pytest
+from waiting import Collected
+
+# The reader polls its simulator this often in tests (real readers: 300 ms, see
+# IdCardSettings.simulator_poll_interval_ms), so cards are seen and released sooner.
+FAST_POLL_MS = 50
 
 RESIDENT_TEXT = bytes.fromhex(
     "18 52 89 73 85 68 20 00 20 00 20 00 20 00 20 00 20 00 20 00 20 00 20 00 20 00 20 00 20 00 "  # 0 name: 刘玉梅
@@ -125,31 +128,29 @@ class EventRecorder:
     """Collects reader events delivered on the reader thread."""
 
     def __init__(self) -> None:
-        self.events: list = []
-        self._queue: queue.Queue = queue.Queue()
+        self._collected: Collected = Collected()
+        self._taken = 0  # events before this index were passed over by wait_for
         self.thread_names: set[str] = set()
 
     def __call__(self, event) -> None:
         self.thread_names.add(threading.current_thread().name)
-        self.events.append(event)
-        self._queue.put(event)
+        self._collected(event)
+
+    @property
+    def events(self) -> list:
+        return self._collected.items
 
     def wait_for(self, kind, timeout: float = 5.0):
-        """The next event of type `kind` (other events are kept in `events`)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"no {kind.__name__} within {timeout} s; got {self.events!r}")
-            try:
-                event = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if isinstance(event, kind):
-                return event
+        """The next event of type `kind` after the one the last wait returned (others are kept in `events`)."""
+
+        def next_of_kind(events: list) -> int:
+            return next((i + 1 for i in range(self._taken, len(events)) if isinstance(events[i], kind)), 0)
+
+        self._taken = self._collected.wait_for(next_of_kind, timeout, f"a {kind.__name__}")
+        return self.events[self._taken - 1]
 
     def of(self, kind) -> list:
-        return [e for e in self.events if isinstance(e, kind)]
+        return self._collected.of(kind)
 
 
 @pytest.fixture
@@ -173,7 +174,10 @@ def simulated_reader():
 
 @pytest.fixture
 def reader_service():
-    """`reader_service(port, clock=None, **settings)` -> (started service, EventRecorder); stopped after the test."""
+    """`reader_service(port, clock=None, **settings)` -> (started service, EventRecorder); stopped after the test.
+
+    The real service, set up as the kiosk sets it up for its simulator (driver
+    "simulator" with the simulator's port), polling every FAST_POLL_MS."""
     from devices.idcard.service import IdCardReaderService
     from devices.idcard.settings import IdCardSettings
 
@@ -181,7 +185,8 @@ def reader_service():
 
     def start(port: str, clock=None, **settings):
         recorder = EventRecorder()
-        service = IdCardReaderService(IdCardSettings(driver="serial", port=port, **settings), recorder, clock=clock)
+        settings.setdefault("simulator_poll_interval_ms", FAST_POLL_MS)
+        service = IdCardReaderService(IdCardSettings(driver="simulator", port=port, **settings), recorder, clock=clock)
         service.start()
         services.append(service)
         return service, recorder

@@ -6,10 +6,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from waiting import wait_until
 
 from kiosk.cli import main
 from kiosk.config import default_config_path
@@ -112,13 +112,6 @@ def test_read_with_no_card_times_out_with_a_message(capsys):
     assert "没有读到证件" in capsys.readouterr().err
 
 
-def _wait_until(condition, what: str, seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
-
-
 def test_simulator_command_serves_the_real_driver_over_a_pty(tmp_path):
     link = tmp_path / "ttyIDCARD"
     config = tmp_path / "hall.toml"
@@ -130,10 +123,7 @@ def test_simulator_command_serves_the_real_driver_over_a_pty(tmp_path):
     simulator = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "sim", "idcard", "--link", str(link)],
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:
-        deadline = time.monotonic() + 10
-        while not link.exists():
-            assert time.monotonic() < deadline, "simulator did not publish its pty"
-            time.sleep(0.05)
+        wait_until(link.exists, 10, 0.05, "the simulator to publish its pty")
         simulator.stdin.write("place hmt\n")
         simulator.stdin.flush()
         reader = subprocess.run([sys.executable, "-m", "kiosk.cli", "--config", str(config), "idcard", "read",
@@ -144,10 +134,10 @@ def test_simulator_command_serves_the_real_driver_over_a_pty(tmp_path):
         assert data["id_number"] == "8100**********0032"
         simulator.stdin.write("unplug\n")
         simulator.stdin.flush()
-        _wait_until(lambda: not link.exists(), "unplug removes the pty link")
+        wait_until(lambda: not link.exists(), 5, 0.05, "unplug to remove the pty link")
         simulator.stdin.write("replug\n")
         simulator.stdin.flush()
-        _wait_until(link.exists, "replug publishes the pty again")
+        wait_until(link.exists, 5, 0.05, "replug to publish the pty again")
         simulator.stdin.write("quit\n")
         simulator.stdin.flush()
         assert simulator.wait(timeout=5) == 0

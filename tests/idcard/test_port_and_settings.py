@@ -59,6 +59,11 @@ def test_neither_port_nor_vid_pid():
     ({"vid_pid": "xyzw:ea60"}, "devices.idcard.vid_pid"),
     ({"baud_rates": [115200, 12345]}, "devices.idcard.baud_rates"),
     ({"dedupe_seconds": -1}, "devices.idcard.dedupe_seconds"),
+    # The simulator's own faster polling never reaches a real reader, nor lowers its floor.
+    ({"driver": "serial", "port": "/dev/ttyUSB0", "simulator_poll_interval_ms": 50},
+     "devices.idcard.simulator_poll_interval_ms"),
+    ({"simulator_poll_interval_ms": 5}, "devices.idcard.simulator_poll_interval_ms"),
+    ({"simulator_poll_interval_ms": 50, "poll_interval_ms": 100}, "devices.idcard.poll_interval_ms"),
 ])
 def test_bad_settings_name_the_key(raw, key):
     with pytest.raises(ConfigError) as caught:
@@ -71,6 +76,16 @@ def test_default_hall_uses_the_simulator(settings):
     assert idcard.driver == "simulator"
     assert idcard.baud_rates == (115200, 9600)
     assert idcard.poll_interval_ms >= 300
+
+
+def test_only_the_simulator_is_polled_faster_than_the_hardware_floor():
+    fast_simulator = build(IdCardSettings, {"driver": "simulator", "simulator_poll_interval_ms": 50},
+                           "hall.toml", "devices.idcard")
+    assert fast_simulator.poll_seconds == 0.05
+    assert build(IdCardSettings, {"driver": "simulator"}, "hall.toml", "devices.idcard").poll_seconds == 0.3
+    serial_reader = build(IdCardSettings, {"driver": "serial", "port": "/dev/ttyUSB0", "poll_interval_ms": 500},
+                          "hall.toml", "devices.idcard")
+    assert serial_reader.poll_seconds == 0.5
 
 
 def test_sam_id_format_pads_to_ten_digits():

@@ -8,6 +8,7 @@ import os
 import time
 
 import pytest
+from waiting import wait_for_reader_polls, wait_until
 
 from devices.idcard.service import (
     CardRead, CardRemoved, ProblemAction, ReaderProblem, ReaderReady, ReaderStatus,
@@ -17,14 +18,14 @@ from devices.base.clock import ManualClock
 
 pytestmark = pytest.mark.timeout(60)
 
-POLL_S = 0.3
 ALL_ID_NUMBERS = [h.id_number for h in load_holders().values()]
 ALL_NAMES = [h.name for h in load_holders().values()]
 
 
-def _quiet_for(recorder, seconds: float, kind) -> None:
+def _quiet_for(recorder, sim, polls: int, kind) -> None:
+    """No new `kind` event while the service handles `polls` more polls of the simulator."""
     before = len(recorder.of(kind))
-    time.sleep(seconds)
+    wait_for_reader_polls(sim, polls + 1)  # it handles each answer before it polls again
     assert len(recorder.of(kind)) == before, f"unexpected {kind.__name__}: {recorder.events!r}"
 
 
@@ -40,7 +41,7 @@ def test_card_placed_gives_exactly_one_event_and_none_while_it_lies_there(simula
     assert read.holder.masked_id == "9905**********0026"
     assert read.holder.name == "张桂兰"
     assert read.age >= 78 and not read.expired
-    _quiet_for(events, 6 * POLL_S, CardRead)  # six more polls with the card still there
+    _quiet_for(events, sim, 6, CardRead)  # six more polls with the card still there
     assert len(events.of(CardRead)) == 1
     assert events.thread_names == {"idcard-reader"}
 
@@ -57,7 +58,7 @@ def test_module_that_stops_seeing_a_read_card_does_not_cause_a_second_read(simul
     events.wait_for(ReaderReady)
     sim.place_card("resident")
     events.wait_for(CardRead)
-    _quiet_for(events, 8 * POLL_S, CardRead)
+    _quiet_for(events, sim, 8, CardRead)
     assert len(events.of(CardRead)) == 1
 
 
@@ -87,7 +88,7 @@ def test_same_holder_laid_again_within_30_seconds_is_a_repeat_not_a_new_read(sim
     assert again.repeat
     assert again.holder.masked_id == first.holder.masked_id and again.holder.masked_name == first.holder.masked_name
     assert (again.age, again.expired) == (first.age, first.expired)
-    _quiet_for(events, 5 * POLL_S, CardRead)  # lying there: nothing more
+    _quiet_for(events, sim, 5, CardRead)  # lying there: nothing more
     assert [e.repeat for e in events.of(CardRead)] == [False, True]
     assert len(_first_reads(events)) == 1
 
@@ -138,7 +139,8 @@ def test_latest_address_and_expiry_come_with_the_event(simulated_reader, reader_
     assert expired.expired and expired.holder.latest_address == ""
 
 
-def test_unplugged_reader_recovers_without_restarting(simulated_reader, reader_service):
+def test_unplugged_reader_recovers_without_restarting(simulated_reader, reader_service, caplog):
+    caplog.set_level(logging.DEBUG, logger="devices.idcard")
     sim = simulated_reader()
     service, events = reader_service(sim.port_path)
     events.wait_for(ReaderReady)
@@ -147,7 +149,9 @@ def test_unplugged_reader_recovers_without_restarting(simulated_reader, reader_s
     problem = events.wait_for(ReaderProblem)
     assert problem.action == ProblemAction.DISCONNECTED
     assert problem.message_zh == "读卡器没有连接，请联系工作人员"
-    time.sleep(1.5)  # several failed reconnects: reported once, not every second
+    # Failed reconnects after the first report are logged as "(still)", not reported again.
+    wait_until(lambda: any("(still)" in r.getMessage() for r in caplog.records), 10,
+               message="a failed reconnect after the first report")
     assert len([p for p in events.of(ReaderProblem) if p.action == ProblemAction.DISCONNECTED]) == 1
     assert service.status == ReaderStatus.DISCONNECTED
 
@@ -170,7 +174,7 @@ def test_unplugged_while_a_card_lies_on_it(simulated_reader, reader_service):
     events.wait_for(ReaderReady, timeout=6)
     # Same card, same person, seconds later, never taken away: the 30 s dedupe keeps it
     # one event, and it is not even a repeat (nobody laid it down again).
-    _quiet_for(events, 4 * POLL_S, CardRead)
+    _quiet_for(events, sim, 4, CardRead)
     assert len(events.of(CardRead)) == 1
 
 
@@ -261,7 +265,7 @@ def test_card_that_keeps_failing_asks_the_citizen_once(simulated_reader, reader_
     problem = events.wait_for(ReaderProblem, timeout=6)
     assert (problem.action, problem.message_zh, problem.sw3) == (action, message_zh, sw3)
     assert "3 attempts" in problem.message_en
-    _quiet_for(events, 5 * POLL_S, ReaderProblem)  # told once while the card stays
+    _quiet_for(events, sim, 5, ReaderProblem)  # told once while the card stays
     sim.clear_faults()
     sim.remove_card()
     events.wait_for(CardRemoved)
@@ -277,7 +281,7 @@ def test_bank_card_is_not_an_id_card(simulated_reader, reader_service):
     problem = events.wait_for(ReaderProblem)
     assert problem.action == ProblemAction.NOT_ID_CARD
     assert problem.message_zh == "不是身份证，请放身份证或居住证"
-    _quiet_for(events, 5 * POLL_S, ReaderProblem)
+    _quiet_for(events, sim, 5, ReaderProblem)
     assert not events.of(CardRead)
 
 
@@ -299,7 +303,7 @@ def test_sam_that_stays_faulty_puts_the_reader_out_until_it_recovers(simulated_r
     assert problem.message_zh == "读卡器故障，请联系工作人员"
     assert service.status == ReaderStatus.FAULT
     sim.place_card("resident")
-    _quiet_for(events, 4 * POLL_S, CardRead)
+    _quiet_for(events, sim, 4, CardRead)
     sim.clear_faults()
     events.wait_for(ReaderReady)
     events.wait_for(CardRead)
@@ -332,11 +336,14 @@ def test_unlicensed_sam_is_out_of_service(simulated_reader, reader_service):
 
 
 def test_stop_returns_quickly_and_closes_the_port(simulated_reader, reader_service):
+    from devices.idcard import codec
+
     sim = simulated_reader()
     service, events = reader_service(sim.port_path)
     events.wait_for(ReaderReady)
     sim.place_card("hmt")
-    time.sleep(0.35)  # likely mid-transaction
+    # Mid-transaction: the read is asked for, its 1295-byte answer takes ~0.1 s on the wire.
+    wait_until(lambda: codec.READ_TEXT_PHOTO in sim.simulator.commands_seen, 5, 0.002, "the read command")
     started = time.monotonic()
     service.stop()
     # Well under the 3 s read deadline and stop()'s own 2 s join limit (which it would
@@ -502,7 +509,7 @@ def test_find_answers_with_bad_sw1_sw2_are_a_reader_fault_not_a_crash(simulated_
     assert (problem.action, problem.message_zh) == (ProblemAction.READER_FAULT, "读卡器故障，请联系工作人员")
     assert "SW1 SW2 = 90 00 instead of 00 00" in problem.message_en
     assert any("SW1 SW2 = 90 00" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
-    _quiet_for(events, 4 * POLL_S, ReaderProblem)
+    _quiet_for(events, sim, 4, ReaderProblem)
     assert not [r for r in caplog.records if r.exc_info], "no traceback from the reader thread"
     # AND when the module answers properly again, cards are read
     sim.clear_faults()

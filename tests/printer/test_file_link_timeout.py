@@ -17,6 +17,7 @@ import time
 from dataclasses import replace
 
 import pytest
+from waiting import wait_until
 
 from devices.printer import messages_zh as zh
 from devices.printer.service import TicketPrinterService
@@ -71,9 +72,8 @@ class StoppedPrinter:
 
     def job_bytes(self, expected: int, wait: float = 5.0) -> bytes:
         """What the printer wrote after the pre-filled bytes, once `expected` arrived."""
-        deadline = time.monotonic() + wait
-        while len(self.received) < self.prefilled + expected and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: len(self.received) >= self.prefilled + expected, wait, 0.02,
+                   f"{expected} bytes at the device file")
         return bytes(self.received[self.prefilled:])
 
     def close(self) -> None:
@@ -207,9 +207,7 @@ def test_a_ticket_stuck_in_the_device_at_the_cli_deadline_is_reported_as_maybe_p
         # WHEN the printer takes data again before the write timeout (paper changed)
         printer.drain()
         # THEN the whole ticket does come out: "not printed" would have been a lie
-        deadline = time.monotonic() + 5
-        while b"\x1dVB" not in printer.received and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: b"\x1dVB" in printer.received, 5, 0.02, "the cut at the end of the ticket")
         ops = decode_escpos(bytes(printer.received[printer.prefilled:]))
         assert ops[-1].kind == "cut" and "A012" in printed_lines(ops)
         # AND a plain retry of the same ticket does not print a second original

@@ -15,6 +15,7 @@ import time
 from dataclasses import replace
 
 import pytest
+from waiting import wait_until
 
 from devices.printer import messages_zh as zh
 from devices.printer.service import TicketPrinterService
@@ -166,9 +167,7 @@ def test_giving_up_twice_answers_the_same(stage, simulator, printer_settings, ti
         else:
             simulator.engine.on_job = lambda index, job: simulator.set_state("silent")
             handle = service.submit(ticket)
-            deadline = time.monotonic() + 5
-            while not simulator.jobs and time.monotonic() < deadline:
-                time.sleep(0.02)
+            wait_until(lambda: simulator.jobs, 5, 0.02, "the ticket at the printer")
         first = handle.give_up()
         assert handle.give_up() == first
         assert first.maybe_incomplete is (stage == "sending")

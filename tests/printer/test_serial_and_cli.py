@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from waiting import wait_until
 
 from devices.printer.service import TicketPrinterService
 from devices.printer.settings import PrinterSettings
@@ -38,9 +39,7 @@ def test_serial_printer_reports_status_and_prints_over_a_real_serial_link(serial
     outcome = service.print_now(ticket)
     service.close()
     assert outcome.printed, outcome.message_en
-    deadline = time.monotonic() + 5
-    while not serial_printer.jobs and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: serial_printer.jobs, 5, 0.02, "the job at the serial printer")
     lines = printed_lines(decode_escpos(serial_printer.jobs[0]))
     assert "A012" in lines and "您前面还有3人在等候" in lines
 

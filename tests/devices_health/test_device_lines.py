@@ -14,6 +14,7 @@ import threading
 import time
 
 import pytest
+from waiting import wait_until
 
 from kiosk.services.device_health import DeviceHealth
 
@@ -56,7 +57,10 @@ def test_with_the_simulators_all_three_read_as_working_from_real_answers(
         "读卡器正常", "打印机正常", "高拍仪正常")
     # Each from an answer given just now: DLE EOT to the printer, 11 FF to the SAM, a frame read.
     assert printer_simulator.status_queries >= queries + 4
-    assert reader_link.answers_sent > answers and "SAM module status 90" in states["idcard"].text_en
+    # The simulator counts an answer once it has finished writing it, which can be just
+    # after the reader has read it: wait for the count rather than race it.
+    wait_until(lambda: reader_link.answers_sent > answers, 2, 0.01, "the simulator to count its SAM answer")
+    assert "SAM module status 90" in states["idcard"].text_en
     assert cameras and cameras[0].frames_served == 1 and "320x" in states["camera"].text_en
 
 

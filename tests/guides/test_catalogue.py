@@ -20,10 +20,10 @@ REFORM_DEPARTMENTS = ("民政", "残联", "社保", "医保", "市场监管")
 
 def test_every_shipped_matter_file_loads_and_validates(shipped_catalogue):
     files = sorted(f for f in default_matters_dir().glob("*.toml") if not f.name.startswith("_"))
-    # 26 published samples, one file per matter: 低保, 临时救助, 残疾人证, 高龄津贴 and
-    # 养老保险注销 were each merged into one guide (dibao, linshi-jiuzhu, canjirenzheng,
-    # gaoling-jintie, yanglao-zhuxiao).
-    assert len(files) == 20
+    # 26 published samples, one file per matter: 低保, 临时救助, 残疾人证, 高龄津贴,
+    # 养老保险注销 and 丧葬补助金 were each merged into one guide (dibao, linshi-jiuzhu,
+    # canjirenzheng, gaoling-jintie, yanglao-zhuxiao, sangzang-buzhujin): 19 matters.
+    assert len(files) == 19
     assert sorted(g.id for g in shipped_catalogue.guides) == sorted(f.stem for f in files)
     assert shipped_catalogue.problems == ()
 
@@ -269,7 +269,7 @@ def test_lenient_loading_skips_only_the_broken_file_and_reports_it(shipped_copy)
     broken.write_text(broken.read_text(encoding="utf-8").replace('name = "身份证"', 'name = "身份证"\ncopies = "一份"', 1),
                       encoding="utf-8")
     catalogue = load_catalogue(shipped_copy, strict=False)
-    assert len(catalogue) == 19
+    assert len(catalogue) == 18
     assert catalogue.get("dibao") is None and catalogue.get("linshi-jiuzhu") is not None
     [problem] = catalogue.problems
     assert problem.file == str(broken) and problem.key == "materials[1].copies"

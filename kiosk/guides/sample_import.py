@@ -10,9 +10,11 @@ each matter belongs to, and the kiosk policy flags — all marked in the file he
 
 Since written, the shipped files were reduced by hand to what holds everywhere in
 China (another county's forms, places, rules, levels, time limits, copies, phones
-and amounts removed; the 低保 and 临时救助 duplicates merged into `dibao` and
-`linshi-jiuzhu`). Running this again brings all of that back: don't, except to
-start over, and then run tests/guides/test_local_facts.py.
+and amounts removed; the duplicates of 低保, 临时救助, 残疾人证, 高龄津贴, 养老保险注销
+and 丧葬补助金 merged into `dibao`, `linshi-jiuzhu`, `canjirenzheng`, `gaoling-jintie`,
+`yanglao-zhuxiao` and `sangzang-buzhujin`; the "-2"/"-3" ids below no longer ship).
+Running this again brings all of that back: don't, except to start over, and then
+run tests/guides/test_local_facts.py and test_catalogue.py (no matter shipped twice).
 """
 
 from __future__ import annotations

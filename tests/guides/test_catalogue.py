@@ -20,9 +20,49 @@ REFORM_DEPARTMENTS = ("民政", "残联", "社保", "医保", "市场监管")
 
 def test_every_shipped_matter_file_loads_and_validates(shipped_catalogue):
     files = sorted(f for f in default_matters_dir().glob("*.toml") if not f.name.startswith("_"))
-    assert len(files) == 23
+    # 26 published samples, one file per matter: 低保, 临时救助, 残疾人证, 高龄津贴,
+    # 养老保险注销 and 丧葬补助金 were each merged into one guide (dibao, linshi-jiuzhu,
+    # canjirenzheng, gaoling-jintie, yanglao-zhuxiao, sangzang-buzhujin): 19 matters.
+    assert len(files) == 19
     assert sorted(g.id for g in shipped_catalogue.guides) == sorted(f.stem for f in files)
     assert shipped_catalogue.problems == ()
+
+
+# Words that name the act or the page, not the matter (残疾人证申领 and 残疾人证办理 are
+# one guide), and 基本 (城乡居民基本养老保险 is 城乡居民养老保险).
+_NOT_THE_MATTER = re.compile(r"申领|办理|申请|申报|领取|办事|指南|程序|流程|基本")
+
+
+def _matter_parts(name: str) -> list[str]:
+    """The benefits or services a name covers: 丧葬补助金、抚恤金申领（城乡居民养老保险） → 丧葬补助金, 抚恤金."""
+    core = re.sub(r"（[^）]*）|\([^)]*\)|[《》\s]", "", name)
+    return [part for part in re.split(r"[、和]", _NOT_THE_MATTER.sub("", core)) if part]
+
+
+def _same_matter(a: str, b: str) -> bool:
+    # One name's part (4+ characters, so not a bare 证 or 登记) found inside a part of the other.
+    return any(len(x) >= 4 and x in y for xs, ys in ((_matter_parts(a), _matter_parts(b)),
+                                                    (_matter_parts(b), _matter_parts(a))) for x in xs for y in ys)
+
+
+def test_no_matter_is_shipped_twice(shipped_catalogue):
+    # Two samples of one matter (names equal, or differing only by 申领/办理/（程序）…) show
+    # a villager two guides that disagree; they are merged into one file.
+    guides = sorted(shipped_catalogue, key=lambda g: g.id)
+    names = [g.name for g in guides]
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []
+    twins = [f"{a.id} ({a.name}) ~ {b.id} ({b.name})"
+             for i, a in enumerate(guides) for b in guides[i + 1:] if _same_matter(a.name, b.name)]
+    assert twins == [], "\n".join(twins)
+
+
+def test_the_twin_check_tells_one_matter_from_two():
+    assert _same_matter("残疾人证申领", "残疾人证办理")
+    assert _same_matter("高龄津贴", "高龄津贴申领（程序）")
+    assert _same_matter("丧葬补助金、抚恤金申领（城乡居民养老保险）", "城乡居民基本养老保险丧葬补助金申领")
+    assert not _same_matter("城乡居民养老保险参保登记", "城乡居民基本医疗保险参保登记")
+    assert not _same_matter("城乡居民养老保险参保登记", "城乡居民养老保险注销登记")
+    assert not _same_matter("社会保障卡注销", "社会保障卡启用")
 
 
 def test_shipped_catalogue_covers_every_department_the_reform_names(shipped_catalogue):
@@ -229,7 +269,7 @@ def test_lenient_loading_skips_only_the_broken_file_and_reports_it(shipped_copy)
     broken.write_text(broken.read_text(encoding="utf-8").replace('name = "身份证"', 'name = "身份证"\ncopies = "一份"', 1),
                       encoding="utf-8")
     catalogue = load_catalogue(shipped_copy, strict=False)
-    assert len(catalogue) == 22
+    assert len(catalogue) == 18
     assert catalogue.get("dibao") is None and catalogue.get("linshi-jiuzhu") is not None
     [problem] = catalogue.problems
     assert problem.file == str(broken) and problem.key == "materials[1].copies"

@@ -119,13 +119,13 @@ def test_check_reports_every_broken_file_and_fails(capsys, shipped_copy):
     assert code == 1
     assert "zhaijidi.toml: department: missing" in out
     assert "dibao.toml: provenance.visits_required: unknown key" in out
-    assert "21 matters load" in out
+    assert "17 matters load" in out
 
 
 def test_check_passes_on_the_shipped_catalogue(capsys):
     code, out, _ = run(capsys, "guides", "check")
     assert code == 0
-    assert out.strip() == "23 matters load (23 still samples to verify), 0 broken files"
+    assert out.strip() == "19 matters load (19 still samples to verify), 0 broken files"
 
 
 # --- exports ----------------------------------------------------------------------------
@@ -133,11 +133,11 @@ def test_check_passes_on_the_shipped_catalogue(capsys):
 def test_json_export_for_the_provincial_platform(capsys, tmp_path):
     out_file = tmp_path / "platform" / "guides.json"
     code, _, err = run(capsys, "guides", "export", "--format", "json", "--out", str(out_file))
-    assert code == 0 and "23 matters" in err
+    assert code == 0 and "19 matters" in err
     data = json.loads(out_file.read_text(encoding="utf-8"))
     assert data["format"] == "qinxin-kiosk/guides/v1"
     assert data["hall"] == "嘉峰镇便民服务中心"
-    assert data["count"] == data["samples"] == 23
+    assert data["count"] == data["samples"] == 19
     by_id = {m["id"]: m for m in data["matters"]}
     assert by_id["yanglao-zhuxiao"]["basic_code"] == "002014006009"  # national; the county's implementation code is not kept
     assert by_id["yanglao-zhuxiao"]["implementation_code"] is None

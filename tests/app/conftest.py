@@ -26,6 +26,7 @@ os.environ.setdefault("LP_NUM_THREADS", "1")
 from screens.kivy_setup import LANDSCAPE, PORTRAIT, configure_kivy
 
 configure_kivy(fullscreen=False, size=LANDSCAPE)
+BEHAVIOUR_LANDSCAPE = (1280, 720)
 
 # A Friday inside opening hours (2026-11-27 is a normal workday in the default hall).
 OPEN_MOMENT = dt.datetime(2026, 11, 27, 9, 30)
@@ -223,9 +224,13 @@ def start_kiosk(window, hall_settings, tmp_path):
     started: list[Kiosk] = []
 
     def start(moment: dt.datetime = OPEN_MOMENT, portrait: bool = False, settings=None,
-              voice_enabled: bool = True) -> Kiosk:
+              voice_enabled: bool = True, size: tuple[int, int] | None = None) -> Kiosk:
+        # Behaviour tests draw a smaller landscape window: software GL renders a frame in
+        # proportion to its pixels, and a tap's outcome does not depend on the size. The
+        # screenshot test asks for the real 1920x1080 and 1080x1920.
+        size = size or (PORTRAIT if portrait else BEHAVIOUR_LANDSCAPE)
         kiosk = _start_app(window, _with_fast_reader(settings or hall_settings), ManualClock(moment), tmp_path,
-                           PORTRAIT if portrait else LANDSCAPE, voice_enabled)
+                           size, voice_enabled)
         started.append(kiosk)
         return kiosk
 

@@ -85,9 +85,13 @@ def _sizes(kiosk):
     }
 
 
-def test_elderly_mode_enlarges_text_and_targets_to_the_miit_minimums(kiosk, ui):
+def test_elderly_mode_enlarges_text_and_targets_to_the_miit_minimums(start_kiosk, ui):
     from kivy.uix.button import Button
     from kivy.uix.label import Label
+
+    from screens.kivy_setup import LANDSCAPE
+
+    kiosk = start_kiosk(size=LANDSCAPE)  # target sizes are judged on the kiosk's real screen
 
     before = _sizes(kiosk)
     ui.tap(kiosk.screen("home").ids.elderly)

@@ -154,25 +154,28 @@ def _prepare_every_screen(kiosk, ui):
             ("staff_pin_not_set", staff_pin_not_set), ("staff_pin", staff_pin), ("staff", staff)]
 
 
+@pytest.mark.parametrize("elderly", [False, True], ids=["normal", "elderly"])
 @pytest.mark.parametrize("portrait", [False, True], ids=["landscape", "portrait"])
-def test_every_screen_renders_without_tofu_or_clipped_text(start_kiosk, ui, artifacts, portrait):
-    kiosk = start_kiosk(portrait=portrait)
+def test_every_screen_renders_without_tofu_or_clipped_text(start_kiosk, ui, artifacts, portrait, elderly):
+    # One orientation and mode per test, so parallel workers share the work evenly.
+    from screens.kivy_setup import LANDSCAPE, PORTRAIT
+
+    kiosk = start_kiosk(portrait=portrait, size=PORTRAIT if portrait else LANDSCAPE)
     folder = artifacts("app")
     all_problems = {}
-    for elderly in (False, True):
-        kiosk.app.theme.elderly = elderly
-        kiosk.app.hide_idle_overlay()
-        for name, setup in _prepare_every_screen(kiosk, ui):
-            setup()
-            ui.pump(4)
-            root = kiosk.app.root
-            tag = f"{'portrait' if portrait else 'landscape'}-{'elderly' if elderly else 'normal'}-{name}"
-            path = folder / f"{tag}.png"
-            root.export_to_png(str(path))
-            assert path.stat().st_size > 10_000
-            problems = layout_problems(root)
-            if problems:
-                all_problems[tag] = problems
-        kiosk.app.go_home()
-        ui.pump(2)
+    kiosk.app.theme.elderly = elderly
+    kiosk.app.hide_idle_overlay()
+    for name, setup in _prepare_every_screen(kiosk, ui):
+        setup()
+        ui.pump(4)
+        root = kiosk.app.root
+        tag = f"{'portrait' if portrait else 'landscape'}-{'elderly' if elderly else 'normal'}-{name}"
+        path = folder / f"{tag}.png"
+        root.export_to_png(str(path))
+        assert path.stat().st_size > 10_000
+        problems = layout_problems(root)
+        if problems:
+            all_problems[tag] = problems
+    kiosk.app.go_home()
+    ui.pump(2)
     assert not all_problems, "\n".join(f"{tag}: {p}" for tag, ps in all_problems.items() for p in ps)

@@ -11,20 +11,20 @@ from __future__ import annotations
 CITIZEN_BY_STATE = {
     "ready": "号票已打印，请从下方出票口取走",
     "near_end": "号票已打印，请从下方出票口取走",
-    "paper_out": "打印机缺纸，请记住屏幕上的号码，或用手机扫屏幕上的二维码",
-    "cover_open": "打印机盖子没有关好，请记住屏幕上的号码，或用手机扫屏幕上的二维码",
-    "offline": "打印机暂时不能出票，请记住屏幕上的号码，或用手机扫屏幕上的二维码",
-    "error": "打印机出了故障，请记住屏幕上的号码，或用手机扫屏幕上的二维码",
-    "no_answer": "打印机没有响应，请记住屏幕上的号码，或用手机扫屏幕上的二维码",
-    "bad_reply": "打印机工作不正常，请记住屏幕上的号码，或用手机扫屏幕上的二维码",
+    "paper_out": "打印机缺纸，请记住屏幕上的号码",
+    "cover_open": "打印机盖子没有关好，请记住屏幕上的号码",
+    "offline": "打印机暂时不能出票，请记住屏幕上的号码",
+    "error": "打印机出了故障，请记住屏幕上的号码",
+    "no_answer": "打印机没有响应，请记住屏幕上的号码",
+    "bad_reply": "打印机工作不正常，请记住屏幕上的号码",
     "not_readable": "号票已发送到打印机，如果没有出票，请记住屏幕上的号码",
-    "unreachable": "打印机连不上，请记住屏幕上的号码，或用手机扫屏幕上的二维码",
+    "unreachable": "打印机连不上，请记住屏幕上的号码",
 }
 CITIZEN_MAYBE_INCOMPLETE = "号票可能没有打印完整，请记住屏幕上的号码，可以到咨询台补打"
 CITIZEN_ALREADY_PRINTED = "这张号票刚才已经打印过了，请从出票口取走"
-CITIZEN_TIMEOUT = "打印机太慢了，请记住屏幕上的号码，或用手机扫屏幕上的二维码"
+CITIZEN_TIMEOUT = "打印机太慢了，请记住屏幕上的号码"
 # A USB/parallel printer (device file) that stopped taking data: usually out of paper.
-CITIZEN_NOT_ACCEPTING = "打印机暂时不能出票（可能缺纸），请记住屏幕上的号码，或用手机扫屏幕上的二维码"
+CITIZEN_NOT_ACCEPTING = "打印机暂时不能出票（可能缺纸），请记住屏幕上的号码"
 
 # -- staff alerts ---------------------------------------------------------------------
 STAFF_BY_STATE = {

@@ -104,7 +104,11 @@ class PrintService:
         def finished(outcome: Any) -> None:
             if outcome.printed and not outcome.maybe_incomplete:
                 self.alerts.resolve("printer")
-            on_done(PrintResult(outcome.printed, outcome.message_zh, outcome.message_en, outcome.show_on_screen))
+            message_zh = outcome.message_zh
+            if outcome.show_on_screen and self.links.served and getattr(job, "qr_url", ""):
+                # The screen then shows the ticket's QR: say it can be scanned instead.
+                message_zh += texts_zh.PRINT_FAILED_SCAN_QR
+            on_done(PrintResult(outcome.printed, message_zh, outcome.message_en, outcome.show_on_screen))
 
         if reprint:
             self.printer.reprint(job, finished)

@@ -89,6 +89,7 @@ def test_printer_out_of_paper_number_stays_on_screen_and_alerts_staff(kiosk, ui)
     assert ticket.code == "A001"  # shown before the printer has even answered
     ui.wait_until(lambda: ticket.print_failed, 8, "the print failure")
     assert "缺纸" in ticket.print_text and "记住" in ticket.print_text
+    assert "二维码" not in ticket.print_text  # no QR on screen yet, so none is promised
     # Nothing serves the progress page yet: no QR that promises one.
     assert ticket.qr_url == "" and ticket.ids.qr.parent.opacity == 0
     assert kiosk.printer.jobs == []

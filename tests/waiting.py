@@ -96,8 +96,8 @@ def reader_polls(simulator: Any) -> int:
     from devices.idcard import codec
 
     module = getattr(simulator, "simulator", simulator)
-    seen = list(module.commands_seen)
-    return sum(1 for command in seen if command in (codec.FIND_CARD, codec.SAM_STATUS))
+    counts = module.command_counts.copy()
+    return counts[codec.FIND_CARD] + counts[codec.SAM_STATUS]
 
 
 def wait_for_reader_polls(simulator: Any, polls: int, timeout: float = 10.0) -> None:

@@ -14,6 +14,7 @@ side), can add junk and split answers into small writes, and can be unplugged
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import logging
@@ -80,7 +81,10 @@ class CardReaderSimulator:
         self._card: str | None = None
         self._card_read = False
         self._faults: list[_Fault] = []
-        self.commands_seen: list[tuple[int, int]] = []
+        # The latest commands (bounded: `kiosk run` on the simulator polls all day) and a
+        # count of every command ever answered, for tests and the console.
+        self.commands_seen: collections.deque[tuple[int, int]] = collections.deque(maxlen=1000)
+        self.command_counts: collections.Counter[tuple[int, int]] = collections.Counter()
         # Monotonic time of the first find answered 9F for the current placement (bench).
         self.found_at: float | None = None
 
@@ -134,6 +138,7 @@ class CardReaderSimulator:
         command = frame.command
         with self._lock:
             self.commands_seen.append(command)
+            self.command_counts[command] += 1
             stage = _STAGE_OF_COMMAND.get(command)
             fault = self._take_fault(stage)
             if fault is not None and fault.sw3 is not None:

@@ -75,9 +75,9 @@ def test_card_read_while_reading_a_guide_then_laid_again_on_the_card_screen(kios
     assert kiosk.current == "guides"
     from devices.idcard.service import CardRead
 
-    reads_before = reader.commands_seen.count((0x30, 0x01))
+    reads_before = reader.command_counts[(0x30, 0x01)]
     kiosk.place_card("resident", wait_for=None)
-    ui.wait_until(lambda: reader.commands_seen.count((0x30, 0x01)) > reads_before, 6, "the card to be read")
+    ui.wait_until(lambda: reader.command_counts[(0x30, 0x01)] > reads_before, 6, "the card to be read")
     # Wait for the app to have the read, not just the reader to be asked: a read that
     # reaches the app only after she is back Home would (rightly) start her visit.
     ui.wait_until(lambda: kiosk.runtime.last_reader_event_kind == "CardRead", 6, "the read to reach the app")

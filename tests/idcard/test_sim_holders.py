@@ -32,3 +32,18 @@ def test_resident_numbers_cannot_belong_to_a_real_person():
     for holder in load_holders().values():
         if holder.card_type == "resident":
             assert holder.id_number.startswith("99")
+
+
+
+def test_the_simulator_keeps_a_bounded_command_history_however_long_it_runs():
+    from devices.idcard import codec
+    from devices.idcard.simulator import CardReaderSimulator
+
+    # `kiosk run` on the simulator is polled several times a second, all day long.
+    simulator = CardReaderSimulator(load_holders())
+    [item] = codec.parse_all(codec.encode_command(codec.FIND_CARD))
+    frame = getattr(item, "frame", item)
+    for _ in range(5000):
+        simulator.answer(frame)
+    assert len(simulator.commands_seen) <= 1000
+    assert simulator.command_counts[codec.FIND_CARD] == 5000

@@ -47,6 +47,9 @@ F1_KEYCODE = 282  # SDL2 keycodes as Kivy reports them: F1 … F12 are 282 … 2
 # kiosk keeps trying this long while another process holds the database.
 PLEASE_WAIT_AFTER_SECONDS = 0.3
 DRAW_WAIT_SECONDS = 20.0
+# A free database answers a draw in a few ms: wait this long on the tap itself so the
+# number shows in the tap's own frame; a busy one goes on in the background.
+DRAW_ANSWER_WITHIN_SECONDS = 0.05
 
 
 class _RecoverToHome(ExceptionHandler):
@@ -438,7 +441,7 @@ class KioskApp(App):
             queue_screen.show_problem(error.message_zh)
             self.say(error.message_zh)
 
-        self.calls.run(draw, drawn, refused, write=True)
+        self.calls.run(draw, drawn, refused, write=True, answer_within=DRAW_ANSWER_WITHIN_SECONDS)
 
     @property
     def drawing_number(self) -> bool:

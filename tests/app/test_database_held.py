@@ -8,30 +8,19 @@ with exactly one number shown, or a clear message and no number at all.
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 
 import pytest
+from held_database import hold_write_lock as hold_write_lock_on
 
 from screens import texts_zh as zh
 
 pytestmark = pytest.mark.ui
 
-HOLDER = """
-import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-conn.execute("COMMIT")
-"""
 
 
 def hold_write_lock(kiosk, seconds: float) -> subprocess.Popen:
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(kiosk.runtime.store.path), str(seconds)],
-                              stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "locked"
-    return holder
+    return hold_write_lock_on(kiosk.runtime.store.path, seconds)
 
 
 def press(widget, ui) -> None:

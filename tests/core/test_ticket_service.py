@@ -7,11 +7,11 @@ process, as a backup or a second kiosk would), never by a fake.
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
+from held_database import hold_write_lock as hold_write_lock_on
 
 from devices.base.clock import ManualClock
 from kiosk.config import load_settings
@@ -19,14 +19,6 @@ from kiosk.errors import DrawCancelled, StoreBusy
 from kiosk.root.hall import open_hall
 from tests.core.conftest import FRIDAY_MORNING
 
-HOLDER = """
-import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-conn.execute("COMMIT")
-"""
 
 
 @pytest.fixture
@@ -37,10 +29,7 @@ def hall(tmp_path):
 
 
 def hold_lock(hall, seconds: float) -> subprocess.Popen:
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(hall.store.path), str(seconds)],
-                              stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "locked"
-    return holder
+    return hold_write_lock_on(hall.store.path, seconds)
 
 
 def codes(hall) -> list[str]:

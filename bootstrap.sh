@@ -36,6 +36,8 @@ system_packages_missing() {
   local pkg
   for pkg in "${SYSTEM_PACKAGES[@]}"; do installed "$pkg" || return 0; done
   installed "${GLIB_PACKAGES[0]}" || installed "${GLIB_PACKAGES[1]}" || return 0
+  # The programs the tests start, checked by name too (a package can be half removed).
+  command -v Xvfb >/dev/null && command -v xvfb-run >/dev/null && command -v xdotool >/dev/null || return 0
   return 1
 }
 

@@ -85,12 +85,15 @@ case "$action" in
     ;;
   test)
     status=0
-    # -n auto: one pytest-xdist worker per core, each on an Xvfb display of its own
-    # (tests/display.py); worksteal: a worker that runs out takes pending tests from
-    # the other (the UI tests are few and long). Arguments given after `test` come
-    # later and win: `-n 0` runs in one process (for pdb or -s).
+    # Two pytest-xdist workers per core, each on an Xvfb display of its own
+    # (tests/display.py): a third of the suite's time is tests waiting on a process,
+    # a held database or a camera timeout, and a second worker per core fills it
+    # (2 cores: 182 s with one worker per core, 137 s with two). worksteal: a worker
+    # that runs out takes pending tests from another (the UI tests are few and long).
+    # Arguments given after `test` come later and win: `-n 0` runs in one process.
     # -k: SDL turns SIGTERM into a close request, so a hung run needs SIGKILL.
-    with_display timeout -k 10 1500 "$venv/bin/python" -m pytest -n auto --dist worksteal "$@" || status=$?
+    workers=$(( $(nproc) * 2 ))
+    with_display timeout -k 10 1500 "$venv/bin/python" -m pytest -n "$workers" --dist worksteal "$@" || status=$?
     if [ "$status" = 5 ]; then say "pytest collected no tests: failing the run"; status=1; fi
     exit "$status"
     ;;

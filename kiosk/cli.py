@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "kiosk.queue_cli",
     "kiosk.demo",
     "kiosk.staff_cli",
+    "kiosk.dropoff_cli",
     "kiosk.guides.cli",
     "devices.idcard.cli",
     "devices.printer.cli",

@@ -243,6 +243,36 @@ class KioskSettings:
 
 
 @dataclass(frozen=True)
+class DropoffSettings:
+    # The after-hours drop-off (自助投递). Shown only while this is on and the camera works.
+    enabled: bool = True
+    # Below this much free space on the data folder's disk the Home tile says the
+    # service is paused, before anyone starts scanning.
+    min_free_disk_mb: int = 500
+    # Scans (pages and PDF) are deleted this many days after a case closes (result
+    # collected, or rejected); the figures the county needs are kept.
+    scan_retention_days: int = 30
+    max_pages_per_material: int = 10
+    max_pages: int = 40
+    # Progress lookup by code + the ID number's last 4: this many wrong tries in
+    # lookup_window_minutes pause lookups by code on this kiosk for that long.
+    lookup_max_wrong: int = 5
+    lookup_window_minutes: int = 10
+
+    def check(self, file: str, prefix: str) -> None:
+        require(50 <= self.min_free_disk_mb <= 100_000, file, f"{prefix}.min_free_disk_mb", "must be 50-100000",
+                "use 500")
+        require(1 <= self.scan_retention_days <= 3650, file, f"{prefix}.scan_retention_days", "must be 1-3650",
+                "use 30")
+        require(1 <= self.max_pages_per_material <= 50, file, f"{prefix}.max_pages_per_material", "must be 1-50",
+                "use 10")
+        require(1 <= self.max_pages <= 200, file, f"{prefix}.max_pages", "must be 1-200", "use 40")
+        require(1 <= self.lookup_max_wrong <= 50, file, f"{prefix}.lookup_max_wrong", "must be 1-50", "use 5")
+        require(1 <= self.lookup_window_minutes <= 1440, file, f"{prefix}.lookup_window_minutes",
+                "must be 1-1440", "use 10")
+
+
+@dataclass(frozen=True)
 class DeviceSettings:
     idcard: IdCardSettings = field(default_factory=IdCardSettings)
     printer: PrinterSettings = field(default_factory=PrinterSettings)
@@ -259,6 +289,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     guides: GuidesSettings = field(default_factory=GuidesSettings)
     kiosk: KioskSettings = field(default_factory=KioskSettings)
+    dropoff: DropoffSettings = field(default_factory=DropoffSettings)
     devices: DeviceSettings = field(default_factory=DeviceSettings)
     # Not in the file: where it was loaded from, and the data directory in effect.
     source: str = field(default="", compare=False, init=False)

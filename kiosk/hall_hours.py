@@ -72,3 +72,32 @@ def _next_opening(hours: OpeningHours, local: dt.datetime) -> dt.datetime | None
             if start > local:
                 return start
     return None
+
+
+def is_open_at(hours: OpeningHours, now: dt.datetime) -> bool:
+    local = now.astimezone(HALL_TZ)
+    return any(_at(local.date(), p.start) <= local < _period_end(local.date(), p.end)
+               for p in hours.periods_on(local.date()))
+
+
+def review_day(hours: OpeningHours, submitted_at: dt.datetime) -> dt.date | None:
+    """The day staff look at something handed in at `submitted_at`: today while the
+    hall is open, else the day it next opens (None: no opening in the calendar ahead)."""
+    local = submitted_at.astimezone(HALL_TZ)
+    if is_open_at(hours, local):
+        return local.date()
+    opening = _next_opening(hours, local)
+    return opening.date() if opening is not None else None
+
+
+def add_working_days(hours: OpeningHours, start: dt.date, working_days: int) -> dt.date | None:
+    """The date `working_days` working days after `start` (0: `start` itself), by the
+    hall's calendar (weekends, holidays and 调休 workdays); None past the lookahead."""
+    day, left = start, working_days
+    for _ in range(LOOKAHEAD_DAYS * 10):
+        if left <= 0:
+            return day
+        day += dt.timedelta(days=1)
+        if hours.periods_on(day):
+            left -= 1
+    return None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Callable
 
 from devices.base.clock import Clock, business_day
 from kiosk.config import Settings
@@ -27,8 +28,11 @@ CHECK_SECONDS = 600
 
 
 class DailyPurge:
-    def __init__(self, settings: Settings, store: Store, clock: Clock, check_seconds: float = CHECK_SECONDS) -> None:
+    def __init__(self, settings: Settings, store: Store, clock: Clock, check_seconds: float = CHECK_SECONDS,
+                 daily_jobs: tuple[Callable[[], object], ...] = ()) -> None:
         self.settings = settings
+        # Run once per business day beside the purge (the drop-off's scan retention).
+        self.daily_jobs = daily_jobs
         self.store = store
         self.clock = clock
         self.check_seconds = check_seconds
@@ -48,6 +52,9 @@ class DailyPurge:
                     if holder_hash_cutoff(conn, today) == self.last_cutoff:
                         return None
             result = purge_expired_personal_data(self.settings, self.store, self.clock)
+            if today != self.last_purged_day:
+                for job in self.daily_jobs:
+                    job()
         except KioskError as exc:
             log.error("retention purge failed, will retry in %.0f s: %s", self.check_seconds, exc.message_en)
             return None

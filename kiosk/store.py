@@ -161,6 +161,74 @@ MIGRATIONS: tuple[Migration, ...] = (
             WHERE kind IN ('staff_pin_set', 'staff_login', 'staff_pin_wrong');
         """,
     ),
+    (
+        5,
+        "drop-off: submissions, their pages (sealed files), an append-only audit",
+        # Personal details only sealed (AES-GCM, kiosk.dropoff.vault) plus a keyed
+        # hash to find a holder's drop-offs; pages are files named by keyed content
+        # hash, a row per page. A blob column is NULL once retention removed the file.
+        # Lookups by code + last 4 that fail are audit rows with no drop-off, so the
+        # rate limit holds across restarts and processes.
+        """
+        CREATE TABLE dropoffs (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            matter_id TEXT NOT NULL,
+            matter_name TEXT NOT NULL,
+            department TEXT NOT NULL DEFAULT '',
+            channel TEXT NOT NULL DEFAULT 'kiosk',
+            status TEXT NOT NULL CHECK (status IN
+                ('submitted', 'accepted', 'correction', 'rejected', 'ready', 'collected')),
+            holder_lookup TEXT NOT NULL,
+            holder_sealed TEXT NOT NULL,
+            masked_name TEXT NOT NULL DEFAULT '',
+            page_count INTEGER NOT NULL,
+            materials TEXT NOT NULL,
+            pdf_blob TEXT,
+            submitted_at TEXT NOT NULL,
+            review_on TEXT,
+            promised_working_days INTEGER,
+            case_number TEXT UNIQUE,
+            accepted_at TEXT,
+            due_on TEXT,
+            status_note TEXT NOT NULL DEFAULT '',
+            closed_at TEXT,
+            scans_deleted_at TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX dropoffs_by_holder ON dropoffs (holder_lookup, submitted_at);
+        CREATE INDEX dropoffs_by_status ON dropoffs (status, submitted_at);
+        CREATE INDEX dropoffs_closed ON dropoffs (closed_at) WHERE closed_at IS NOT NULL AND scans_deleted_at IS NULL;
+
+        CREATE TABLE dropoff_pages (
+            dropoff_id INTEGER NOT NULL REFERENCES dropoffs(id),
+            page_number INTEGER NOT NULL,
+            material_index INTEGER NOT NULL,
+            material_name TEXT NOT NULL,
+            blob TEXT,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            size_bytes INTEGER NOT NULL,
+            PRIMARY KEY (dropoff_id, page_number)
+        ) WITHOUT ROWID;
+        CREATE INDEX dropoff_pages_by_blob ON dropoff_pages (blob) WHERE blob IS NOT NULL;
+
+        CREATE TABLE dropoff_audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            dropoff_id INTEGER REFERENCES dropoffs(id),
+            action TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            data TEXT
+        );
+        CREATE INDEX dropoff_audit_by_dropoff ON dropoff_audit (dropoff_id, id);
+        CREATE INDEX dropoff_audit_lookups ON dropoff_audit (actor, at) WHERE action = 'lookup_wrong';
+        CREATE TRIGGER dropoff_audit_append_only_update BEFORE UPDATE ON dropoff_audit
+            BEGIN SELECT RAISE(ABORT, 'dropoff_audit is append-only'); END;
+        CREATE TRIGGER dropoff_audit_append_only_delete BEFORE DELETE ON dropoff_audit
+            BEGIN SELECT RAISE(ABORT, 'dropoff_audit is append-only'); END;
+        """,
+    ),
 )
 
 

@@ -47,16 +47,25 @@ class QueueTicket:
 @dataclass(frozen=True)
 class DropoffReceipt:
     hall_name: str
-    pickup_code: str
+    # The submission code (8 characters without look-alikes), printed big and in the QR.
+    submission_code: str
     matter_name: str
     page_count: int
     submitted_at: dt.datetime
     qr_url: str
     masked_name: str = ""
+    # (material name, pages) in the guide's order.
+    pages_per_material: tuple[tuple[str, int], ...] = ()
+    # "12月4日（星期五）" — when staff look at it, from the hall calendar.
+    review_day_text: str = ""
+    # The matter's promised time limit, counted from acceptance ("受理后5个工作日内").
+    time_limit_text: str = ""
     reprint: bool = False
 
     def __post_init__(self) -> None:
         _check_masked(self.masked_name)
+        if not self.submission_code:
+            raise ValueError("a receipt needs its submission code")
 
 
 @dataclass(frozen=True)
@@ -161,20 +170,28 @@ def dropoff_receipt(receipt: DropoffReceipt, width_dots: int, show_masked_name: 
     title = zh.LABEL_RECEIPT_TITLE + (zh.LABEL_REPRINT if receipt.reprint else "")
     blocks += wrapped(title, width_dots, 2 if receipt.reprint else 1, receipt.reprint, "center")
     blocks.append(Rule())
-    blocks += wrapped(zh.LABEL_PICKUP_CODE, width_dots, 1, False, "center")
-    blocks.append(TextLine(receipt.pickup_code, _big_number_scale(width_dots, receipt.pickup_code), True, "center"))
+    blocks += wrapped(zh.LABEL_SUBMISSION_CODE, width_dots, 1, False, "center")
+    code = receipt.submission_code
+    shown = f"{code[:4]} {code[4:]}" if len(code) == 8 else code
+    blocks.append(TextLine(shown, _big_number_scale(width_dots, shown), True, "center"))
     blocks.append(Rule())
     blocks += wrapped(zh.LABEL_MATTER.format(matter=receipt.matter_name), width_dots)
     blocks += wrapped(zh.LABEL_PAGES.format(pages=receipt.page_count), width_dots)
+    for name, pages in receipt.pages_per_material:
+        blocks += wrapped(zh.LABEL_MATERIAL_PAGES.format(name=name, pages=pages), width_dots)
     if show_masked_name and receipt.masked_name:
-        blocks += wrapped(zh.LABEL_HOLDER.format(name=receipt.masked_name), width_dots)
+        blocks += wrapped(zh.LABEL_SUBMITTER.format(name=receipt.masked_name), width_dots)
     blocks += wrapped(zh.LABEL_SUBMITTED_AT.format(when=format_when(receipt.submitted_at)), width_dots)
+    if receipt.review_day_text:
+        blocks += wrapped(zh.LABEL_REVIEW_DAY.format(day=receipt.review_day_text), width_dots)
+    if receipt.time_limit_text:
+        blocks += wrapped(zh.LABEL_TIME_LIMIT.format(limit=receipt.time_limit_text), width_dots)
     if receipt.qr_url:
         blocks += _qr(receipt.qr_url, width_dots, qr_module_size)
         blocks += wrapped(zh.LABEL_RECEIPT_QR, width_dots, 1, False, "center")
     for tip in zh.LABEL_RECEIPT_TIPS:
         blocks += wrapped(tip, width_dots)
-    return PrintDocument("dropoff_receipt", tuple(blocks), width_dots, key="receipt:" + receipt.pickup_code,
+    return PrintDocument("dropoff_receipt", tuple(blocks), width_dots, key="receipt:" + receipt.submission_code,
                          reprint=receipt.reprint)
 
 
@@ -227,8 +244,10 @@ def sample_ticket(queue_id: str, queue_name: str, hall_name: str, public_url: st
 
 
 def sample_receipt(hall_name: str, public_url: str, now: dt.datetime) -> DropoffReceipt:
-    return DropoffReceipt(hall_name=hall_name, pickup_code="000000", matter_name=zh.SAMPLE_MATTER, page_count=4,
-                          submitted_at=now, qr_url=f"{public_url.rstrip('/')}/d/SAMPLE", masked_name=zh.SAMPLE_MASKED_NAME)
+    return DropoffReceipt(hall_name=hall_name, submission_code="SAMPLE00", matter_name=zh.SAMPLE_MATTER, page_count=4,
+                          submitted_at=now, qr_url=f"{public_url.rstrip('/')}/d/SAMPLE", masked_name=zh.SAMPLE_MASKED_NAME,
+                          pages_per_material=zh.SAMPLE_PAGES_PER_MATERIAL, review_day_text=zh.SAMPLE_REVIEW_DAY,
+                          time_limit_text=zh.SAMPLE_TIME_LIMIT)
 
 
 def sample_checklist(hall_name: str, public_url: str) -> MaterialsChecklist:

@@ -73,12 +73,17 @@ LABEL_TICKET_TIPS = ("请留意叫号，过号请重新取号", "本票当日有
 DATE_TIME_FORMAT = "{y}年{m}月{d}日 {hh:02d}:{mm:02d}"
 
 LABEL_RECEIPT_TITLE = "材料投递回执"
-LABEL_PICKUP_CODE = "取件码"
+LABEL_SUBMISSION_CODE = "投递码（查询进度用）"
+LABEL_MATERIAL_PAGES = "  {name}：{pages}页"
+LABEL_SUBMITTER = "投递人：{name}"
+LABEL_REVIEW_DAY = "工作人员审核：{day}"
+LABEL_TIME_LIMIT = "办理时限：{limit}"
 LABEL_MATTER = "办理事项：{matter}"
 LABEL_PAGES = "材料页数：共{pages}页"
 LABEL_SUBMITTED_AT = "投递时间：{when}"
 LABEL_RECEIPT_QR = "微信扫码查看办理进度"
-LABEL_RECEIPT_TIPS = ("工作人员会在工作日审核材料", "凭取件码或身份证查询、领取结果", "请妥善保管本回执")
+LABEL_RECEIPT_TIPS = ("材料不全时工作人员会电话联系您补正", "凭投递码或身份证在本机查询进度", "办好后凭身份证到综合出件窗口领取",
+                      "请妥善保管本回执")
 
 LABEL_CHECKLIST_TITLE = "办事材料清单"
 LABEL_CHECKLIST_ITEM = "{index}. {name}"
@@ -102,3 +107,6 @@ SAMPLE_CHECKLIST_ITEMS = (
     ("银行卡或存折", "复印件", "1份", "按情况"),
 )
 SAMPLE_NOTES = ("本人办理；委托他人办理须带代办人身份证",)
+SAMPLE_PAGES_PER_MATERIAL = (("居民身份证", 2), ("户口簿", 2))
+SAMPLE_REVIEW_DAY = "12月4日（星期五）"
+SAMPLE_TIME_LIMIT = "受理后5个工作日内"

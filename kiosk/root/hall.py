@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devices.base.clock import Clock, SystemClock
-from devices.base.errors import ConfigError
+from devices.base.errors import ConfigError, KioskError
 from kiosk.alerts import AlertLog
 from kiosk.config import Settings
 from kiosk.guides.hall_folder import prepare_hall_matters
 from kiosk.maintenance import DailyPurge
 from kiosk.privacy import make_private_dir
 from kiosk.queueing.engine import QueueEngine
+from kiosk.dropoff.blobs import BlobStore
+from kiosk.dropoff.vault import Vault
+from kiosk.services.dropoff import DropoffService
 from kiosk.services.features import Features
 from kiosk.services.guides import GuideService
 from kiosk.services.links import PublicLinks
@@ -39,6 +42,7 @@ class Hall:
     guides: GuideService
     features: Features
     staff_access: StaffAccess
+    dropoff: DropoffService
 
     def close(self) -> None:
         self.maintenance.stop()
@@ -63,22 +67,39 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
     alerts = AlertLog(store, clock)
     # Nothing serves public_url yet (the hall server is still to come): no QR codes.
     links = PublicLinks(settings.hall.public_url, engine.holder_key, served=False)
+    guides = GuideService(cache_dir or settings.data_dir / "cache", _hall_matters(settings))
+    vault = Vault(settings.data_dir)
+    dropoff = DropoffService(settings, store, clock, vault, BlobStore(settings.data_dir / "scans", vault),
+                             guides.catalogue, alerts)
+    _sweep_unfinished_dropoffs(dropoff)
     return Hall(
         settings=settings,
         clock=clock,
         store=store,
         engine=engine,
         alerts=alerts,
-        maintenance=DailyPurge(settings, store, clock),
+        maintenance=DailyPurge(settings, store, clock, daily_jobs=(dropoff.purge_expired_scans, dropoff.sweep)),
         links=links,
         tickets=TicketService(settings, engine, alerts, clock),
         printing=PrintService(settings, alerts, clock, links),
-        guides=GuideService(cache_dir or settings.data_dir / "cache", _hall_matters(settings)),
+        guides=guides,
         # The drop-off flow and the hall server are still to come: neither is on.
         features=Features(dropoff=False, public_pages=links.served),
         # The secret lives beside the database, never in the hall's settings file.
         staff_access=StaffAccess(settings.data_dir / PIN_FILE_NAME, store, alerts, clock),
+        dropoff=dropoff,
     )
+
+
+def _sweep_unfinished_dropoffs(dropoff: DropoffService) -> None:
+    """Files of a submission a crash interrupted go at start-up (blobs.py says why this is safe
+    while another process is submitting). Never stops the hall from opening."""
+    if not dropoff.blobs.root.exists():
+        return
+    try:
+        dropoff.sweep()
+    except (OSError, KioskError) as exc:
+        log.error("sweeping unfinished drop-offs failed: %s", exc)
 
 
 def _hall_matters(settings: Settings) -> Path | None:

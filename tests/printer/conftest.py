@@ -157,9 +157,10 @@ def ticket():
 def receipt():
     from devices.printer.layouts import DropoffReceipt
 
-    return DropoffReceipt(hall_name="嘉峰镇便民服务中心", pickup_code="483920", matter_name="城乡居民基本养老保险参保登记",
-                          page_count=4, submitted_at=ISSUED_AT, qr_url="http://127.0.0.1:8080/d/483920",
-                          masked_name="李**")
+    return DropoffReceipt(hall_name="嘉峰镇便民服务中心", submission_code="K7MW9CE3", matter_name="城乡居民基本养老保险参保登记",
+                          page_count=4, submitted_at=ISSUED_AT, qr_url="http://127.0.0.1:8080/d/K7MW9CE3",
+                          masked_name="李**", pages_per_material=(("居民身份证", 2), ("户口簿", 2)),
+                          review_day_text="11月30日（星期一）", time_limit_text="受理后5个工作日内")
 
 
 @pytest.fixture

@@ -126,6 +126,9 @@ def _pdf(args, hall) -> int:
 def _submit(args, hall) -> int:
     service = hall.dropoff
     draft = service.start(args.matter, args.id_number, args.name or "", from_card=False)
+    phone = service.check_phone(args.phone)  # before any page is read: a typo costs nothing
+    if not phone.ok:
+        raise KioskError(f"phone refused: {phone.message_en}", phone.message_zh)
     slots = draft.matter.materials
     if args.material and (len(args.material) != len(args.page)
                           or not all(1 <= n <= len(slots) for n in args.material)):

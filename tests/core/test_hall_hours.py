@@ -37,3 +37,23 @@ def test_after_the_last_ticket_of_the_day_it_says_the_next_working_day():
 
 def test_during_opening_hours_numbers_can_be_taken():
     assert state_at(9, 0).open and state_at(15, 0).open
+
+
+def test_a_dropoff_on_saturday_evening_is_looked_at_on_monday_and_a_holiday_moves_it_on():
+    import dataclasses
+
+    from kiosk.config import load_settings
+    from kiosk.hall_hours import add_working_days, review_day
+
+    hours = load_settings().hours
+    saturday_evening = dt.datetime(2026, 11, 28, 19, 30, tzinfo=HALL_TZ)
+    assert review_day(hours, saturday_evening) == dt.date(2026, 11, 30)
+    during_hours = dt.datetime(2026, 11, 30, 10, 0, tzinfo=HALL_TZ)
+    assert review_day(hours, during_hours) == dt.date(2026, 11, 30)
+    closed_monday = dataclasses.replace(hours, holidays=(dt.date(2026, 11, 30),))
+    assert review_day(closed_monday, saturday_evening) == dt.date(2026, 12, 1)
+    # Five working days from Monday: the next Monday; with Tuesday a holiday, Tuesday after.
+    assert add_working_days(hours, dt.date(2026, 11, 30), 5) == dt.date(2026, 12, 7)
+    with_holiday = dataclasses.replace(hours, holidays=(dt.date(2026, 12, 1),))
+    assert add_working_days(with_holiday, dt.date(2026, 11, 30), 5) == dt.date(2026, 12, 8)
+    assert add_working_days(hours, dt.date(2026, 11, 30), 0) == dt.date(2026, 11, 30)

@@ -127,14 +127,26 @@ class Vault:
     """Seal and open bytes and short texts with the hall's drop-off key."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.source = find_key_source(Path(data_dir))
+        self.data_dir = Path(data_dir)
+        self.source = find_key_source(self.data_dir)
         self._keys: tuple[bytes, bytes, bytes] | None = None
 
     def _material(self) -> tuple[bytes, bytes, bytes]:
         if self._keys is None:
             master = _load_master_key(self.source)
+            if self.source.from_credentials:
+                self._refuse_a_second_key(master)
             self._keys = (_derive(master, "seal"), _derive(master, "name"), _derive(master, "lookup"))
         return self._keys
+
+    def _refuse_a_second_key(self, master: bytes) -> None:
+        """A key file left from before the credential was set up sealed earlier scans:
+        sealing new ones with another key would split the hall's scans in two."""
+        own = self.data_dir / KEY_FILE_NAME
+        if own.exists() and own.read_bytes() != master:
+            raise StoreError(f"two different drop-off keys: the systemd credential and {own}; "
+                             "re-create the credential from that file (deploy/README.md, Drop-off key)",
+                             _KEY_DAMAGED_ZH, path=str(own))
 
     # -- bytes ----------------------------------------------------------------------
     def seal(self, plain: bytes, context: str) -> bytes:

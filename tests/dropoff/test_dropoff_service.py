@@ -218,3 +218,29 @@ def test_a_full_disk_pauses_the_tile_up_front(hall, monkeypatch):
     assert not state.open and "存储空间不足" in state.message_zh
     assert "below the floor" in state.message_en
     assert not hall.dropoff.availability(camera_works=False).open
+
+
+def test_a_systemd_credential_is_the_key_and_a_different_key_file_beside_it_is_refused(settings, clock, data_dir,
+                                                                                      tmp_path, monkeypatch,
+                                                                                      page_jpegs):
+    from kiosk.root.hall import open_hall
+
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "qinxin-dropoff-key").write_bytes(bytes(range(32)))
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
+    hall = open_hall(settings, clock)
+    try:
+        code = hall.dropoff.submit(fill_draft(hall.dropoff, page_jpegs)).code
+        assert not (data_dir / "dropoff.key").exists()  # the credential is the key: no copy on disk
+        assert hall.dropoff.page(code, 1) == page_jpegs[0][0]
+    finally:
+        hall.close()
+    (data_dir / "dropoff.key").write_bytes(bytes(32))
+    hall = open_hall(settings, clock)
+    try:
+        with pytest.raises(StoreError) as caught:
+            hall.dropoff.page(code, 1)
+        assert "two different drop-off keys" in caught.value.message_en
+    finally:
+        hall.close()

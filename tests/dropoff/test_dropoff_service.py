@@ -244,3 +244,24 @@ def test_a_systemd_credential_is_the_key_and_a_different_key_file_beside_it_is_r
         assert "two different drop-off keys" in caught.value.message_en
     finally:
         hall.close()
+
+
+def test_the_holder_never_reaches_the_log_or_the_receipt(hall, page_jpegs, caplog, clock):
+    from devices.printer.layouts import layout
+
+    service = hall.dropoff
+    with caplog.at_level(logging.DEBUG):
+        submitted = service.submit(fill_draft(service, page_jpegs))
+        service.show(submitted.code)
+        service.progress_by_card(ID_NUMBER)
+        with pytest.raises(DropoffNotFound):
+            service.progress_by_code(submitted.code, "0000")
+        clock.advance(days=2, hours=-10)
+        service.accept(submitted.code, "staff:li")
+    for secret in (ID_NUMBER, ID_NUMBER[-8:], NAME, PHONE):
+        assert secret not in caplog.text
+    document = layout(service.receipt(submitted), 576, show_masked_name=True)
+    printed = "\n".join(getattr(block, "text", "") for block in document.blocks)
+    assert submitted.code[:4] in printed and "王**" in printed
+    assert NAME not in printed and ID_NUMBER not in printed and PHONE not in printed
+    assert "11月30日（星期一）" in printed and "以窗口告知为准" in printed

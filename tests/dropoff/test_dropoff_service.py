@@ -265,3 +265,31 @@ def test_the_holder_never_reaches_the_log_or_the_receipt(hall, page_jpegs, caplo
     assert submitted.code[:4] in printed and "王**" in printed
     assert NAME not in printed and ID_NUMBER not in printed and PHONE not in printed
     assert "11月30日（星期一）" in printed and "以窗口告知为准" in printed
+
+
+def test_a_disk_filling_up_mid_submission_says_so_keeps_the_draft_and_leaves_nothing(hall, page_jpegs, data_dir,
+                                                                                      monkeypatch):
+    import errno
+
+    from kiosk.dropoff import blobs
+
+    service = hall.dropoff
+    draft = fill_draft(service, page_jpegs)
+    real_write, writes = os.write, []
+
+    def write_until_full(fd, data):
+        writes.append(fd)
+        if len(writes) > 3 and len(data) > 1000:  # the intent lines are small; the third scan hits the wall
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(blobs.os, "write", write_until_full)
+    with pytest.raises(StoreError) as caught:
+        service.submit(draft)
+    monkeypatch.undo()
+    assert caught.value.code == "disk_full" and "存储空间不够" in caught.value.message_zh
+    assert draft.page_count == 5 and draft.consent  # nothing the citizen did is lost
+    assert service.list(None) == []
+    service.sweep()
+    assert not list((data_dir / "scans").rglob("*.qxs")) and not list((data_dir / "scans").rglob(".*.part"))
+    assert service.submit(draft).page_count == 5  # and once there is room, it goes through

@@ -133,8 +133,12 @@ def _export(args) -> int:
     catalogue = _catalogue(args)
     now = SystemClock().now()
     if args.format == "html":
-        text = catalogue_to_html(catalogue, settings.hall.name, printed=now.date(), public_url=settings.hall.public_url,
-                                 with_details=not args.list_only)
+        hall = args.open_hall(settings)
+        try:
+            text = catalogue_to_html(catalogue, settings.hall.name, printed=now.date(), guide_link=hall.links.guide,
+                                     dropoff_available=settings.dropoff.enabled, with_details=not args.list_only)
+        finally:
+            hall.close()
     else:
         import json
 

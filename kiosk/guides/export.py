@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
-from typing import Any
+from typing import Any, Callable
 
 from kiosk.guides import labels_zh as zh
 from kiosk.guides.catalogue import Catalogue, checklist_items
@@ -106,7 +106,7 @@ def _qr_svg(url: str) -> str:
     return image.to_string(encoding="unicode")
 
 
-def _list_rows(guides: tuple[Guide, ...], start: int) -> list[str]:
+def _list_rows(guides: tuple[Guide, ...], start: int, dropoff_available: bool) -> list[str]:
     rows = []
     for n, guide in enumerate(guides, start=start):
         tag = f'<span class="tag">{_e(zh.SAMPLE_TAG)}</span>' if guide.is_sample else ""
@@ -115,26 +115,32 @@ def _list_rows(guides: tuple[Guide, ...], start: int) -> list[str]:
                 f"<li>{_e(name)}</li>" for name, *_ in checklist_items(guide)) + "</ol>"
         else:
             materials = _cell(zh.UNKNOWN)
-        dropoff = zh.YES if guide.after_hours_dropoff_allowed else zh.NO
+        dropoff = (f"<td>{zh.YES if guide.after_hours_dropoff_allowed else zh.NO}</td>"
+                   if dropoff_available else "")
         rows.append(
             f'<tr><td class="num">{n}</td><td class="name">{_e(guide.name)}{tag}</td>'
             f"<td>{_cell(guide.matter_type or zh.UNKNOWN)}</td><td>{materials}</td>"
-            f"<td>{_cell(guide.time_limit_text())}</td><td>{_cell(guide.fee_text())}</td><td>{dropoff}</td></tr>")
+            f"<td>{_cell(guide.time_limit_text())}</td><td>{_cell(guide.fee_text())}</td>{dropoff}</tr>")
     return rows
 
 
-def _detail_section(guide: Guide, public_url: str) -> str:
-    url = guide_url(public_url, guide.id)
+def _detail_section(guide: Guide, guide_link: Callable[[str], str], dropoff_available: bool) -> str:
+    url = guide_link(guide.id)
     qr = f'<div class="qr">{_qr_svg(url)}</div>' if url else ""
     banner = f'<p class="banner">{_e(zh.SAMPLE_BANNER)}</p>' if guide.is_sample else ""
-    fields = "".join(f"<dt>{_e(label)}</dt><dd>{_cell(text)}</dd>" for label, text in guide.display_fields())
+    fields = "".join(f"<dt>{_e(label)}</dt><dd>{_cell(text)}</dd>" for label, text in guide.display_fields(dropoff_available))
     return (f'<section class="guide" id="{_e(guide.id)}"><div class="guide-head"><div><h2>{_e(guide.name)}</h2>'
             f"{banner}</div>{qr}</div><dl>{fields}</dl></section>")
 
 
-def catalogue_to_html(catalogue: Catalogue, hall_name: str, *, printed: dt.date, public_url: str = "",
+def catalogue_to_html(catalogue: Catalogue, hall_name: str, *, printed: dt.date,
+                      guide_link: Callable[[str], str] = lambda _guide_id: "", dropoff_available: bool = False,
                       with_details: bool = True) -> str:
-    """The printable catalogue: the list by department, then one page per guide."""
+    """The printable catalogue: the list by department, then one page per guide.
+
+    Paper on the notice board promises only what works: a guide's QR code only when
+    `guide_link` gives an address something serves (PublicLinks.guide), the
+    after-hours drop-off column only while the hall offers it."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
@@ -147,17 +153,19 @@ def catalogue_to_html(catalogue: Catalogue, hall_name: str, *, printed: dt.date,
     ]
     if any(g.is_sample for g in catalogue):
         parts.append(f'<p class="note">{_e(zh.CATALOGUE_SAMPLE_NOTE)}</p>')
-    cols = "".join(f'<col class="{c}">' for c in ("num", "name", "type", "materials", "limit", "fee", "dropoff"))
-    head = f"<colgroup>{cols}</colgroup><thead><tr>" + "".join(f"<th>{_e(c)}</th>" for c in zh.CATALOGUE_COLUMNS) \
+    columns = zh.CATALOGUE_COLUMNS if dropoff_available else zh.CATALOGUE_COLUMNS[:-1]
+    classes = ("num", "name", "type", "materials", "limit", "fee", "dropoff")[:len(columns)]
+    cols = "".join(f'<col class="{c}">' for c in classes)
+    head = f"<colgroup>{cols}</colgroup><thead><tr>" + "".join(f"<th>{_e(c)}</th>" for c in columns) \
         + "</tr></thead>"
     number = 1
     for department, guides in catalogue.by_department().items():
         parts.append(f"<h2>{_e(department)}（{len(guides)}项）</h2>")
         parts.append(f"<table>{head}<tbody>")
-        parts += _list_rows(guides, number)
+        parts += _list_rows(guides, number, dropoff_available)
         parts.append("</tbody></table>")
         number += len(guides)
     if with_details:
-        parts += [_detail_section(g, public_url) for g in catalogue]
+        parts += [_detail_section(g, guide_link, dropoff_available) for g in catalogue]
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -189,8 +189,10 @@ def test_html_catalogue_lists_every_matter_by_department_and_has_a_page_each(cap
     departments = catalogue.by_department()
     assert outline.rows == len(catalogue) + len(departments)  # a head row per department table
     assert sorted(outline.sections) == sorted(g.id for g in catalogue)
-    assert outline.svgs == len(catalogue)  # a QR code to each online guide
+    # Nothing serves the online guides yet: paper must not promise them with a QR code.
+    assert outline.svgs == 0
     text = "".join(outline.text)
+    assert "下班后投递" in text  # the default hall offers the after-hours drop-off
     assert "嘉峰镇便民服务中心办事指南目录" in text
     assert zh.CATALOGUE_SAMPLE_NOTE in text
     for department, guides in departments.items():
@@ -209,6 +211,17 @@ def test_html_list_only_and_escaping(tmp_path, write_matter, matters_dir):
     assert "<section" not in page and "<svg" not in page
     assert zh.CATALOGUE_SAMPLE_NOTE not in page  # no samples in this catalogue
     assert "打印日期：2026-11-27" in page
+    assert "下班后投递" not in page  # not offered: no column promising it
+
+
+def test_html_details_carry_a_qr_code_only_for_a_served_guide_page(tmp_path, write_matter, matters_dir):
+    write_matter("odd", 'name = "低保"\ndepartment = "民政"\nafter_hours_dropoff_allowed = false\n'
+                        '[provenance]\nsample = false\nverified_date = 2026-11-01\n')
+    served = catalogue_to_html(load_catalogue(matters_dir), "中心", printed=dt.date(2026, 11, 27),
+                               guide_link=lambda guide_id: f"http://hall.local/g/{guide_id}")
+    assert served.count("<svg") == 1
+    unserved = catalogue_to_html(load_catalogue(matters_dir), "中心", printed=dt.date(2026, 11, 27))
+    assert "<svg" not in unserved
 
 
 @pytest.mark.parametrize("base,expected", [

@@ -108,7 +108,8 @@ def test_sim_printer_command_serves_switches_state_and_draws_each_job(tmp_path, 
         first = process.stdout.readline()
         port = int(re.search(r"127\.0\.0\.1:(\d+)", first).group(1))
         process.stdout.readline()
-        settings = PrinterSettings(driver="network", port=port, timeout_seconds=3, status_timeout_seconds=1)
+        # Generous: this is about the command, and a loaded CI box may take a second to answer.
+        settings = PrinterSettings(driver="network", port=port, timeout_seconds=5, status_timeout_seconds=3)
         service = TicketPrinterService(settings)
         assert service.print_now(ticket).printed
         assert "job 1" in process.stdout.readline()

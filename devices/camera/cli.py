@@ -10,19 +10,10 @@ from pathlib import Path
 
 
 def _read_image(path: str):
-    import cv2
-    import numpy as np
+    # Photos given on the command line come from outside: header checked before decoding.
+    from devices.camera.image_input import read_page_image
 
-    from devices.camera.errors import ImageUnreadable
-
-    try:
-        data = np.fromfile(path, dtype=np.uint8)
-    except OSError:
-        raise ImageUnreadable(path) from None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if image is None:
-        raise ImageUnreadable(path)
-    return image
+    return read_page_image(path)
 
 
 def _reference(path: str | None):

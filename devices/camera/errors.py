@@ -40,6 +40,25 @@ class ImageUnreadable(ScanError):
         super().__init__(f"cannot read image {path}", zh.IMAGE_UNREADABLE, path=str(path))
 
 
+class NotAnImage(ScanError):
+    """A file given as a page photo is not an image of a supported type (refused unread)."""
+
+    code = "not_an_image"
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path} is not a JPEG/PNG/BMP/PGM/PPM/TIFF/WebP image", zh.NOT_AN_IMAGE, path=str(path))
+
+
+class ImageTooLarge(ScanError):
+    """A page photo whose header promises too many pixels: refused before decoding
+    (a small file can claim billions of pixels and exhaust memory when decoded)."""
+
+    code = "image_too_large"
+
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(f"image {path} is too large: {detail}", zh.IMAGE_TOO_LARGE, path=str(path), detail=detail)
+
+
 class NoPageFound(ScanError):
     code = "no_page_found"
 

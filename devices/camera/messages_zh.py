@@ -18,6 +18,8 @@ CUT_OFF = "材料没有拍全，请把材料往中间移一移"
 TOO_SMALL = "材料太小或太远，请放在拍摄区中间"
 NOT_FLAT = "请将材料放平"
 UNSURE_EDGES = "没有看清材料的边，请把材料放在深色垫板中间"
+# The page was not seen clearly enough to be sure where it is (tilted, covered by a hand).
+REPLACE_PAGE = "请把材料重新放平、放正，手离开材料"
 
 # The camera itself.
 CAMERA_LOST = "高拍仪连接中断，正在重新连接，请稍等"
@@ -27,5 +29,7 @@ CAMERA_BACK = "高拍仪已恢复，可以继续拍材料"
 
 # Files.
 IMAGE_UNREADABLE = "图片打不开，请换一张"
+NOT_AN_IMAGE = "这个文件不是图片，请换一个文件"
+IMAGE_TOO_LARGE = "图片太大，请缩小后再试"
 SAVE_FAILED = "材料保存失败，请联系工作人员"
 NO_PAGES = "还没有拍任何材料"

@@ -41,6 +41,14 @@ def cmd_detect(args: argparse.Namespace) -> int:
         else:
             print(f"no page found / {_zh().NO_PAGE}")
         return 2
+    if not detection.accepted:
+        # A quad we are not sure of is not printed as if it were the page.
+        if args.json:
+            print_json({"page": None, "unsure": detection.as_dict(), "message_en": "page seen but not clearly",
+                        "message_zh": _zh().REPLACE_PAGE})
+        else:
+            print(f"page seen but not clearly (confidence {detection.confidence:.2f}) / {_zh().REPLACE_PAGE}")
+        return 2
     if args.json:
         print_json({"page": detection.as_dict()})
     else:

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from devices.camera import messages_zh as zh
-from devices.camera.page_detect import Detection
+from devices.camera.page_detect import ACCEPT_CONFIDENCE, Detection
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ PROBLEMS = {
     "cut_off": (zh.CUT_OFF, "page is cut off by the frame edge"),
     "too_small": (zh.TOO_SMALL, "page is too small in the frame"),
     "not_flat": (zh.NOT_FLAT, "page is curled or folded"),
-    "unsure_edges": (zh.UNSURE_EDGES, "page edges are uncertain"),
+    "unsure_edges": (zh.REPLACE_PAGE, "page edges are uncertain"),
 }
 # Order of importance when several problems occur: the first is shown.
 PROBLEM_ORDER = ("cut_off", "too_small", "not_flat", "glare", "blurry", "unsure_edges")
@@ -386,8 +386,9 @@ def quality_problems(detection: Detection, warped: np.ndarray, page_class: PageC
     # A blank page has nothing to judge sharpness by (score None): accept it.
     if score is not None and score < min_sharpness:
         found.append(problem("blurry", f"sharpness {score:.3f} < {min_sharpness:.3f}"))
-    if detection.confidence < 0.6:
-        found.append(problem("unsure_edges", f"confidence {detection.confidence:.2f}"))
+    if detection.confidence < ACCEPT_CONFIDENCE:
+        # Not sure where the page is: the warp may have cut it or taken in a thumb.
+        found.append(problem("unsure_edges", f"confidence {detection.confidence:.2f} < {ACCEPT_CONFIDENCE}"))
     found.sort(key=lambda p: PROBLEM_ORDER.index(p.code))
     return tuple(found), score
 

@@ -25,7 +25,9 @@ as_root() {
 # (xvfb; xauth for xvfb-run's cookie), xdpyinfo (x11-utils), xdotool, espeak-ng.
 # Screenshots are taken with Pillow (a Python dependency), not with a program.
 # The icon font on the tiles: Material Design Icons (SIL OFL), fonts-materialdesignicons-webfont.
+# Tesseract with its orientation model (osd) turns scanned pages upright by their text.
 SYSTEM_PACKAGES=(xvfb xauth x11-utils libgl1 libegl1 libgl1-mesa-dri fonts-wqy-microhei fontconfig
+                 tesseract-ocr tesseract-ocr-osd
                  fonts-materialdesignicons-webfont xdotool espeak-ng libmtdev1 python3-venv)
 # glib was renamed on newer Ubuntu (t64 transition): either name will do.
 GLIB_PACKAGES=(libglib2.0-0t64 libglib2.0-0)
@@ -43,7 +45,7 @@ system_packages_missing() {
 
 install_system_packages() {
   if ! system_packages_missing; then return; fi
-  say "installing system packages (Xvfb, Mesa GL, CJK and icon fonts, xdotool, espeak-ng)…"
+  say "installing system packages (Xvfb, Mesa GL, CJK and icon fonts, xdotool, espeak-ng, tesseract)…"
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
   local pkgs=("${SYSTEM_PACKAGES[@]}")

@@ -7,8 +7,18 @@ index (IoU) of the detected against the true quadrilateral — a missed page sco
 for our detector with and without the empty-platen reference, and for the plain
 Canny + contour baseline on the same frames.
 
-    .venv/bin/python bench/scan_bench.py --quick      # ~1 minute
+    .venv/bin/python bench/scan_bench.py --quick      # under 2 minutes
     .venv/bin/python bench/scan_bench.py              # full run (several minutes)
+    .venv/bin/python bench/scan_bench.py --parts cases,orientation
+
+The "cases" part puts the field trial's failure modes on synthetic frames — handheld
+tilt, curled and torn edges, a hand with its thumb over the page edge, pages in all
+four rotations, and one scene at 4160x3120 and 2560x1920 — and runs today's detector
+(page_detect.py as of the commit this branch started from, loaded from git into a
+temporary module; no copy is kept in the tree) and the current one on the same frames.
+Per case: wrong-quad rate (accepted but IoU < 0.9), missed rate (no accepted quad),
+upright rate of the finished page, and time per page; then the wrong/missed trade-off
+at several confidence thresholds (how ACCEPT_CONFIDENCE was chosen).
 
 Prints figures only; nothing here asserts.
 """
@@ -29,6 +39,9 @@ import numpy as np  # noqa: E402
 
 from devices.camera import synthetic  # noqa: E402
 from devices.camera.page_detect import PlatenReference, detect_page, detect_page_baseline  # noqa: E402
+
+# The commit this branch started from: "today's detector" is read from it.
+BASE_COMMIT = "7467453"
 
 
 def _iou(found, truth) -> float:
@@ -109,14 +122,217 @@ def run_still_pipeline(frames: int, seed: int) -> dict[str, list[float]]:
     return timings
 
 
+# --------------------------------------------------------------------------- field cases
+
+def load_from_git(path: str, name: str, commit: str = BASE_COMMIT, replace: dict[str, str] | None = None):
+    """A module made from `path` as it was at `commit` (for comparing with today's code);
+    `replace` patches names that no longer exist in the modules it imports."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=root, capture_output=True, text=True,
+                            check=True).stdout
+    for old, new in (replace or {}).items():
+        source = source.replace(old, new)
+    folder = Path(tempfile.mkdtemp(prefix="scan_bench_"))
+    file = folder / f"{name}.py"
+    file.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(name, file)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+TEXT_KINDS = ("a4_text", "form", "certificate", "id_copy", "slip")
+
+
+def case_scene(case: str, rng: np.random.Generator, aspect: float) -> synthetic.Scene:
+    from dataclasses import replace
+
+    background = str(rng.choice(synthetic.BACKGROUNDS))
+    if case == "standard":
+        return synthetic.random_scene(rng, background, aspect=aspect)
+    if case == "tilt":  # photographed by hand, 25-45° from straight above
+        kind = str(rng.choice(("a4_text", "form", "certificate", "id_card")))
+        base = synthetic.random_scene(rng, background, aspect=aspect, page_kind=kind)
+        coverage = float(rng.uniform(0.25, 0.4)) if kind == "id_card" else float(rng.uniform(0.55, 0.8))
+        corners = synthetic.tilted_corners(rng, kind, aspect, float(rng.uniform(25, 45)), coverage,
+                                           focal=float(rng.uniform(0.75, 1.1)))
+        return replace(base, corners=corners, glare=0.0)
+    if case == "curl_torn":
+        kind = str(rng.choice(("a4_text", "form", "certificate", "id_copy")))
+        base = synthetic.random_scene(rng, background, aspect=aspect, page_kind=kind)
+        return replace(base, curl=float(rng.choice([-1, 1]) * rng.uniform(0.012, 0.025)),
+                       torn=float(rng.uniform(0.015, 0.04)))
+    if case == "hand":  # held down or held up by hand, thumb across an edge
+        kind = str(rng.choice(("a4_text", "form", "id_card", "id_card")))
+        base = synthetic.random_scene(rng, background, aspect=aspect, page_kind=kind)
+        length = float(rng.uniform(0.5, 0.9)) if kind == "id_card" else float(rng.uniform(0.25, 0.45))
+        return replace(base, hand=(int(rng.integers(0, 4)), float(rng.uniform(0.25, 0.75)), length), glare=0.0)
+    if case == "rotated":  # text pages lying 0/90/180/270° round
+        kind = str(rng.choice(TEXT_KINDS))
+        base = synthetic.random_scene(rng, background, aspect=aspect, page_kind=kind, hard=False)
+        turn = int(rng.integers(0, 4)) * 90
+        coverage = float(rng.uniform(0.5, 0.8)) if kind == "slip" else float(rng.uniform(0.7, 0.92))
+        corners = synthetic.place_page(rng, kind, aspect, coverage, angle_deg=turn + float(rng.uniform(-6, 6)),
+                                       perspective=0.01)
+        return replace(base, corners=corners)
+    raise ValueError(case)
+
+
+def needed_rotation(found: np.ndarray, truth: np.ndarray) -> int:
+    """Clockwise degrees the warp of `found` needs to be upright: truth lists the page's
+    own corners from its top-left; the warp puts found[0] at the top-left."""
+    shifts = [float(np.linalg.norm(found - np.roll(truth, -k, axis=0), axis=1).sum()) for k in range(4)]
+    return (90 * int(np.argmin(shifts))) % 360
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:5.1f}%" if whole else "  n/a "
+
+
+def run_cases(cases: list[str], frames: int, seed: int, width: int, height: int, orient: bool) -> None:
+    from devices.camera import page_make
+    from devices.camera.page_detect import ACCEPT_CONFIDENCE
+
+    old_detect = load_from_git("devices/camera/page_detect.py", "page_detect_base")
+    old_make = load_from_git("devices/camera/page_make.py", "page_make_base",
+                             replace={"zh.UNSURE_EDGES": "zh.REPLACE_PAGE"})
+    detectors = {"today": lambda f: old_detect.detect_page(f, None, min_confidence=0.3),
+                 "new": lambda f: detect_page(f, None, min_confidence=0.3)}
+    print(f"\n== field cases at {width}x{height}, {frames} frames each, no platen reference; "
+          f"today = {BASE_COMMIT}, accepted = confidence >= {ACCEPT_CONFIDENCE} ==")
+    print(f"{'case':10s} {'detector':8s} {'wrong':>7s} {'missed':>7s} {'wrong*':>7s} {'upright':>8s} {'unsure':>7s} "
+          f"{'ms/page':>8s} {'orient ms':>9s}")
+    sweep: dict[str, list[tuple[float | None, float]]] = {"today": [], "new": []}
+    for case in cases:
+        rng = np.random.default_rng(seed + sum(map(ord, case)))
+        scenes = [case_scene(case, rng, width / height) for _ in range(frames)]
+        images = [synthetic.render_scene(s, width, height) for s in scenes]
+        for name, detect in detectors.items():
+            wrong = missed = wrong_any = upright = unsure = oriented = 0
+            times, orient_times = [], []
+            for scene, frame in zip(scenes, images):
+                truth = scene.corners_px(width, height)
+                t = time.perf_counter()
+                found = detect(frame)
+                times.append((time.perf_counter() - t) * 1000)
+                iou = 0.0 if found is None else synthetic.quad_iou(found.corners, truth)
+                sweep[name].append((None if found is None else found.confidence, iou))
+                if found is not None and iou < 0.9:
+                    wrong_any += 1
+                if found is None or found.confidence < ACCEPT_CONFIDENCE:
+                    missed += 1
+                    continue
+                if iou < 0.9:
+                    wrong += 1
+                    continue
+                if not orient or scene.page_kind not in TEXT_KINDS:
+                    continue
+                corners = page_detect_order(found.corners)
+                need = needed_rotation(corners, truth)
+                maker = page_make if name == "new" else old_make
+                page_class = maker.classify_page(found)
+                warped = maker.warp_page(frame, corners, page_class)
+                t = time.perf_counter()
+                if name == "new":
+                    enhanced, _ = maker.enhance(warped)
+                    turned, sure = maker.upright_rotation(enhanced, page_class)
+                else:
+                    turned, sure = maker.upright_rotation(warped, page_class), True
+                orient_times.append((time.perf_counter() - t) * 1000)
+                oriented += 1
+                upright += int(turned == need)
+                unsure += int(not sure)
+            n = len(scenes)
+            print(f"{case:10s} {name:8s} {_pct(wrong, n)} {_pct(missed, n)} {_pct(wrong_any, n)} "
+                  f"{_pct(upright, oriented):>8s} {_pct(unsure, oriented)} {statistics.median(times):8.1f} "
+                  f"{(statistics.median(orient_times) if orient_times else float('nan')):9.1f}")
+    print("wrong = accepted quad with IoU < 0.9; missed = no accepted quad; wrong* = any quad returned with "
+          "IoU < 0.9 (whatever its confidence); upright/unsure over accepted text pages")
+    print("\n== accept threshold sweep over all case frames: wrong-quad rate / missed rate ==")
+    thresholds = (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
+    print(f"{'detector':8s} " + " ".join(f"{t:>13.2f}" for t in thresholds))
+    for name, rows in sweep.items():
+        cells = []
+        for threshold in thresholds:
+            accepted = [(c, iou) for c, iou in rows if c is not None and c >= threshold]
+            wrong = sum(1 for _, iou in accepted if iou < 0.9)
+            cells.append(f"{100 * wrong / len(rows):5.1f}/{100 * (len(rows) - len(accepted)) / len(rows):5.1f}%")
+        print(f"{name:8s} " + " ".join(f"{c:>13s}" for c in cells))
+
+
+def page_detect_order(corners: np.ndarray) -> np.ndarray:
+    from devices.camera.page_detect import order_clockwise
+
+    return order_clockwise(corners)
+
+
+def run_resolution_agreement(frames: int, seed: int) -> None:
+    """The same scene as a 4160x3120 photo and as 2560x1920: the quads must agree."""
+    old_detect = load_from_git("devices/camera/page_detect.py", "page_detect_base")
+    rng = np.random.default_rng(seed)
+    print(f"\n== one scene at 4160x3120 and 2560x1920 ({frames} scenes): IoU vs truth, big / small ==")
+    for name, detect in (("today", old_detect.detect_page), ("new", detect_page)):
+        rows = []
+        rng = np.random.default_rng(seed)
+        for _ in range(frames):
+            scene = case_scene(str(rng.choice(("standard", "tilt"))), rng, 4 / 3)
+            ious = []
+            for w, h in ((4160, 3120), (2560, 1920)):
+                found = detect(synthetic.render_scene(scene, w, h), None)
+                ious.append(0.0 if found is None else synthetic.quad_iou(found.corners, scene.corners_px(w, h)))
+            rows.append(ious)
+        arr = np.array(rows)
+        disagree = int((np.abs(arr[:, 0] - arr[:, 1]) > 0.05).sum())
+        print(f"{name:8s} mean IoU {arr[:, 0].mean():.3f} / {arr[:, 1].mean():.3f}; min {arr[:, 0].min():.3f} / "
+              f"{arr[:, 1].min():.3f}; scenes where they differ by > 0.05: {disagree}")
+
+
+def run_orientation(pages_per_kind: int, seed: int) -> None:
+    """Tesseract OSD (what make_page uses) against the projection-profile heuristic
+    make_page had before (loaded from git), on clean rendered Chinese pages at 200 dpi."""
+    from devices.camera import page_make
+
+    old_make = load_from_git("devices/camera/page_make.py", "page_make_base",
+                             replace={"zh.UNSURE_EDGES": "zh.REPLACE_PAGE"})
+    print(f"\n== orientation on rendered pages at 200 dpi, {pages_per_kind} per kind x 4 turns ==")
+    print(f"{'kind':12s} {'OSD upright':>11s} {'OSD unsure':>10s} {'OSD ms':>7s} {'profile upright':>15s} {'ms':>6s}")
+    for kind in TEXT_KINDS:
+        osd_ok = osd_unsure = prof_ok = total = 0
+        osd_ms, prof_ms = [], []
+        for seed_k in range(pages_per_kind):
+            page = synthetic.render_page(kind, seed + seed_k, 200 / 25.4)
+            page_class = page_make.A4 if kind != "slip" else page_make.PageClass("slip", 80, 150, 200)
+            for turn in (0, 90, 180, 270):
+                image = page_make.rotate(page, turn)
+                need = (360 - turn) % 360
+                t = time.perf_counter()
+                rotation, sure = page_make.upright_rotation(image, page_class)
+                osd_ms.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                old = old_make.upright_rotation(image, page_class)
+                prof_ms.append((time.perf_counter() - t) * 1000)
+                total += 1
+                osd_ok += int(rotation == need)
+                osd_unsure += int(not sure)
+                prof_ok += int(old == need)
+        print(f"{kind:12s} {_pct(osd_ok, total):>11s} {_pct(osd_unsure, total):>10s} {statistics.median(osd_ms):7.0f} "
+              f"{_pct(prof_ok, total):>15s} {statistics.median(prof_ms):6.0f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer frames (about a minute)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--parts", default="accuracy,preview,still",
-                        help="comma-separated subset of accuracy, preview, still (default: all)")
+    parser.add_argument("--parts", default="accuracy,preview,still,cases,resolution,orientation",
+                        help="comma-separated subset of accuracy, preview, still, cases, resolution, orientation "
+                             "(default: all)")
     args = parser.parse_args(argv)
-    per_bg_1080 = 8 if args.quick else 40
+    per_bg_1080 = 3 if args.quick else 40
     per_bg_12mp = 1 if args.quick else 6
     print(f"OpenCV {cv2.__version__}, {cv2.getNumThreads()} threads, {os.cpu_count()} CPUs; "
           f"{'quick' if args.quick else 'full'} run, seed {args.seed}")
@@ -146,6 +362,15 @@ def main(argv: list[str] | None = None) -> int:
         median = statistics.median(values)
         print(f"{label:18s} median {median:6.1f} ms  p90 {np.percentile(values, 90):6.1f} ms  "
               f"=> {1000 / median:5.1f} frames/s")
+
+    if "cases" in parts:
+        run_cases(["standard", "tilt", "curl_torn", "hand", "rotated"], 12 if args.quick else 60, args.seed,
+                  1920, 1080, orient=False)
+        run_cases(["rotated"], 6 if args.quick else 24, args.seed, 4032, 3024, orient=True)
+    if "resolution" in parts:
+        run_resolution_agreement(2 if args.quick else 10, args.seed)
+    if "orientation" in parts:
+        run_orientation(1 if args.quick else 3, args.seed)
 
     if "still" in parts:
         timings = run_still_pipeline(3 if args.quick else 15, args.seed)

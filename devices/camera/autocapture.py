@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from devices.camera.page_detect import Detection
+from devices.camera.page_detect import ACCEPT_CONFIDENCE, Detection
 
 THUMB_WIDTH = 160
 
@@ -40,7 +40,8 @@ class TriggerState:
 
 class StillTrigger:
     def __init__(self, stable_frames: int = 8, corner_tolerance: float = 0.006, diff_tolerance: float = 4.0,
-                 rearm_move: float = 0.08, rearm_change: float = 30.0, min_confidence: float = 0.6) -> None:
+                 rearm_move: float = 0.08, rearm_change: float = 30.0,
+                 min_confidence: float = ACCEPT_CONFIDENCE) -> None:
         self.stable_frames = stable_frames
         self.corner_tolerance = corner_tolerance
         self.diff_tolerance = diff_tolerance

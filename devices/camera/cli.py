@@ -41,6 +41,14 @@ def cmd_detect(args: argparse.Namespace) -> int:
         else:
             print(f"no page found / {_zh().NO_PAGE}")
         return 2
+    if not detection.accepted:
+        # A quad we are not sure of is not printed as if it were the page.
+        if args.json:
+            print_json({"page": None, "unsure": detection.as_dict(), "message_en": "page seen but not clearly",
+                        "message_zh": _zh().REPLACE_PAGE})
+        else:
+            print(f"page seen but not clearly (confidence {detection.confidence:.2f}) / {_zh().REPLACE_PAGE}")
+        return 2
     if args.json:
         print_json({"page": detection.as_dict()})
     else:
@@ -83,6 +91,7 @@ def cmd_page(args: argparse.Namespace) -> int:
         "dpi": page.dpi,
         "kB": round(len(page.jpeg_bytes) / 1024, 1),
         "rotation": page.rotation,
+        "orientation_confident": page.orientation_confident,
         "mode": page.mode,
         "corners": detection.as_dict()["corners"],
         "confidence": round(detection.confidence, 3),
@@ -94,7 +103,8 @@ def cmd_page(args: argparse.Namespace) -> int:
         print_json(summary)
     else:
         print(f"wrote {out}: {page.page_class} {page.size_px[0]}x{page.size_px[1]} at {page.dpi} dpi, "
-              f"{summary['kB']} kB, turned {page.rotation}°")
+              f"{summary['kB']} kB, turned {page.rotation}°"
+              + ("" if page.orientation_confident else " (which way is up is not sure: left as placed)"))
         for code in page.codes:
             print(f"code {code.format}: {code.text}")
         for problem in page.quality_problems:

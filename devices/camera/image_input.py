@@ -27,8 +27,8 @@ from devices.camera.errors import ImageTooLarge, ImageUnreadable, NotAnImage
 MAX_PIXELS = 50_000_000
 # Even a 50 MP PNG with noise compresses to well under this; bigger files are not photos.
 MAX_FILE_BYTES = 200 * 1024 * 1024
-# Enough for the headers of every format below (JPEG's SOF can follow a large EXIF
-# block with a thumbnail, so that one is searched through the whole file instead).
+# How far a PGM/PPM header (with its comments) is searched; JPEG markers are walked
+# through the whole file, since the frame header can follow a large EXIF block.
 _HEAD_BYTES = 64 * 1024
 
 

@@ -17,9 +17,8 @@ GLARE = "有反光，请调整角度"
 CUT_OFF = "材料没有拍全，请把材料往中间移一移"
 TOO_SMALL = "材料太小或太远，请放在拍摄区中间"
 NOT_FLAT = "请将材料放平"
-UNSURE_EDGES = "没有看清材料的边，请把材料放在深色垫板中间"
 # The page was not seen clearly enough to be sure where it is (tilted, covered by a hand).
-REPLACE_PAGE = "请把材料重新放平、放正，手离开材料"
+REPLACE_PAGE = "请把材料重新放平、放正，手不要挡住材料的边"
 
 # The camera itself.
 CAMERA_LOST = "高拍仪连接中断，正在重新连接，请稍等"

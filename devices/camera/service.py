@@ -303,6 +303,10 @@ class CameraService:
             elif detection.touches_edge:
                 self._frames_inside_since_cut_off = 0
                 hint = zh.CUT_OFF
+            elif not detection.accepted:
+                # Seen, but not clearly enough to capture (tilted, a hand over an edge):
+                # the trigger will not fire, so say what to do about it.
+                hint = zh.REPLACE_PAGE
             elif self._frames_inside_since_cut_off is not None and \
                     self._frames_inside_since_cut_off + 1 < EDGE_CLEAR_FRAMES:
                 self._frames_inside_since_cut_off += 1

@@ -298,6 +298,12 @@ class Scene:
     # 0: the sensor noise follows from the page and background seeds; any other value
     # draws it independently (two exposures of the same platen never share their noise).
     noise_seed: int = 0
+    # Depth of bites torn out of the page edges, as a fraction of the page's short side.
+    torn: float = 0.0
+    # A hand holding the page with its thumb across one edge: (side 0-3 clockwise from
+    # the page's own top, position along that side 0-1, thumb length as a fraction of
+    # the page's short side). Empty = no hand.
+    hand: tuple[float, ...] = ()
 
     def with_page(self, kind: str | None, corners=(), seed: int | None = None) -> "Scene":
         return replace(self, page_kind=kind, corners=tuple(map(tuple, corners)),
@@ -335,6 +341,96 @@ def _rounded_alpha(h: int, w: int, radius: int) -> np.ndarray:
     return alpha
 
 
+def _tear_edges(alpha: np.ndarray, pad: int, h: int, w: int, depth: float, rng: np.random.Generator) -> np.ndarray:
+    """Bite a few ragged notches out of the page edges (a torn or worn sheet)."""
+    alpha = alpha.copy()
+    short = min(h, w)
+    for _ in range(int(rng.integers(3, 7))):
+        side = int(rng.integers(0, 4))
+        along = float(rng.uniform(0.15, 0.85))
+        bite_w = float(rng.uniform(0.04, 0.12)) * short
+        bite_d = float(rng.uniform(0.3, 1.0)) * depth * short
+        jag = rng.uniform(0.4, 1.0, 7)
+        xs = np.linspace(-bite_w / 2, bite_w / 2, 7)
+        # A notch polygon in (along, into) coordinates of the side, then into the image.
+        notch = [(x, -2.0) for x in (xs[0], xs[-1])][::-1] + [(x, d * bite_d) for x, d in zip(xs, jag)]
+        if side == 0:
+            pts = [(along * w + a, pad + d) for a, d in notch]
+        elif side == 1:
+            pts = [(w - 1 - d, pad + along * h + a) for a, d in notch]
+        elif side == 2:
+            pts = [(along * w + a, pad + h - 1 - d) for a, d in notch]
+        else:
+            pts = [(d, pad + along * h + a) for a, d in notch]
+        cv2.fillPoly(alpha, [np.round(np.array(pts)).astype(np.int32)], 0, cv2.LINE_AA)
+    return alpha
+
+
+def _draw_hand(frame: np.ndarray, corners: np.ndarray, hand: tuple[float, ...], rng: np.random.Generator) -> np.ndarray:
+    """A hand holding the page: the palm beside it and the thumb lying across one edge."""
+    side, along, length = int(hand[0]) % 4, float(hand[1]), float(hand[2])
+    p0, p1 = corners[side].astype(np.float64), corners[(side + 1) % 4].astype(np.float64)
+    short = min(np.linalg.norm(corners[1] - corners[0]), np.linalg.norm(corners[3] - corners[0]))
+    thumb_len = length * short
+    edge = p0 + along * (p1 - p0)
+    t = (p1 - p0) / max(np.linalg.norm(p1 - p0), 1e-6)
+    outward = np.array([t[1], -t[0]])  # corners are clockwise on screen
+    if outward @ (edge - corners.mean(axis=0)) < 0:
+        outward = -outward
+    h, w = frame.shape[:2]
+    mask = np.zeros((h, w), np.uint8)
+    angle = float(np.degrees(np.arctan2(outward[1], outward[0])))
+    # The thumb reaches about 40 % of its length onto the page; the palm stays outside.
+    thumb_centre = edge + outward * 0.1 * thumb_len
+    cv2.ellipse(mask, (tuple(np.round(thumb_centre).astype(int))), (int(thumb_len / 2), int(thumb_len * 0.2)),
+                angle, 0, 360, 255, -1, cv2.LINE_AA)
+    palm_centre = edge + outward * 1.05 * thumb_len + t * 0.25 * thumb_len
+    cv2.ellipse(mask, tuple(np.round(palm_centre).astype(int)), (int(thumb_len * 0.75), int(thumb_len * 0.6)),
+                angle, 0, 360, 255, -1, cv2.LINE_AA)
+    skin = np.array([105, 140, 190], np.float32) * float(rng.uniform(0.85, 1.1))
+    soft = cv2.GaussianBlur(mask, (0, 0), max(1.0, thumb_len * 0.01)).astype(np.float32) / 255.0
+    # Shading: darker towards the outline, like a rounded finger.
+    inner = cv2.GaussianBlur(mask, (0, 0), max(1.0, thumb_len * 0.08)).astype(np.float32) / 255.0
+    shade = 0.7 + 0.3 * inner
+    layer = (skin[None, None, :] * shade[..., None]).clip(0, 255)
+    out = frame.astype(np.float32) * (1 - soft[..., None]) + layer * soft[..., None]
+    return out.astype(np.uint8)
+
+
+def tilted_corners(rng: np.random.Generator, kind: str, aspect: float, tilt_deg: float, coverage: float = 0.6,
+                   turn_deg: float | None = None, focal: float = 1.0) -> tuple:
+    """Corners (frame fractions) of a page photographed by hand at `tilt_deg` from
+    straight above: the page plane is turned about a random axis in it and projected
+    by a pinhole camera whose focal length is `focal` frame widths (a phone: ~0.8-1.1).
+    """
+    w_mm, h_mm = PAGE_SIZE_MM[kind]
+    pw, ph = w_mm / max(w_mm, h_mm), h_mm / max(w_mm, h_mm)
+    page = np.array([[-pw / 2, -ph / 2, 0], [pw / 2, -ph / 2, 0], [pw / 2, ph / 2, 0], [-pw / 2, ph / 2, 0]])
+    turn = math.radians(rng.uniform(-15, 15) if turn_deg is None else turn_deg)
+    rz = np.array([[math.cos(turn), -math.sin(turn), 0], [math.sin(turn), math.cos(turn), 0], [0, 0, 1]])
+    axis_angle = rng.uniform(0, 2 * math.pi)
+    axis = np.array([math.cos(axis_angle), math.sin(axis_angle), 0.0])
+    tilt = math.radians(tilt_deg)
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    rot = np.eye(3) + math.sin(tilt) * k + (1 - math.cos(tilt)) * (k @ k)
+    pts = page @ rz.T @ rot.T
+    f = focal * aspect  # in frame-height units (x is scaled by the aspect below)
+    distance = 1.6 * f  # the page roughly fills the frame before it is scaled
+    z = pts[:, 2] + distance
+    proj = np.stack([f * pts[:, 0] / z, f * pts[:, 1] / z], axis=1)
+    extent = proj.max(axis=0) - proj.min(axis=0)
+    proj *= coverage / max(extent[1], extent[0] / aspect * 1.0)
+    extent = proj.max(axis=0) - proj.min(axis=0)
+    limit = np.array([aspect, 1.0]) * 0.92
+    if (extent > limit).any():
+        proj *= float(np.min(limit / extent))
+        extent = proj.max(axis=0) - proj.min(axis=0)
+    room = np.maximum(0.0, (np.array([aspect, 1.0]) - extent) / 2 - 0.04)
+    centre = np.array([aspect / 2, 0.5]) + rng.uniform(-room, room) - (proj.max(axis=0) + proj.min(axis=0)) / 2
+    proj = proj + centre
+    return tuple((float(x / aspect), float(y)) for x, y in proj)
+
+
 def render_scene(scene: Scene, width: int, height: int, rng: np.random.Generator | None = None) -> np.ndarray:
     """The frame a camera of `width`×`height` would deliver for `scene` (BGR uint8)."""
     rng = rng or np.random.default_rng(scene.page_seed * 7919 + scene.background_seed)
@@ -358,6 +454,8 @@ def render_scene(scene: Scene, width: int, height: int, rng: np.random.Generator
         if scene.page_kind == "id_card":
             rounded = _rounded_alpha(h, w, int(3.18 * px_per_mm))
             alpha = np.minimum(alpha, np.pad(rounded, ((pad, pad), (0, 0))))
+        if scene.torn > 0:
+            alpha = _tear_edges(alpha, pad, h, w, scene.torn, rng)
         src = np.array([(-0.5, pad - 0.5), (w - 0.5, pad - 0.5), (w - 0.5, pad + h - 0.5), (-0.5, pad + h - 0.5)],
                        np.float32)
         matrix = cv2.getPerspectiveTransform(src, corners)
@@ -379,6 +477,8 @@ def render_scene(scene: Scene, width: int, height: int, rng: np.random.Generator
             blob8 = np.clip(scene.glare * 320 * blob, 0, 255).astype(np.uint8)
             glare_layer = cv2.resize(blob8, (width, height), interpolation=cv2.INTER_LINEAR)
         frame = cv2.blendLinear(warped, frame, a, 1.0 - a)
+        if scene.hand:
+            frame = _draw_hand(frame, corners, scene.hand, rng)
     if scene.shadow > 0:
         yy, xx = np.mgrid[0:small_size[1], 0:small_size[0]].astype(np.float32)
         direction = rng.uniform(0, 2 * np.pi)

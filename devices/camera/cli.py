@@ -82,7 +82,8 @@ def cmd_page(args: argparse.Namespace) -> int:
         raise NoPageFound(f"no page found in {args.image}")
     page = make_page(image, detection, mode=args.mode or settings.colour_mode, jpeg_quality=settings.jpeg_quality,
                      platen_width_mm=settings.platen_width_mm, min_sharpness=settings.min_sharpness,
-                     min_page_fraction=settings.min_page_fraction, codes=settings.read_codes)
+                     min_page_fraction=settings.min_page_fraction, codes=settings.read_codes,
+                     upright_by_text=settings.upright_by_text)
     out = write_file_atomic(args.out, page.jpeg_bytes)
     summary = {
         "out": str(out),

@@ -26,7 +26,8 @@ def page_from_file(path: Path, settings: CameraSettings) -> FinishedPage:
         raise NoPageFound(f"no page found in {path.name}")
     page = make_page(image, detection, mode=settings.colour_mode, jpeg_quality=settings.jpeg_quality,
                      platen_width_mm=settings.platen_width_mm, min_sharpness=settings.min_sharpness,
-                     min_page_fraction=settings.min_page_fraction, codes=False)
+                     min_page_fraction=settings.min_page_fraction, codes=False,
+                     upright_by_text=settings.upright_by_text)
     if not page.ok:
         raise PageRejected(page.quality_problems)
     return page

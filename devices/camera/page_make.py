@@ -172,7 +172,9 @@ def thumbnail(page: np.ndarray, width: int = 400) -> np.ndarray:
 # while the heuristic turned ~17 % wrong with no way to tell it was unsure.
 # The cost is ~0.6-1.5 s per page on one core, once per still.
 OSD_MIN_CONFIDENCE = 1.5
-OSD_TIMEOUT_SECONDS = 10.0
+# Past this the page is left as placed (and said unsure). 1-3 s is usual; a box
+# loaded 4-5x over its cores (a test run beside other work) took more than 10 s.
+OSD_TIMEOUT_SECONDS = 20.0
 _log = logging.getLogger("devices.camera")
 _osd_missing_logged = False
 
@@ -206,7 +208,7 @@ def osd_rotation(page: np.ndarray) -> tuple[int, float] | None:
     return int(rotate_match.group(1)) % 360, float(confidence_match.group(1))
 
 
-def upright_rotation(page: np.ndarray, page_class: PageClass) -> tuple[int, bool]:
+def upright_rotation(page: np.ndarray, page_class: PageClass, by_text: bool = True) -> tuple[int, bool]:
     """(clockwise degrees 0/90/180/270 that turn the page upright, whether we are sure).
 
     Decided by the page's text (Tesseract OSD). When the text does not say clearly,
@@ -214,7 +216,7 @@ def upright_rotation(page: np.ndarray, page_class: PageClass) -> tuple[int, bool
     a correctly placed page upside down as often as it fixes a wrong one. The ID card
     is read landscape, so a card seen portrait is at least turned on its side.
     """
-    found = osd_rotation(page)
+    found = osd_rotation(page) if by_text else None
     if found is not None and found[1] >= OSD_MIN_CONFIDENCE:
         return found[0], True
     if page_class is ID_CARD and page.shape[0] > page.shape[1]:
@@ -420,8 +422,12 @@ def encode_jpeg(image: np.ndarray, quality: int = 85, dpi: int = 200) -> bytes:
 
 def make_page(image: np.ndarray, detection: Detection, *, mode: str = "auto", jpeg_quality: int = 85,
               platen_width_mm: float = 0.0, min_sharpness: float = 0.22, min_page_fraction: float = 0.02,
-              codes: bool = True, page_class: PageClass | None = None) -> FinishedPage:
+              codes: bool = True, page_class: PageClass | None = None,
+              upright_by_text: bool = True) -> FinishedPage:
     """Warp, turn upright, enhance, gate and encode the page `detection` found in `image`.
+
+    `upright_by_text=False` skips reading the text's direction (Tesseract OSD, 0.5-3 s
+    of one core per page): the page is left as placed, `orientation_confident` False.
 
     `detection` may come from a smaller image (the preview): it is scaled to `image`.
     The page is always returned; `quality_problems` says whether to ask for a retake.
@@ -436,7 +442,7 @@ def make_page(image: np.ndarray, detection: Detection, *, mode: str = "auto", jp
     enhanced, used_mode = enhance(warped, "document" if mode == "colour" else mode, thumb=thumb)
     # Orientation is read on the enhanced page: flat lighting and clean levels make the
     # text easier for OSD to binarise than the raw warp with its shading.
-    rotation, orientation_confident = upright_rotation(enhanced, page_class)
+    rotation, orientation_confident = upright_rotation(enhanced, page_class, by_text=upright_by_text)
     finished = rotate(enhanced, rotation)
     found_codes = read_codes(finished) if codes else ()
     jpeg = encode_jpeg(finished, jpeg_quality, page_class.dpi)

@@ -269,7 +269,8 @@ class CameraService:
         s = self.settings
         page = make_page(still, detection, mode=s.colour_mode, jpeg_quality=s.jpeg_quality,
                          platen_width_mm=s.platen_width_mm, min_sharpness=s.min_sharpness,
-                         min_page_fraction=s.min_page_fraction, codes=s.read_codes)
+                         min_page_fraction=s.min_page_fraction, codes=s.read_codes,
+                         upright_by_text=s.upright_by_text)
         return page, detection
 
     def _run(self) -> None:

@@ -47,6 +47,9 @@ class CameraSettings:
     min_sharpness: float = 0.22
     min_page_fraction: float = 0.02
     read_codes: bool = True
+    # Turn pages upright by their text (Tesseract OSD; 0.5-3 s of one core per page on
+    # a 2-core box). Off: pages stay as placed, which a slow box may prefer.
+    upright_by_text: bool = True
 
     def check(self, file: str, prefix: str) -> None:
         require(self.still_width > 0 and self.still_height > 0, file, f"{prefix}.still_width",

@@ -31,7 +31,8 @@ def ten_pages():
         rng = np.random.default_rng(100 + i)
         scene = synthetic.random_scene(rng, "dark_mat", aspect=4 / 3, page_kind=kinds[i % 5], hard=False)
         frame = synthetic.render_scene(scene, 1200, 900)
-        pages.append(make_page(frame, detect_page(frame), codes=False))
+        # The bundle keeps JPEG bytes as they are; which way up they are is not its business.
+        pages.append(make_page(frame, detect_page(frame), codes=False, upright_by_text=False))
     return pages
 
 

@@ -26,9 +26,11 @@ as_root() {
 # Screenshots are taken with Pillow (a Python dependency), not with a program.
 # The icon font on the tiles: Material Design Icons (SIL OFL), fonts-materialdesignicons-webfont.
 # Tesseract with its orientation model (osd) turns scanned pages upright by their text.
+# chromium: the hall server's browser tests drive the system's chromium through Playwright
+# (`playwright install` is never run).
 SYSTEM_PACKAGES=(xvfb xauth x11-utils libgl1 libegl1 libgl1-mesa-dri fonts-wqy-microhei fontconfig
                  tesseract-ocr tesseract-ocr-osd
-                 fonts-materialdesignicons-webfont xdotool espeak-ng libmtdev1 python3-venv)
+                 fonts-materialdesignicons-webfont xdotool espeak-ng libmtdev1 python3-venv chromium)
 # glib was renamed on newer Ubuntu (t64 transition): either name will do.
 GLIB_PACKAGES=(libglib2.0-0t64 libglib2.0-0)
 
@@ -45,7 +47,7 @@ system_packages_missing() {
 
 install_system_packages() {
   if ! system_packages_missing; then return; fi
-  say "installing system packages (Xvfb, Mesa GL, CJK and icon fonts, xdotool, espeak-ng, tesseract)…"
+  say "installing system packages (Xvfb, Mesa GL, CJK and icon fonts, xdotool, espeak-ng, tesseract, chromium)…"
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
   local pkgs=("${SYSTEM_PACKAGES[@]}")

@@ -30,6 +30,8 @@ COMMAND_MODULES = (
     "kiosk.queue_cli",
     "kiosk.demo",
     "kiosk.staff_cli",
+    "kiosk.account_cli",
+    "kiosk.web.cli",
     "kiosk.dropoff_cli",
     "kiosk.guides.cli",
     "devices.idcard.cli",

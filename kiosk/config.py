@@ -273,6 +273,25 @@ class DropoffSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    # The hall server (`kiosk serve`): counter console, hall display, phone pages.
+    # Loopback by default, so a fresh box serves nobody else; a hall opens it to its
+    # LAN by writing the host's LAN address (or "0.0.0.0") here, and sets
+    # [hall] public_url to the address phones reach.
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # A staff login lasts this long (one working day), then staff log in again.
+    session_hours: int = 10
+
+    def check(self, file: str, prefix: str) -> None:
+        require(bool(self.host.strip()) and self.host == self.host.strip() and " " not in self.host, file,
+                f"{prefix}.host", f"{self.host!r} is not an address", 'write "127.0.0.1" (this box only), '
+                'the hall LAN address of this box, or "0.0.0.0" (every network of this box)')
+        require(1 <= self.port <= 65535, file, f"{prefix}.port", f"{self.port} is not a TCP port", "use 8080")
+        require(1 <= self.session_hours <= 24, file, f"{prefix}.session_hours", "must be 1-24", "use 10")
+
+
+@dataclass(frozen=True)
 class DeviceSettings:
     idcard: IdCardSettings = field(default_factory=IdCardSettings)
     printer: PrinterSettings = field(default_factory=PrinterSettings)
@@ -290,6 +309,7 @@ class Settings:
     guides: GuidesSettings = field(default_factory=GuidesSettings)
     kiosk: KioskSettings = field(default_factory=KioskSettings)
     dropoff: DropoffSettings = field(default_factory=DropoffSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
     devices: DeviceSettings = field(default_factory=DeviceSettings)
     # Not in the file: where it was loaded from, and the data directory in effect.
     source: str = field(default="", compare=False, init=False)

@@ -33,7 +33,8 @@ def _issue(args) -> int:
     hall = _open_hall(args)
     issued = hall.tickets.take_number(args.queue, args.priority, args.holder_id, channel=args.channel)
     if args.json:
-        print_json(issued.as_dict())
+        # The ticket's phone page (/t/<token>, served by `kiosk serve`).
+        print_json(issued.as_dict() | {"link": hall.links.ticket_address(issued.ticket.id)})
     else:
         print(f"{issued.code}  {issued.queue_name}  前面还有{issued.people_ahead}人  {issued.estimate.text_zh}")
     return 0

@@ -228,6 +228,53 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE TRIGGER dropoff_audit_append_only_delete BEFORE DELETE ON dropoff_audit
             BEGIN SELECT RAISE(ABORT, 'dropoff_audit is append-only'); END;
         """,
+    ),    (
+        6,
+        "hall server: staff accounts, their sessions, an append-only accounts audit",
+        # Passwords only as salted scrypt hashes with their parameters
+        # (kiosk.services.accounts); wrong tries in a row and the lockout live on the
+        # account row, so they hold across restarts and every process of the hall.
+        # Sessions are kept by the SHA-256 of their random token: a copied database
+        # lets nobody in. Logins, logouts and account changes go to account_audit;
+        # counter operations stay in `events` with the staff member as the actor.
+        """
+        CREATE TABLE staff_accounts (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            display_name TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL CHECK (role IN ('window_staff', 'hall_manager', 'county_auditor')),
+            password_hash TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            failed_in_a_row INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            password_set_at TEXT NOT NULL,
+            last_login_at TEXT
+        );
+        CREATE TABLE staff_sessions (
+            token_hash TEXT PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES staff_accounts(id),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            ended_at TEXT,
+            client TEXT NOT NULL DEFAULT ''
+        ) WITHOUT ROWID;
+        CREATE INDEX staff_sessions_by_account ON staff_sessions (account_id, expires_at);
+        CREATE TABLE account_audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            account TEXT,
+            client TEXT NOT NULL DEFAULT '',
+            data TEXT
+        );
+        CREATE TRIGGER account_audit_append_only_update BEFORE UPDATE ON account_audit
+            BEGIN SELECT RAISE(ABORT, 'account_audit is append-only'); END;
+        CREATE TRIGGER account_audit_append_only_delete BEFORE DELETE ON account_audit
+            BEGIN SELECT RAISE(ABORT, 'account_audit is append-only'); END;
+        """,
     ),
 )
 

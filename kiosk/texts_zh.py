@@ -7,6 +7,8 @@ str.format fields; the English counterparts live beside the code that logs them.
 # Announcements (display board and voice).
 CALL = "请{code}号到{window}号窗口办理"
 RECALL = "请{code}号到{window}号窗口办理（重呼）"
+# Spoken by the hall display: 重呼 said first, so the citizen hears it is their number again.
+RECALL_SPOKEN = "重呼，请{code}号到{window}号窗口办理"
 WINDOW_PAUSED = "{window}号窗口暂停服务"
 WINDOW_RESUMED = "{window}号窗口恢复服务"
 
@@ -111,3 +113,17 @@ STAFF_PIN_REASONS = {
     "common": "是常见的简单密码",
 }
 STAFF_PIN_MISMATCH = "两次输入的密码不一样，请重新运行"
+
+
+# The ticket's phone page (QR code on the ticket).
+TICKET_PAGE_AHEAD = "前面还有{n}人，请留意叫号"
+TICKET_PAGE_NEXT = "下一位就是您，请到窗口附近等候"
+TICKET_PAGE_GO = "请到{window}号窗口办理"
+TICKET_PAGE_OTHER_DAY = "这张号不是今天的，今天办事请重新取号"
+TICKET_PAGE_EXPIRED_STATUS = "已过期"
+TICKET_PAGE_DONE = {
+    "finished": "已经办完，谢谢您",
+    "no_show": "您的号已过，请到窗口找工作人员",
+    "suspended": "已挂起，请按工作人员说的准备好后回到窗口",
+    "transferred": "已转到别的窗口，请留意叫号",
+}

@@ -117,3 +117,29 @@ class VoicePrompter:
                 self._current = None
             if target is not None and process.returncode == 0:
                 self.files.append(target)
+
+
+# The hall display's announcements (kiosk.web) are rendered to WAV on the server
+# only when the display's browser has no Chinese voice of its own. The plain `cmn`
+# voice, not the pinyin one above: it reads Latin letters as English letters, which
+# is how halls call a number ("A 零一二号"); the digits are written as 汉字 first
+# (kiosk.services.hall_board.spoken_code), so no tone digits are involved.
+ANNOUNCEMENT_VOICE = "cmn"
+
+
+def render_wav(text: str, voice: str = ANNOUNCEMENT_VOICE, speed_wpm: int = 140,
+               program: str = "espeak-ng", timeout: float = 10.0) -> bytes | None:
+    """`text` spoken as WAV bytes by espeak-ng, or None if it is not installed or fails."""
+    path = shutil.which(program)
+    if path is None or not text:
+        return None
+    try:
+        result = subprocess.run([path, "-v", voice, "-s", str(speed_wpm), "--stdout", text],
+                                stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        log.warning("announcement audio failed: %s", exc)
+        return None
+    if result.returncode != 0 or not result.stdout.startswith(b"RIFF"):
+        log.warning("announcement audio failed: espeak-ng exit %s", result.returncode)
+        return None
+    return result.stdout

@@ -37,6 +37,8 @@ def test_the_import_contracts_hold():
     ("screens/home.py", "import kiosk.store", "Screens show and forward"),
     ("kiosk/store.py", "import kiosk.services.ticketing", "Inside kiosk/"),
     ("devices/idcard/codec.py", "import devices.printer.layouts", "each device alone"),
+    ("kiosk/web/api.py", "import kiosk.store", "The hall server calls services"),
+    ("kiosk/web/pages.py", "import sqlite3", "The hall server calls services"),
 ])
 def test_a_forbidden_import_fails_the_check(tmp_path, module, line, contract):
     tree = tmp_path / "tree"

@@ -51,6 +51,7 @@ from kiosk.queueing.models import (
     IssuedTicket,
     QueueStatus,
     Ticket,
+    WaitEstimate,
     WindowStatus,
     row_to_ticket,
 )
@@ -517,6 +518,54 @@ class QueueEngine:
                     estimate_for_next=self.estimator.estimate(conn, queue, day, waiting),
                 ))
         return result
+
+    def ticket_by_id(self, ticket_id: int) -> Ticket | None:
+        """The ticket as it stands now; a transferred one is followed to its live copy. None if unknown."""
+        with self.store.read() as conn:
+            row = conn.execute("SELECT * FROM tickets WHERE id = ?", (int(ticket_id),)).fetchone()
+            for _hop in range(20):  # a transfer chain is short; never loop on damage
+                if row is None or row["transferred_to_id"] is None:
+                    break
+                row = conn.execute("SELECT * FROM tickets WHERE id = ?", (row["transferred_to_id"],)).fetchone()
+        return row_to_ticket(row) if row is not None else None
+
+    def people_ahead(self, ticket: Ticket) -> int:
+        """How many call_next would call before this waiting ticket now (0 unless waiting today)."""
+        if ticket.status != "waiting" or ticket.business_day != self.today():
+            return 0
+        with self.store.read() as conn:
+            return self._people_ahead(conn, self._queue(ticket.queue_id), ticket.business_day, ticket.id)
+
+    def estimate_wait(self, queue_id: str, people_ahead: int) -> WaitEstimate:
+        """The wait for somebody with `people_ahead` tickets before them in this queue today."""
+        queue = self._queue(queue_id)
+        with self.store.read() as conn:
+            return self.estimator.estimate(conn, queue, self.today(), people_ahead)
+
+    def last_event_id(self) -> int:
+        """The newest event's id (0 before the first): cheap enough to poll several times a second."""
+        with self.store.read() as conn:
+            return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0])
+
+    def events_after(self, event_id: int, kinds: Iterable[str] | None = None, limit: int = 200) -> list[dict]:
+        """Events newer than `event_id`, oldest first (live displays follow the log with this)."""
+        sql, params = "SELECT * FROM events WHERE id > ?", [int(event_id)]
+        if kinds:
+            kinds = tuple(kinds)
+            sql += f" AND kind IN ({','.join('?' * len(kinds))})"
+            params.extend(kinds)
+        with self.store.read() as conn:
+            rows = conn.execute(sql + " ORDER BY id LIMIT ?", (*params, int(limit))).fetchall()
+        return [dict(row) | {"data": json.loads(row["data"] or "{}")} for row in rows]
+
+    def recent_events(self, kinds: Iterable[str], since: str, limit: int = 10) -> list[dict]:
+        """The newest events of these kinds at or after the stamp `since`, newest first."""
+        kinds = tuple(kinds)
+        with self.store.read() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM events WHERE kind IN ({','.join('?' * len(kinds))}) AND at >= ? "
+                "ORDER BY id DESC LIMIT ?", (*kinds, since, int(limit))).fetchall()
+        return [dict(row) | {"data": json.loads(row["data"] or "{}")} for row in rows]
 
     def events(self, ticket_id: int | None = None) -> list[dict]:
         sql, params = "SELECT * FROM events", ()

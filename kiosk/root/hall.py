@@ -17,8 +17,10 @@ from kiosk.queueing.engine import QueueEngine
 from kiosk.dropoff.blobs import BlobStore
 from kiosk.dropoff.vault import Vault
 from kiosk.services.dropoff import DropoffService
+from kiosk.services.accounts import AccountService
 from kiosk.services.features import Features
 from kiosk.services.guides import GuideService
+from kiosk.services.hall_board import HallBoard
 from kiosk.services.links import PublicLinks
 from kiosk.services.printing import PrintService
 from kiosk.services.staff_access import PIN_FILE_NAME, StaffAccess
@@ -43,6 +45,8 @@ class Hall:
     features: Features
     staff_access: StaffAccess
     dropoff: DropoffService
+    accounts: AccountService
+    board: HallBoard
 
     def close(self) -> None:
         self.maintenance.stop()
@@ -50,8 +54,12 @@ class Hall:
 
 
 def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path | None = None,
-              enforce_hours: bool = True, cache_dir: Path | None = None) -> Hall:
-    """Open (and migrate) the hall's database and build its services. Raises StoreError."""
+              enforce_hours: bool = True, cache_dir: Path | None = None, serve_public_pages: bool = False) -> Hall:
+    """Open (and migrate) the hall's database and build its services. Raises StoreError.
+
+    `serve_public_pages`: this process runs the hall server (`kiosk serve`), so the
+    QR codes' pages exist and links are given (see mark_links_served).
+    """
     clock = clock or SystemClock()
     # The data folder holds the database, holder.key and caches: 0700, tightened
     # (and logged) if an older version or a person left it open to others. Not
@@ -72,7 +80,7 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
     dropoff = DropoffService(settings, store, clock, vault, BlobStore(settings.data_dir / "scans", vault),
                              guides.catalogue, alerts)
     _sweep_unfinished_dropoffs(dropoff)
-    return Hall(
+    hall = Hall(
         settings=settings,
         clock=clock,
         store=store,
@@ -88,7 +96,25 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
         # The secret lives beside the database, never in the hall's settings file.
         staff_access=StaffAccess(settings.data_dir / PIN_FILE_NAME, store, alerts, clock),
         dropoff=dropoff,
+        accounts=AccountService(store, clock, session_hours=settings.server.session_hours),
+        board=HallBoard(settings, engine, clock),
     )
+    if serve_public_pages:
+        mark_links_served(hall)
+    return hall
+
+
+def mark_links_served(hall: Hall) -> None:
+    """The hall server now serves `public_url`: tickets and guides get their QR codes.
+
+    Called by the composition root wherever it starts the server (`kiosk serve`
+    today; `kiosk run` when it starts the server in-process). The printer service
+    and the screens read the same PublicLinks and Features objects, so from here
+    on every ticket printed carries its progress QR.
+    """
+    hall.links.served = bool(hall.links.base)
+    hall.features.public_pages = hall.links.served
+    log.info("public pages served at %s: QR codes on", hall.links.base or "(no public_url)")
 
 
 def _sweep_unfinished_dropoffs(dropoff: DropoffService) -> None:

@@ -25,6 +25,17 @@ class PublicLinks:
         # A MAC of the id, not the id: progress pages cannot be walked by counting.
         return f"{self.base}/t/{self.holder_key.ticket_link_token(ticket_id)}"
 
+    def ticket_address(self, ticket_id: int) -> str:
+        """The ticket's page whether or not this process serves it ('' without a public_url).
+
+        For staff and scripts (`kiosk ticket issue --json`), who know whether the
+        hall server runs; paper and screens use `ticket()`, which promises nothing
+        that is not served.
+        """
+        if not self.base:
+            return ""
+        return f"{self.base}/t/{self.holder_key.ticket_link_token(ticket_id)}"
+
     def guide(self, guide_id: str) -> str:
         if not self.served:
             return ""

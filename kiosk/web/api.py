@@ -1,0 +1,260 @@
+"""The hall server's JSON API: staff session, counter operations, accounts, public board and lookups."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sse_starlette.sse import EventSourceResponse
+
+from kiosk.queueing.models import OPEN_STATUSES, Ticket
+from kiosk.services.accounts import Account
+from kiosk.web import texts_zh
+from kiosk.web.security import (
+    SESSION_COOKIE,
+    Permission,
+    clear_session_cookies,
+    client_label,
+    set_session_cookies,
+)
+
+# Counter operations by URL name -> (engine method, what the body must give).
+COUNTER_ACTIONS = ("call", "recall", "start", "finish", "no-show", "transfer", "suspend", "resume", "pause", "open")
+SPEECH_CACHE_SIZE = 64
+SSE_PING_SECONDS = 15
+
+
+class LoginBody(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=256)
+
+
+class CounterBody(BaseModel):
+    code: str | None = Field(default=None, max_length=12)  # call (特呼), resume
+    to: str | None = Field(default=None, max_length=12)  # transfer
+
+
+class NewAccountBody(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=256)
+    role: Literal["window_staff", "county_auditor", "hall_manager"] = "window_staff"
+    display_name: str = Field(default="", max_length=40)
+
+
+class DropoffLookupBody(BaseModel):
+    code: str = Field(max_length=32)
+    last4: str = Field(max_length=8)
+
+
+def add_routes(app: FastAPI, ctx) -> None:
+    hall = ctx.hall
+    accounts = hall.accounts
+    viewer = Depends(Permission(accounts, "view"))
+    counter = Depends(Permission(accounts, "counter"))
+    manager = Depends(Permission(accounts, "manage_accounts"))
+    auditor = Depends(Permission(accounts, "read_audit"))
+    speech_cache: OrderedDict[int, bytes] = OrderedDict()
+
+    # -- staff session ---------------------------------------------------------------------
+    @app.post("/api/login", tags=["staff"])
+    def login(body: LoginBody, request: Request, response: Response) -> dict:
+        """Log in; sets the HttpOnly session cookie and the CSRF cookie. 401 wrong, 423 locked, 409 no manager yet."""
+        session = accounts.login(body.username, body.password, client=client_label(request))
+        max_age = int((session.expires_at - hall.clock.now()).total_seconds())
+        set_session_cookies(request, response, session.token, max_age)
+        return {"account": session.account.as_dict()}
+
+    @app.post("/api/logout", tags=["staff"])
+    def logout(request: Request, response: Response) -> dict:
+        accounts.logout(request.cookies.get(SESSION_COOKIE), client=client_label(request))
+        clear_session_cookies(request, response)
+        return {"ok": True}
+
+    @app.get("/api/me", tags=["staff"])
+    def me(account: Account = viewer) -> dict:
+        return {"account": account.as_dict(), "may": {p: account.may(p) for p in
+                                                      ("view", "counter", "manage_accounts", "read_audit")}}
+
+    # -- the counter console ---------------------------------------------------------------
+    @app.get("/api/counter", tags=["counter"])
+    def counter_state(account: Account = viewer) -> dict:
+        """Windows with their current ticket, each queue's waiting list and today's counts."""
+        return counter_snapshot(hall)
+
+    @app.post("/api/windows/{window}/{action}", tags=["counter"])
+    def counter_action(window: int, action: str, body: CounterBody | None = None,
+                       account: Account = counter) -> dict:
+        """call (optionally `code`: 特呼), recall, start, finish, no-show, transfer (`to`), suspend,
+        resume (`code`), pause, open. Each is recorded in the queue's event log with the staff member."""
+        body = body or CounterBody()
+        engine = hall.engine
+        actor = f"staff:{account.username}"
+        if action not in COUNTER_ACTIONS:
+            raise HTTPException(404, detail=texts_zh.UNKNOWN_ACTION)
+        if action == "call":
+            result = (engine.call_ticket(window, body.code, actor=actor) if body.code
+                      else engine.call_next(window, actor=actor))
+        elif action == "transfer":
+            if not body.to:
+                raise HTTPException(422, detail=texts_zh.BAD_REQUEST)
+            result = engine.transfer(window, body.to, actor=actor)
+        elif action == "resume":
+            if not body.code:
+                raise HTTPException(422, detail=texts_zh.BAD_REQUEST)
+            result = engine.resume(window, body.code, actor=actor)
+        else:
+            method = {"recall": engine.recall, "start": engine.start, "finish": engine.finish,
+                      "no-show": engine.no_show, "suspend": engine.suspend, "pause": engine.pause_window,
+                      "open": engine.resume_window}[action]
+            result = method(window, actor=actor)
+        ctx.feed.poke()
+        return counter_result(result)
+
+    @app.post("/api/tickets/{code}/reactivate", tags=["counter"])
+    def reactivate(code: str, account: Account = counter) -> dict:
+        """A no-show back in line, at the back."""
+        result = hall.engine.reactivate(code, actor=f"staff:{account.username}")
+        ctx.feed.poke()
+        return counter_result(result)
+
+    # -- accounts ------------------------------------------------------------------------------
+    @app.get("/api/accounts", tags=["accounts"])
+    def list_accounts(account: Account = auditor) -> dict:
+        return {"accounts": [a.as_dict() for a in accounts.accounts()]}
+
+    @app.post("/api/accounts", tags=["accounts"], status_code=201)
+    def create_account(body: NewAccountBody, request: Request, account: Account = manager) -> dict:
+        """A manager creates a window_staff or county_auditor account (managers only at the terminal)."""
+        created = accounts.create_account(account, body.username, body.password, body.role, body.display_name,
+                                          client=client_label(request))
+        return {"account": created.as_dict()}
+
+    @app.post("/api/accounts/{username}/{state}", tags=["accounts"])
+    def set_account_state(username: str, state: Literal["disable", "enable"], request: Request,
+                          account: Account = manager) -> dict:
+        changed = accounts.set_active(account, username, state == "enable", client=client_label(request))
+        return {"account": changed.as_dict()}
+
+    @app.get("/api/audit", tags=["accounts"])
+    def audit(account: Account = auditor) -> dict:
+        """Logins, lockouts and account changes, newest first (counter operations are in the queue's events)."""
+        return {"entries": accounts.audit()}
+
+    # -- public: the hall display and the ticket pages --------------------------------------------
+    @app.get("/api/board", tags=["public"])
+    def board() -> dict:
+        """What the wall display shows: each window's current number, the latest calls, waiting counts."""
+        return hall.board.board().as_dict()
+
+    @app.get("/api/live", tags=["public"])
+    async def live(request: Request):
+        """Server-Sent Events: `change` (with the new calls to announce) whenever the board changes."""
+
+        async def stream():
+            async with ctx.feed.subscription() as queue:
+                yield {"event": "hello", "data": json.dumps({"last_event_id": ctx.feed.last_event_id})}
+                while True:
+                    message = await queue.get()
+                    yield {"event": "change", "id": str(message["last_event_id"]),
+                           "data": json.dumps(message, ensure_ascii=False)}
+
+        return EventSourceResponse(stream(), ping=SSE_PING_SECONDS, headers={"Cache-Control": "no-store"})
+
+    @app.get("/api/speech/{event_id}.wav", tags=["public"], response_class=Response)
+    def speech(event_id: int) -> Response:
+        """A call's announcement as WAV (espeak-ng), for displays whose browser has no Chinese voice.
+        Only calls of the event log can be spoken: the server never says text it is sent."""
+        audio = speech_cache.get(event_id)
+        if audio is None:
+            call = hall.board.call(event_id)
+            if call is None:
+                raise HTTPException(404, detail=texts_zh.NOT_FOUND_PAGE)
+            audio = ctx.speech(call.speech)
+            if audio is None:
+                raise HTTPException(404, detail=texts_zh.NO_AUDIO)
+            speech_cache[event_id] = audio
+            while len(speech_cache) > SPEECH_CACHE_SIZE:
+                speech_cache.popitem(last=False)
+        return Response(audio, media_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.get("/api/tickets/{token}", tags=["public"])
+    def ticket_progress(token: str) -> dict:
+        """A ticket's progress by the token of its QR code (404 for an unknown or forged token)."""
+        progress = progress_by_token(hall, token)
+        if progress is None:
+            raise HTTPException(404, detail=texts_zh.TICKET_NOT_FOUND)
+        return progress.as_dict()
+
+    @app.post("/api/dropoff/progress", tags=["public"])
+    def dropoff_progress(body: DropoffLookupBody, request: Request) -> dict:
+        """A drop-off's progress by its code and the ID number's last 4 (rate-limited per client)."""
+        if not body.code.strip() or not body.last4.strip():
+            raise HTTPException(422, detail=texts_zh.DROPOFF_FIELDS)
+        progress = hall.dropoff.progress_by_code(body.code, body.last4, source=f"web:{client_label(request)}")
+        return progress_dict(progress)
+
+    @app.get("/api/health", tags=["public"])
+    def health() -> dict:
+        return {"ok": True, "hall": hall.settings.hall.name, "live_clients": ctx.feed.subscribers}
+
+
+def progress_by_token(hall, token: str):
+    ticket_id = hall.engine.holder_key.ticket_id_from_link(token)
+    if ticket_id is None:
+        return None
+    return hall.board.ticket_progress(ticket_id)
+
+
+def progress_dict(progress) -> dict:
+    return {
+        "code": progress.code, "matter_name": progress.matter_name, "status": progress.status,
+        "status_zh": progress.status_zh, "masked_name": progress.masked_name,
+        "submitted_at": progress.submitted_at.isoformat(),
+        "review_on": progress.review_on.isoformat() if progress.review_on else None,
+        "case_number": progress.case_number,
+        "due_on": progress.due_on.isoformat() if progress.due_on else None,
+        "note_zh": progress.note_zh,
+        "steps": [{"at": step.at.strftime("%Y-%m-%d %H:%M"), "status": step.status, "text": step.text_zh}
+                  for step in progress.steps],
+    }
+
+
+def counter_result(result) -> dict:
+    return {"action": result.action, "window": result.window_number, "announcement": result.announcement,
+            "ticket": public_ticket(result.ticket) if result.ticket else None, **{
+                k: v for k, v in result.extra.items() if isinstance(v, (str, int, float, bool, type(None)))}}
+
+
+def public_ticket(ticket: Ticket) -> dict[str, Any]:
+    """A ticket as staff see it: number, queue, state, priority class. No holder data at all
+    (the database has only a keyed hash of the holder, cleared after the day)."""
+    return {"code": ticket.code, "queue": ticket.queue_id, "status": ticket.status, "priority": ticket.priority,
+            "window": ticket.window_number, "recall_count": ticket.recall_count,
+            "arrival_at": ticket.arrival_at.strftime("%H:%M"),
+            "called_at": ticket.called_at.strftime("%H:%M") if ticket.called_at else None}
+
+
+def counter_snapshot(hall) -> dict:
+    engine = hall.engine
+    tickets = engine.tickets(statuses=OPEN_STATUSES + ("no_show",))
+    queues = []
+    for status in engine.status():
+        mine = [t for t in tickets if t.queue_id == status.queue_id]
+        queues.append({
+            "id": status.queue_id, "name": status.name,
+            "waiting": [public_ticket(t) for t in mine if t.status == "waiting"],
+            "suspended": [public_ticket(t) for t in mine if t.status == "suspended"],
+            "no_show": [public_ticket(t) for t in mine if t.status == "no_show"],
+            "counts": {"issued": status.issued, "waiting": status.waiting, "at_window": status.at_window,
+                       "finished": status.finished, "no_show": status.no_show, "suspended": status.suspended,
+                       "transferred_in": status.transferred_in},
+            "wait_text": status.estimate_for_next.text_zh,
+        })
+    windows = [{"number": w.number, "name": w.name, "queues": list(w.queues), "paused": w.paused,
+                "current": public_ticket(w.current) if w.current else None} for w in engine.windows()]
+    return {"hall_name": hall.settings.hall.name, "business_day": engine.today(), "windows": windows,
+            "queues": queues, "last_event_id": engine.last_event_id()}

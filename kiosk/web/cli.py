@@ -1,0 +1,42 @@
+"""`kiosk serve`: the hall server alone (counter console, hall display, phone pages).
+
+Binds to [server] host/port of the hall settings (loopback unless the hall opened
+it to its LAN); --host/--port override them for one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from kiosk.web.app import create_app
+
+    settings = args.hall_settings()
+    host = args.host or settings.server.host
+    port = args.port or settings.server.port
+    # This process serves public_url: the hall's links (QR codes) are given from now on.
+    hall = args.open_hall(settings, serve_public_pages=True)
+    try:
+        # The daily retention purge stays with `kiosk run` (the kiosk owns it); see the report of issue 14.
+        app = create_app(hall)
+        print(f"沁心办 hall server on http://{host}:{port}  (console /staff, display /display)")
+        if not hall.accounts.has_manager():
+            print("no manager account yet: run `kiosk account create-manager NAME` on this machine")
+        uvicorn.run(app, host=host, port=port, log_level="warning" if not args.verbose else "info",
+                    proxy_headers=False, server_header=False)
+    finally:
+        hall.close()
+    return 0
+
+
+def register(cli) -> None:
+    parser = cli.command("serve", "run the hall server: counter console (/staff), hall display (/display), "
+                         "phone pages (/t/…, /g/…, /d)", _serve)
+    parser.add_argument("--host", help="bind address (default: [server] host of the hall settings, 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="TCP port (default: [server] port, 8080)")

@@ -78,7 +78,7 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
     guides = GuideService(cache_dir or settings.data_dir / "cache", _hall_matters(settings))
     vault = Vault(settings.data_dir)
     dropoff = DropoffService(settings, store, clock, vault, BlobStore(settings.data_dir / "scans", vault),
-                             guides.catalogue, alerts)
+                             guides.catalogue, alerts, links)
     _sweep_unfinished_dropoffs(dropoff)
     hall = Hall(
         settings=settings,

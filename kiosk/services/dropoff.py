@@ -34,6 +34,7 @@ from kiosk.dropoff.models import (CORRECTION_REASONS, STATUS_ZH, Draft, DraftPag
 from kiosk.dropoff.vault import Vault
 from kiosk.hall_hours import add_working_days, review_day
 from kiosk.identity import check_id_number, check_phone, normalise_id_number, normalise_phone
+from kiosk.services.links import PublicLinks
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def time_limit_text(promised_working_days: int | None) -> str:
 
 class DropoffService:
     def __init__(self, settings: Settings, store: Store, clock: Clock, vault: Vault, blobs: BlobStore,
-                 catalogue: Callable[[], object], alerts: AlertLog) -> None:
+                 catalogue: Callable[[], object], alerts: AlertLog, links: PublicLinks | None = None) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
@@ -109,6 +110,7 @@ class DropoffService:
         self.blobs = blobs
         self._catalogue = catalogue
         self.alerts = alerts
+        self.links = links
 
     # -- can it be used now ------------------------------------------------------------
     def availability(self, camera_works: bool = True) -> Availability:
@@ -258,7 +260,8 @@ class DropoffService:
 
         return DropoffReceipt(
             hall_name=self.settings.hall.name, submission_code=submitted.code, matter_name=submitted.matter_name,
-            page_count=submitted.page_count, submitted_at=submitted.submitted_at, qr_url="",
+            page_count=submitted.page_count, submitted_at=submitted.submitted_at,
+            qr_url=self.links.dropoff(submitted.code) if self.links is not None else "",
             masked_name=submitted.masked_name,
             pages_per_material=tuple((n, c) for n, c in submitted.pages_per_material if c),
             review_day_text=day_text(submitted.review_on),

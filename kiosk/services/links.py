@@ -40,3 +40,10 @@ class PublicLinks:
         if not self.served:
             return ""
         return f"{self.base}/guides/{guide_id}"
+
+    def dropoff(self, code: str) -> str:
+        """The receipt's QR: the progress page with the code filled in (the last 4 of
+        the ID number are still asked there)."""
+        if not self.served:
+            return ""
+        return f"{self.base}/d/{code}"

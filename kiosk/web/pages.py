@@ -76,4 +76,12 @@ def add_routes(app: FastAPI, ctx) -> None:
 
     @app.get("/d", response_class=HTMLResponse, include_in_schema=False)
     def dropoff_page(request: Request):
-        return ctx.page(request, "dropoff.html")
+        return ctx.page(request, "dropoff.html", code="")
+
+    @app.get("/d/{code}", response_class=HTMLResponse, include_in_schema=False)
+    def dropoff_page_for_code(request: Request, code: str):
+        # The receipt's QR: the code is filled in; the last 4 of the ID number are
+        # still asked (the QR alone, photographed off a dropped receipt, shows nothing).
+        from kiosk.dropoff.codes import looks_like_code, normalise_code
+
+        return ctx.page(request, "dropoff.html", code=normalise_code(code) if looks_like_code(code) else "")

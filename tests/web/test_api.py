@@ -290,3 +290,18 @@ def test_the_board_and_the_spoken_call(client, accounts, hall):
     issue_event = hall.engine.events()[0]["id"]
     assert client.get(f"/api/speech/{issue_event}.wav").status_code == 404  # only calls are ever spoken
 
+
+
+def test_the_receipt_qr_opens_the_progress_page_with_its_code_filled_in(client, hall):
+    from dropoff_drafts import ID_NUMBER, fill_draft, page_jpegs
+
+    submitted = hall.dropoff.submit(fill_draft(hall.dropoff, page_jpegs()))
+    receipt = hall.dropoff.receipt(submitted)
+    assert receipt.qr_url == f"{hall.links.base}/d/{submitted.code}"
+    page = client.get(receipt.qr_url.removeprefix(hall.links.base))
+    assert page.status_code == 200 and f'value="{submitted.code}"' in page.text
+    assert ID_NUMBER[-4:] not in page.text  # the last 4 are still the citizen's to type
+    forged = client.get("/d/<script>")
+    assert forged.status_code == 200 and 'value=""' in forged.text
+    found = post(client, "/api/dropoff/progress", {"code": submitted.code, "last4": ID_NUMBER[-4:]})
+    assert found.status_code == 200 and found.json()["matter_name"] == submitted.matter_name

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "kiosk.demo",
     "kiosk.staff_cli",
     "kiosk.account_cli",
+    "kiosk.device_cli",
     "kiosk.web.cli",
     "kiosk.dropoff_cli",
     "kiosk.guides.cli",

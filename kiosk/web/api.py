@@ -13,11 +13,13 @@ from sse_starlette.sse import EventSourceResponse
 
 from kiosk.queueing.models import OPEN_STATUSES, Ticket
 from kiosk.services.accounts import Account
+from kiosk.services.kiosk_devices import KioskDevice
 from kiosk.web import schemas as out
 from kiosk.web import texts_zh
 from kiosk.web.schemas import errors
 from kiosk.web.security import (
     SESSION_COOKIE,
+    DeviceToken,
     Permission,
     clear_session_cookies,
     client_label,
@@ -28,6 +30,8 @@ from kiosk.web.security import (
 COUNTER_ACTIONS = ("call", "recall", "start", "finish", "no-show", "transfer", "suspend", "resume", "pause", "open")
 SPEECH_CACHE_SIZE = 64
 SSE_PING_SECONDS = 15
+# How long a kiosk's request may wait for a busy database (retried inside), then 503.
+KIOSK_WAIT_SECONDS = 5.0
 # An id the database cannot even hold is malformed (422), not a server error.
 SQLITE_MAX_INTEGER = 2**63 - 1
 
@@ -47,6 +51,13 @@ class NewAccountBody(BaseModel):
     password: str = Field(max_length=256)
     role: Literal["window_staff", "county_auditor", "hall_manager"] = "window_staff"
     display_name: str = Field(default="", max_length=40)
+
+
+class TakeNumberBody(BaseModel):
+    queue: str = Field(min_length=1, max_length=8)
+    # The kiosk reads the card and decides the class (e.g. elderly by age); the ID number
+    # itself does not travel over the hall's network.
+    priority: str = Field(default="normal", min_length=1, max_length=16)
 
 
 class DropoffLookupBody(BaseModel):
@@ -153,6 +164,18 @@ def add_routes(app: FastAPI, ctx) -> None:
     def audit(account: Account = auditor) -> dict:
         """Logins, lockouts and account changes, newest first (counter operations are in the queue's events)."""
         return {"entries": accounts.audit()}
+
+    # -- kiosk devices -------------------------------------------------------------------------------
+    @app.post("/api/kiosk/tickets", tags=["kiosk"], status_code=201, response_model=out.IssuedTicketOut,
+              responses=errors(400, 401, 403, 409, 422, 503))
+    def kiosk_take_number(body: TakeNumberBody, device: KioskDevice = Depends(DeviceToken(hall.kiosk_devices))
+                          ) -> dict:
+        """A kiosk device takes a number (`Authorization: Bearer <device token>`, from `kiosk device add`).
+        No cookie and no CSRF header: a browser cannot send this header to another site unasked."""
+        issued = hall.tickets.take_number(body.queue, body.priority, channel=f"kiosk:{device.name}",
+                                          wait_seconds=KIOSK_WAIT_SECONDS)
+        ctx.feed.poke()
+        return {**issued.as_dict(), "link": hall.links.ticket(issued.ticket.id)}
 
     # -- public: the hall display and the ticket pages --------------------------------------------
     @app.get("/api/board", tags=["public"], response_model=out.BoardOut)

@@ -27,7 +27,7 @@ from devices.base.errors import KioskError
 from kiosk.voice import render_wav
 from kiosk.web import texts_zh
 from kiosk.web.live import POLL_SECONDS, LiveFeed
-from kiosk.web.security import UNSAFE_METHODS, csrf_header_matches_cookie
+from kiosk.web.security import UNSAFE_METHODS, csrf_header_matches_cookie, is_device_request
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 # KioskError subclasses by `code` -> HTTP status; anything else a service refuses is 409.
 STATUS_BY_CODE = {
     "unknown_window": 404, "ticket_not_found": 404, "account_not_found": 404, "dropoff_not_found": 404,
-    "unknown_queue": 400, "unknown_priority": 400, "password_rejected": 400,
+    "unknown_queue": 400, "unknown_priority": 400, "password_rejected": 400, "device_not_found": 404,
     "role_refused": 403, "login_refused": 401, "account_locked": 423, "lookup_paused": 429,
     "store_busy": 503, "store_error": 503,
 }
@@ -85,7 +85,8 @@ def create_app(hall: Any, *, poll_seconds: float = POLL_SECONDS,
 
     @app.middleware("http")
     async def csrf_double_submit(request: Request, call_next):
-        if request.method in UNSAFE_METHODS and not csrf_header_matches_cookie(request):
+        if (request.method in UNSAFE_METHODS and not csrf_header_matches_cookie(request)
+                and not is_device_request(request)):
             return JSONResponse({"error": "csrf", "message_zh": texts_zh.CSRF_FAILED}, status_code=403)
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -223,3 +223,21 @@ class HealthOut(Closed):
     ok: bool
     hall: str
     live_clients: int
+
+
+# -- kiosk devices ------------------------------------------------------------------------------------
+class IssuedTicketOut(Closed):
+    """A number taken by a kiosk device: what its screen shows and its printer prints."""
+
+    code: str
+    queue: str
+    queue_name: str
+    priority: str
+    people_ahead: int
+    wait_minutes_low: int | None
+    wait_minutes_high: int | None
+    wait_text: str
+    issued_at: str
+    business_day: str
+    ticket_id: int
+    link: str = Field(description="the ticket's progress page for its QR code; empty when no page is served")

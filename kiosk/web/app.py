@@ -63,8 +63,10 @@ class WebContext:
 
 
 def create_app(hall: Any, *, poll_seconds: float = POLL_SECONDS,
-               speech: Callable[[str], bytes | None] = render_wav) -> FastAPI:
-    """The hall server over an open Hall (kiosk.root.hall.open_hall). The caller closes the hall."""
+               speech: Callable[[str], bytes | None] = render_wav,
+               on_close: Callable[[], None] | None = None) -> FastAPI:
+    """The hall server over an open Hall (kiosk.root.hall.open_hall). The caller closes the hall,
+    or passes `on_close`, called when the server stops (a worker process that opened its own hall)."""
     feed = LiveFeed(hall.board, poll_seconds)
 
     @contextlib.asynccontextmanager
@@ -74,6 +76,8 @@ def create_app(hall: Any, *, poll_seconds: float = POLL_SECONDS,
             yield
         finally:
             feed.stop()
+            if on_close is not None:
+                on_close()
 
     # Swagger UI and ReDoc load their code from a CDN: off. The schema stays at /openapi.json.
     app = FastAPI(title="沁心办 hall server", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,

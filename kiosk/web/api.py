@@ -41,6 +41,11 @@ class LoginBody(BaseModel):
     password: str = Field(max_length=256)
 
 
+class PasswordChangeBody(BaseModel):
+    old_password: str = Field(max_length=256)
+    new_password: str = Field(max_length=256)
+
+
 class CounterBody(BaseModel):
     code: str | None = Field(default=None, max_length=12)  # call (特呼), resume
     to: str | None = Field(default=None, max_length=12)  # transfer
@@ -95,6 +100,16 @@ def add_routes(app: FastAPI, ctx) -> None:
     def me(account: Account = viewer) -> dict:
         return {"account": account.as_dict(), "may": {p: account.may(p) for p in
                                                       ("view", "counter", "manage_accounts", "read_audit")}}
+
+    @app.post("/api/me/password", tags=["staff"], response_model=out.AccountEnvelope,
+              responses=errors(400, 401, 403, 422, 423, 503))
+    def change_password(body: PasswordChangeBody, request: Request, account: Account = viewer) -> dict:
+        """Change one's own password: the old one and the new one (400 wrong old or refused new, 423 locked
+        after wrong old ones). Audited; the account's other sessions end, this one stays."""
+        changed = accounts.change_password(account, body.old_password, body.new_password,
+                                           keep_session=request.cookies.get(SESSION_COOKIE),
+                                           client=client_label(request))
+        return {"account": changed.as_dict()}
 
     # -- the counter console ---------------------------------------------------------------
     @app.get("/api/counter", tags=["counter"], response_model=out.CounterSnapshot, responses=errors(401, 403))

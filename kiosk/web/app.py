@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 # KioskError subclasses by `code` -> HTTP status; anything else a service refuses is 409.
 STATUS_BY_CODE = {
     "unknown_window": 404, "ticket_not_found": 404, "account_not_found": 404, "dropoff_not_found": 404,
-    "unknown_queue": 400, "unknown_priority": 400, "password_rejected": 400, "device_not_found": 404,
+    "unknown_queue": 400, "unknown_priority": 400, "password_rejected": 400, "old_password_wrong": 400, "device_not_found": 404,
     "role_refused": 403, "login_refused": 401, "account_locked": 423, "lookup_paused": 429,
     "store_busy": 503, "store_error": 503,
 }

@@ -1,4 +1,4 @@
-"""`kiosk account create-manager | list`: staff accounts of the hall server, at the machine's terminal.
+"""`kiosk account create-manager | list | reset-password | unlock`: staff accounts of the hall server, at the machine's terminal.
 
 The first hall manager can only be made here, by whoever has this machine's
 terminal: no web page, least of all one a citizen can reach, creates a manager.
@@ -45,6 +45,39 @@ def _create_manager(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reset_password(args: argparse.Namespace) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"{args.name} 的新密码（至少8位）/ new password for {args.name} (8+ characters): ")
+        if getpass.getpass(PROMPT_AGAIN) != password:
+            raise KioskError("the two passwords typed differ; nothing was changed", "两次输入的密码不一样，没有修改")
+    hall = args.open_hall()
+    try:
+        account = hall.accounts.reset_password(args.name, password, actor="terminal")
+    finally:
+        hall.close()
+    if args.json:
+        print_json({"account": account.as_dict()})
+    else:
+        print(f"已重设密码：{account.username}（已登录的页面需要重新登录）\npassword of {account.username!r} reset; "
+              "its sessions ended and any lockout lifted")
+    return 0
+
+
+def _unlock(args: argparse.Namespace) -> int:
+    hall = args.open_hall()
+    try:
+        account = hall.accounts.unlock(args.name, actor="terminal")
+    finally:
+        hall.close()
+    if args.json:
+        print_json({"account": account.as_dict()})
+    else:
+        print(f"已解锁：{account.username}\naccount {account.username!r} unlocked")
+    return 0
+
+
 def _list(args: argparse.Namespace) -> int:
     hall = args.open_hall()
     try:
@@ -72,4 +105,13 @@ def register(cli) -> None:
     parser.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
     parser.add_argument("--json", action="store_true")
     parser = cli.command("list", "list the staff accounts", _list, group="account", group_help=group_help)
+    parser.add_argument("--json", action="store_true")
+    parser = cli.command("reset-password", "set a new password for an account (asked twice, not echoed); ends its "
+                         "sessions and lifts a lockout", _reset_password, group="account", group_help=group_help)
+    parser.add_argument("name")
+    parser.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    parser.add_argument("--json", action="store_true")
+    parser = cli.command("unlock", "lift an account's lockout after wrong passwords", _unlock, group="account",
+                         group_help=group_help)
+    parser.add_argument("name")
     parser.add_argument("--json", action="store_true")

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "kiosk.demo",
     "kiosk.staff_cli",
     "kiosk.account_cli",
+    "kiosk.device_cli",
     "kiosk.web.cli",
     "kiosk.dropoff_cli",
     "kiosk.guides.cli",
@@ -108,6 +109,8 @@ def _main(argv: list[str] | None) -> int:
     # command module has to import the settings loader of a layer above it.
     args.hall_settings = lambda: _load_settings(args.config)
     args.open_hall = lambda settings=None, **options: _open_hall(settings or args.hall_settings(), **options)
+    # `kiosk serve --workers N`: what each uvicorn worker imports to open the hall and build the app.
+    args.hall_app_factory = "kiosk.root.web_server:create_app_from_settings"
     if handler is None:
         cli.parser.print_help()
         return 2

@@ -276,6 +276,23 @@ MIGRATIONS: tuple[Migration, ...] = (
             BEGIN SELECT RAISE(ABORT, 'account_audit is append-only'); END;
         """,
     ),
+    (
+        7,
+        "hall server: kiosk devices that take numbers over HTTP, by device token",
+        # A kiosk (the second one in the hall, a tablet at the door) authenticates with a
+        # random token made at the terminal (`kiosk device add NAME`); only its SHA-256 is
+        # kept, like a session's. Adding, disabling and enabling go to account_audit.
+        """
+        CREATE TABLE kiosk_devices (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            token_hash TEXT NOT NULL UNIQUE,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 

@@ -21,6 +21,7 @@ from kiosk.services.accounts import AccountService
 from kiosk.services.features import Features
 from kiosk.services.guides import GuideService
 from kiosk.services.hall_board import HallBoard
+from kiosk.services.kiosk_devices import KioskDeviceService
 from kiosk.services.links import PublicLinks
 from kiosk.services.printing import PrintService
 from kiosk.services.staff_access import PIN_FILE_NAME, StaffAccess
@@ -47,6 +48,7 @@ class Hall:
     dropoff: DropoffService
     accounts: AccountService
     board: HallBoard
+    kiosk_devices: KioskDeviceService
 
     def close(self) -> None:
         self.maintenance.stop()
@@ -98,6 +100,7 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
         dropoff=dropoff,
         accounts=AccountService(store, clock, session_hours=settings.server.session_hours),
         board=HallBoard(settings, engine, clock),
+        kiosk_devices=KioskDeviceService(store, clock),
     )
     if serve_public_pages:
         mark_links_served(hall)

@@ -105,6 +105,10 @@ class RoleRefused(AccountError):
     code = "role_refused"
 
 
+class OldPasswordWrong(AccountError):
+    code = "old_password_wrong"
+
+
 NO_MANAGER_ZH = "还没有管理员账号。请先在本机终端用 kiosk account create-manager 创建管理员账号"
 
 
@@ -236,6 +240,72 @@ class AccountService:
             _audit(conn, stamp, "account_enabled" if active else "account_disabled", f"staff:{manager.username}",
                    target.username, client, {})
         return self.account(username)
+
+    # -- passwords and lockouts ----------------------------------------------------------
+    def reset_password(self, username: str, password: str, actor: str = "terminal") -> Account:
+        """The terminal's command for a forgotten password: a new one, the lockout lifted and
+        every session of the account ended (whoever was logged in must log in again)."""
+        target = self.account(username)
+        problem = password_problem(password, target.username)
+        if problem:
+            raise PasswordRejected(f"password refused: {problem[0]}", problem[1])
+        stored = hash_password(password)
+        stamp = to_stamp(self.clock.now())
+        with self.store.write() as conn:
+            conn.execute("UPDATE staff_accounts SET password_hash = ?, password_set_at = ?, failed_in_a_row = 0, "
+                         "locked_until = NULL WHERE id = ?", (stored, stamp, target.id))
+            ended = conn.execute("UPDATE staff_sessions SET ended_at = ? WHERE account_id = ? AND ended_at IS NULL",
+                                 (stamp, target.id)).rowcount
+            _audit(conn, stamp, "password_reset", actor, target.username, "", {"sessions_ended": ended})
+        log.warning("password of account %r reset by %s", target.username, actor)
+        return self.account(target.username)
+
+    def unlock(self, username: str, actor: str = "terminal") -> Account:
+        """Lift a lockout after wrong passwords (the count of wrong tries starts again)."""
+        target = self.account(username)
+        stamp = to_stamp(self.clock.now())
+        with self.store.write() as conn:
+            conn.execute("UPDATE staff_accounts SET failed_in_a_row = 0, locked_until = NULL WHERE id = ?",
+                         (target.id,))
+            _audit(conn, stamp, "account_unlocked", actor, target.username, "",
+                   {"was_locked_until": target.locked_until.isoformat() if target.locked_until else None})
+        log.warning("account %r unlocked by %s", target.username, actor)
+        return self.account(target.username)
+
+    def change_password(self, account: Account, old_password: str, new_password: str, keep_session: str | None,
+                        client: str = "") -> Account:
+        """A logged-in member of staff changes their own password. The old one is asked (a session
+        left open on a counter PC must not be enough); a wrong one counts towards the lockout like a
+        wrong login. The account's other sessions end; `keep_session` (this browser's) stays."""
+        now = self.clock.now()
+        with self.store.read() as conn:
+            row = conn.execute("SELECT * FROM staff_accounts WHERE id = ?", (account.id,)).fetchone()
+        if row is None or not row["active"]:
+            raise AccountNotFound(f"no active account {account.username!r}", "没有这个账号")
+        if row["locked_until"] and now < from_stamp(row["locked_until"]):
+            raise AccountLocked(f"account {account.username!r} locked", _locked_zh(from_stamp(row["locked_until"]) - now))
+        if not verify_password(old_password, row["password_hash"]):
+            try:
+                self._refuse(now, account.username, row, client, wrong_password=True)
+            except LoginRefused:
+                raise OldPasswordWrong(f"wrong old password for {account.username!r}", "原密码不对，请再试一次") from None
+        problem = password_problem(new_password, account.username)
+        if problem:
+            raise PasswordRejected(f"password refused: {problem[0]}", problem[1])
+        if new_password == old_password:
+            raise PasswordRejected("the new password is the old one", "新密码不能和原密码一样")
+        stored = hash_password(new_password)
+        stamp = to_stamp(now)
+        keep = _token_hash(keep_session) if keep_session else ""
+        with self.store.write() as conn:
+            conn.execute("UPDATE staff_accounts SET password_hash = ?, password_set_at = ?, failed_in_a_row = 0, "
+                         "locked_until = NULL WHERE id = ?", (stored, stamp, account.id))
+            ended = conn.execute("UPDATE staff_sessions SET ended_at = ? WHERE account_id = ? AND ended_at IS NULL "
+                                 "AND token_hash != ?", (stamp, account.id, keep)).rowcount
+            _audit(conn, stamp, "password_changed", account.username, account.username, client,
+                   {"other_sessions_ended": ended})
+        log.info("staff %r changed their password (from %s)", account.username, client or "?")
+        return self.account(account.username)
 
     # -- logging in and out --------------------------------------------------------------
     def login(self, username: str, password: str, client: str = "") -> Session:

@@ -6,16 +6,20 @@ import json
 from collections import OrderedDict
 from typing import Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
 from kiosk.queueing.models import OPEN_STATUSES, Ticket
 from kiosk.services.accounts import Account
+from kiosk.services.kiosk_devices import KioskDevice
+from kiosk.web import schemas as out
 from kiosk.web import texts_zh
+from kiosk.web.schemas import errors
 from kiosk.web.security import (
     SESSION_COOKIE,
+    DeviceToken,
     Permission,
     clear_session_cookies,
     client_label,
@@ -26,11 +30,20 @@ from kiosk.web.security import (
 COUNTER_ACTIONS = ("call", "recall", "start", "finish", "no-show", "transfer", "suspend", "resume", "pause", "open")
 SPEECH_CACHE_SIZE = 64
 SSE_PING_SECONDS = 15
+# How long a kiosk's request may wait for a busy database (retried inside), then 503.
+KIOSK_WAIT_SECONDS = 5.0
+# An id the database cannot even hold is malformed (422), not a server error.
+SQLITE_MAX_INTEGER = 2**63 - 1
 
 
 class LoginBody(BaseModel):
     username: str = Field(max_length=64)
     password: str = Field(max_length=256)
+
+
+class PasswordChangeBody(BaseModel):
+    old_password: str = Field(max_length=256)
+    new_password: str = Field(max_length=256)
 
 
 class CounterBody(BaseModel):
@@ -45,9 +58,17 @@ class NewAccountBody(BaseModel):
     display_name: str = Field(default="", max_length=40)
 
 
+class TakeNumberBody(BaseModel):
+    queue: str = Field(min_length=1, max_length=8)
+    # The kiosk reads the card and decides the class (e.g. elderly by age); the ID number
+    # itself does not travel over the hall's network.
+    priority: str = Field(default="normal", min_length=1, max_length=16)
+
+
 class DropoffLookupBody(BaseModel):
-    code: str = Field(max_length=32)
-    last4: str = Field(max_length=8)
+    # Something besides spaces in each (the schema says so, rather than a 422 the schema allowed).
+    code: str = Field(max_length=32, pattern=r"\S")
+    last4: str = Field(max_length=8, pattern=r"\S")
 
 
 def add_routes(app: FastAPI, ctx) -> None:
@@ -60,7 +81,8 @@ def add_routes(app: FastAPI, ctx) -> None:
     speech_cache: OrderedDict[int, bytes] = OrderedDict()
 
     # -- staff session ---------------------------------------------------------------------
-    @app.post("/api/login", tags=["staff"])
+    @app.post("/api/login", tags=["staff"], response_model=out.AccountEnvelope,
+              responses=errors(401, 403, 409, 422, 423, 503))
     def login(body: LoginBody, request: Request, response: Response) -> dict:
         """Log in; sets the HttpOnly session cookie and the CSRF cookie. 401 wrong, 423 locked, 409 no manager yet."""
         session = accounts.login(body.username, body.password, client=client_label(request))
@@ -68,28 +90,39 @@ def add_routes(app: FastAPI, ctx) -> None:
         set_session_cookies(request, response, session.token, max_age)
         return {"account": session.account.as_dict()}
 
-    @app.post("/api/logout", tags=["staff"])
+    @app.post("/api/logout", tags=["staff"], response_model=out.Ok, responses=errors(403, 503))
     def logout(request: Request, response: Response) -> dict:
         accounts.logout(request.cookies.get(SESSION_COOKIE), client=client_label(request))
         clear_session_cookies(request, response)
         return {"ok": True}
 
-    @app.get("/api/me", tags=["staff"])
+    @app.get("/api/me", tags=["staff"], response_model=out.MeOut, responses=errors(401, 403))
     def me(account: Account = viewer) -> dict:
         return {"account": account.as_dict(), "may": {p: account.may(p) for p in
                                                       ("view", "counter", "manage_accounts", "read_audit")}}
 
+    @app.post("/api/me/password", tags=["staff"], response_model=out.AccountEnvelope,
+              responses=errors(400, 401, 403, 422, 423, 503))
+    def change_password(body: PasswordChangeBody, request: Request, account: Account = viewer) -> dict:
+        """Change one's own password: the old one and the new one (400 wrong old or refused new, 423 locked
+        after wrong old ones). Audited; the account's other sessions end, this one stays."""
+        changed = accounts.change_password(account, body.old_password, body.new_password,
+                                           keep_session=request.cookies.get(SESSION_COOKIE),
+                                           client=client_label(request))
+        return {"account": changed.as_dict()}
+
     # -- the counter console ---------------------------------------------------------------
-    @app.get("/api/counter", tags=["counter"])
+    @app.get("/api/counter", tags=["counter"], response_model=out.CounterSnapshot, responses=errors(401, 403))
     def counter_state(account: Account = viewer) -> dict:
         """Windows with their current ticket, each queue's waiting list and today's counts."""
         return counter_snapshot(hall)
 
-    @app.post("/api/windows/{window}/{action}", tags=["counter"])
-    def counter_action(window: int, action: str, body: CounterBody | None = None,
+    @app.post("/api/windows/{window}/{action}", tags=["counter"], response_model=out.CounterResultOut,
+              responses=errors(400, 401, 403, 404, 409, 422, 503))
+    def counter_action(window: int = Path(ge=1, le=9999), action: str = Path(max_length=16), body: CounterBody | None = None,
                        account: Account = counter) -> dict:
-        """call (optionally `code`: 特呼), recall, start, finish, no-show, transfer (`to`), suspend,
-        resume (`code`), pause, open. Each is recorded in the queue's event log with the staff member."""
+        """call (optionally `code`: 特呼), recall, start, finish, no-show, transfer (`to`, else 400), suspend,
+        resume (`code`, else 400), pause, open. Each is recorded in the queue's event log with the staff member."""
         body = body or CounterBody()
         engine = hall.engine
         actor = f"staff:{account.username}"
@@ -100,11 +133,11 @@ def add_routes(app: FastAPI, ctx) -> None:
                       else engine.call_next(window, actor=actor))
         elif action == "transfer":
             if not body.to:
-                raise HTTPException(422, detail=texts_zh.BAD_REQUEST)
+                raise HTTPException(400, detail=texts_zh.BAD_REQUEST)
             result = engine.transfer(window, body.to, actor=actor)
         elif action == "resume":
             if not body.code:
-                raise HTTPException(422, detail=texts_zh.BAD_REQUEST)
+                raise HTTPException(400, detail=texts_zh.BAD_REQUEST)
             result = engine.resume(window, body.code, actor=actor)
         else:
             method = {"recall": engine.recall, "start": engine.start, "finish": engine.finish,
@@ -114,7 +147,8 @@ def add_routes(app: FastAPI, ctx) -> None:
         ctx.feed.poke()
         return counter_result(result)
 
-    @app.post("/api/tickets/{code}/reactivate", tags=["counter"])
+    @app.post("/api/tickets/{code}/reactivate", tags=["counter"], response_model=out.CounterResultOut,
+              responses=errors(401, 403, 404, 409, 503))
     def reactivate(code: str, account: Account = counter) -> dict:
         """A no-show back in line, at the back."""
         result = hall.engine.reactivate(code, actor=f"staff:{account.username}")
@@ -122,35 +156,50 @@ def add_routes(app: FastAPI, ctx) -> None:
         return counter_result(result)
 
     # -- accounts ------------------------------------------------------------------------------
-    @app.get("/api/accounts", tags=["accounts"])
+    @app.get("/api/accounts", tags=["accounts"], response_model=out.AccountList, responses=errors(401, 403))
     def list_accounts(account: Account = auditor) -> dict:
         return {"accounts": [a.as_dict() for a in accounts.accounts()]}
 
-    @app.post("/api/accounts", tags=["accounts"], status_code=201)
+    @app.post("/api/accounts", tags=["accounts"], status_code=201, response_model=out.AccountEnvelope,
+              responses=errors(400, 401, 403, 409, 422, 503))
     def create_account(body: NewAccountBody, request: Request, account: Account = manager) -> dict:
         """A manager creates a window_staff or county_auditor account (managers only at the terminal)."""
         created = accounts.create_account(account, body.username, body.password, body.role, body.display_name,
                                           client=client_label(request))
         return {"account": created.as_dict()}
 
-    @app.post("/api/accounts/{username}/{state}", tags=["accounts"])
+    @app.post("/api/accounts/{username}/{state}", tags=["accounts"], response_model=out.AccountEnvelope,
+              responses=errors(401, 403, 404, 422, 503))
     def set_account_state(username: str, state: Literal["disable", "enable"], request: Request,
                           account: Account = manager) -> dict:
         changed = accounts.set_active(account, username, state == "enable", client=client_label(request))
         return {"account": changed.as_dict()}
 
-    @app.get("/api/audit", tags=["accounts"])
+    @app.get("/api/audit", tags=["accounts"], response_model=out.AuditList, responses=errors(401, 403))
     def audit(account: Account = auditor) -> dict:
         """Logins, lockouts and account changes, newest first (counter operations are in the queue's events)."""
         return {"entries": accounts.audit()}
 
+    # -- kiosk devices -------------------------------------------------------------------------------
+    @app.post("/api/kiosk/tickets", tags=["kiosk"], status_code=201, response_model=out.IssuedTicketOut,
+              responses=errors(400, 401, 403, 409, 422, 503))
+    def kiosk_take_number(body: TakeNumberBody, device: KioskDevice = Depends(DeviceToken(hall.kiosk_devices))
+                          ) -> dict:
+        """A kiosk device takes a number (`Authorization: Bearer <device token>`, from `kiosk device add`).
+        No cookie and no CSRF header: a browser cannot send this header to another site unasked."""
+        issued = hall.tickets.take_number(body.queue, body.priority, channel=f"kiosk:{device.name}",
+                                          wait_seconds=KIOSK_WAIT_SECONDS)
+        ctx.feed.poke()
+        return {**issued.as_dict(), "link": hall.links.ticket(issued.ticket.id)}
+
     # -- public: the hall display and the ticket pages --------------------------------------------
-    @app.get("/api/board", tags=["public"])
+    @app.get("/api/board", tags=["public"], response_model=out.BoardOut)
     def board() -> dict:
         """What the wall display shows: each window's current number, the latest calls, waiting counts."""
         return hall.board.board().as_dict()
 
-    @app.get("/api/live", tags=["public"])
+    @app.get("/api/live", tags=["public"], response_class=EventSourceResponse,
+             responses={200: {"content": {"text/event-stream": {}}, "description": "hello, then change events"}})
     async def live(request: Request):
         """Server-Sent Events: `change` (with the new calls to announce) whenever the board changes."""
 
@@ -164,8 +213,9 @@ def add_routes(app: FastAPI, ctx) -> None:
 
         return EventSourceResponse(stream(), ping=SSE_PING_SECONDS, headers={"Cache-Control": "no-store"})
 
-    @app.get("/api/speech/{event_id}.wav", tags=["public"], response_class=Response)
-    def speech(event_id: int) -> Response:
+    @app.get("/api/speech/{event_id}.wav", tags=["public"], response_class=Response,
+             responses={200: {"content": {"audio/wav": {}}, "description": "the spoken call"}, **errors(404, 422)})
+    def speech(event_id: int = Path(ge=1, le=SQLITE_MAX_INTEGER)) -> Response:
         """A call's announcement as WAV (espeak-ng), for displays whose browser has no Chinese voice.
         Only calls of the event log can be spoken: the server never says text it is sent."""
         audio = speech_cache.get(event_id)
@@ -181,7 +231,7 @@ def add_routes(app: FastAPI, ctx) -> None:
                 speech_cache.popitem(last=False)
         return Response(audio, media_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"})
 
-    @app.get("/api/tickets/{token}", tags=["public"])
+    @app.get("/api/tickets/{token}", tags=["public"], response_model=out.TicketProgressOut, responses=errors(404))
     def ticket_progress(token: str) -> dict:
         """A ticket's progress by the token of its QR code (404 for an unknown or forged token)."""
         progress = progress_by_token(hall, token)
@@ -189,15 +239,14 @@ def add_routes(app: FastAPI, ctx) -> None:
             raise HTTPException(404, detail=texts_zh.TICKET_NOT_FOUND)
         return progress.as_dict()
 
-    @app.post("/api/dropoff/progress", tags=["public"])
+    @app.post("/api/dropoff/progress", tags=["public"], response_model=out.DropoffProgressOut,
+              responses=errors(403, 404, 409, 422, 429, 503))
     def dropoff_progress(body: DropoffLookupBody, request: Request) -> dict:
         """A drop-off's progress by its code and the ID number's last 4 (rate-limited per client)."""
-        if not body.code.strip() or not body.last4.strip():
-            raise HTTPException(422, detail=texts_zh.DROPOFF_FIELDS)
         progress = hall.dropoff.progress_by_code(body.code, body.last4, source=f"web:{client_label(request)}")
         return progress_dict(progress)
 
-    @app.get("/api/health", tags=["public"])
+    @app.get("/api/health", tags=["public"], response_model=out.HealthOut)
     def health() -> dict:
         return {"ok": True, "hall": hall.settings.hall.name, "live_clients": ctx.feed.subscribers}
 

@@ -27,7 +27,7 @@ from devices.base.errors import KioskError
 from kiosk.voice import render_wav
 from kiosk.web import texts_zh
 from kiosk.web.live import POLL_SECONDS, LiveFeed
-from kiosk.web.security import UNSAFE_METHODS, csrf_header_matches_cookie
+from kiosk.web.security import UNSAFE_METHODS, csrf_header_matches_cookie, is_device_request
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 # KioskError subclasses by `code` -> HTTP status; anything else a service refuses is 409.
 STATUS_BY_CODE = {
     "unknown_window": 404, "ticket_not_found": 404, "account_not_found": 404, "dropoff_not_found": 404,
-    "unknown_queue": 400, "unknown_priority": 400, "password_rejected": 400,
+    "unknown_queue": 400, "unknown_priority": 400, "password_rejected": 400, "old_password_wrong": 400, "device_not_found": 404,
     "role_refused": 403, "login_refused": 401, "account_locked": 423, "lookup_paused": 429,
     "store_busy": 503, "store_error": 503,
 }
@@ -63,8 +63,10 @@ class WebContext:
 
 
 def create_app(hall: Any, *, poll_seconds: float = POLL_SECONDS,
-               speech: Callable[[str], bytes | None] = render_wav) -> FastAPI:
-    """The hall server over an open Hall (kiosk.root.hall.open_hall). The caller closes the hall."""
+               speech: Callable[[str], bytes | None] = render_wav,
+               on_close: Callable[[], None] | None = None) -> FastAPI:
+    """The hall server over an open Hall (kiosk.root.hall.open_hall). The caller closes the hall,
+    or passes `on_close`, called when the server stops (a worker process that opened its own hall)."""
     feed = LiveFeed(hall.board, poll_seconds)
 
     @contextlib.asynccontextmanager
@@ -74,6 +76,8 @@ def create_app(hall: Any, *, poll_seconds: float = POLL_SECONDS,
             yield
         finally:
             feed.stop()
+            if on_close is not None:
+                on_close()
 
     # Swagger UI and ReDoc load their code from a CDN: off. The schema stays at /openapi.json.
     app = FastAPI(title="沁心办 hall server", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -85,7 +89,8 @@ def create_app(hall: Any, *, poll_seconds: float = POLL_SECONDS,
 
     @app.middleware("http")
     async def csrf_double_submit(request: Request, call_next):
-        if request.method in UNSAFE_METHODS and not csrf_header_matches_cookie(request):
+        if (request.method in UNSAFE_METHODS and not csrf_header_matches_cookie(request)
+                and not is_device_request(request)):
             return JSONResponse({"error": "csrf", "message_zh": texts_zh.CSRF_FAILED}, status_code=403)
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,8 @@ def _serve(args: argparse.Namespace) -> int:
     settings = args.hall_settings()
     host = args.host or settings.server.host
     port = args.port or settings.server.port
+    if args.workers > 1:
+        return _serve_workers(args, settings, host, port)
     # This process serves public_url: the hall's links (QR codes) are given from now on.
     hall = args.open_hall(settings, serve_public_pages=True)
     try:
@@ -35,8 +38,30 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_workers(args: argparse.Namespace, settings, host: str, port: int) -> int:
+    """Several worker processes, each opening the hall from the same settings file."""
+    import uvicorn
+
+    hall = args.open_hall(settings)  # migrates once here, before the workers race to it
+    try:
+        has_manager = hall.accounts.has_manager()
+    finally:
+        hall.close()
+    if settings.source:
+        os.environ["KIOSK_CONFIG"] = settings.source  # the workers read the file this command was given
+    print(f"沁心办 hall server on http://{host}:{port}  ({args.workers} workers; console /staff, display /display)")
+    if not has_manager:
+        print("no manager account yet: run `kiosk account create-manager NAME` on this machine")
+    uvicorn.run(args.hall_app_factory, factory=True, workers=args.workers, host=host, port=port,
+                log_level="warning" if not args.verbose else "info", proxy_headers=False, server_header=False)
+    return 0
+
+
 def register(cli) -> None:
     parser = cli.command("serve", "run the hall server: counter console (/staff), hall display (/display), "
                          "phone pages (/t/…, /g/…, /d)", _serve)
     parser.add_argument("--host", help="bind address (default: [server] host of the hall settings, 127.0.0.1)")
     parser.add_argument("--port", type=int, help="TCP port (default: [server] port, 8080)")
+    parser.add_argument("--workers", type=int, default=1, choices=range(1, 9), metavar="N",
+                        help="worker processes (default 1; each opens the hall; the live feed and numbers stay "
+                             "consistent across them)")

@@ -22,15 +22,19 @@ import hashlib
 import hmac
 import secrets
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Depends, HTTPException, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kiosk.services.accounts import Account, AccountService
+from kiosk.services.kiosk_devices import KioskDevice, KioskDeviceService
 from kiosk.web import texts_zh
 
 SESSION_COOKIE = "qx_session"
 CSRF_COOKIE = "qx_csrf"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Routes for kiosk devices: authenticated by `Authorization: Bearer`, never by a cookie.
+DEVICE_PATH_PREFIX = "/api/kiosk/"
 
 
 def csrf_for_session(session_token: str) -> str:
@@ -45,6 +49,14 @@ def csrf_header_matches_cookie(request: Request) -> bool:
     header = request.headers.get(CSRF_HEADER, "")
     cookie = request.cookies.get(CSRF_COOKIE, "")
     return bool(header) and bool(cookie) and hmac.compare_digest(header.encode(), cookie.encode())
+
+
+def is_device_request(request: Request) -> bool:
+    """A kiosk device's request: its own path and a bearer token. Such a request needs no CSRF
+    header: a page of another site cannot make a browser send an Authorization header without a
+    CORS preflight we never answer, and the route accepts the token alone (cookies count for nothing)."""
+    return (request.url.path.startswith(DEVICE_PATH_PREFIX)
+            and request.headers.get("authorization", "")[:7].lower() == "bearer ")
 
 
 def client_label(request: Request) -> str:
@@ -97,3 +109,20 @@ class Permission:
         if not account.may(self.permission):
             raise HTTPException(403, detail=texts_zh.FORBIDDEN)
         return account
+
+
+_bearer = HTTPBearer(auto_error=False, description="a device token from `kiosk device add NAME`")
+
+
+class DeviceToken:
+    """A FastAPI dependency: the active kiosk device whose bearer token came with the request, or 401.
+    Plain `def`: the token's lookup reads the database, so it runs in the thread pool."""
+
+    def __init__(self, devices: KioskDeviceService) -> None:
+        self.devices = devices
+
+    def __call__(self, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> KioskDevice:
+        device = self.devices.authenticate(credentials.credentials if credentials else None)
+        if device is None:
+            raise HTTPException(401, detail=texts_zh.DEVICE_REFUSED, headers={"WWW-Authenticate": "Bearer"})
+        return device

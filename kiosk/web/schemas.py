@@ -1,0 +1,243 @@
+"""What the hall server's JSON API answers, declared for /openapi.json.
+
+Each route names its response model and the error statuses it can give, so the
+schema is a contract a client (the second kiosk, the console's script, a county
+system) can be checked against; tests/web/test_schema_fuzz.py holds the server
+to it with schemathesis. Models allow no extra keys where the server sends a
+fixed shape; refusals (ErrorBody) may carry a few details of the refusal.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["window_staff", "hall_manager", "county_auditor"]
+
+
+class Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: a machine code, the sentence for the screen, and for service refusals an English line."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str = Field(description="machine-readable code, e.g. login_refused, csrf, nothing_waiting")
+    message_zh: str
+    message_en: str | None = None
+
+
+ERROR_TEXT = {
+    400: "Refused as given: an unknown queue or priority, a password or name the rules refuse",
+    401: "Not logged in (no, ended or expired session), or no valid device token",
+    403: "CSRF header missing or wrong, or the role may not do this",
+    404: "No such window, ticket, account, drop-off or action",
+    409: "The service refused in the hall's current state (hall closed, nothing waiting, account exists …)",
+    422: "The request's body, path or query is malformed",
+    423: "The account is locked after wrong passwords",
+    429: "Too many wrong tries from here: paused for a while",
+    503: "The hall's database is busy or failing: try again",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: each status it can refuse with, all as ErrorBody."""
+    return {status: {"model": ErrorBody, "description": ERROR_TEXT[status]} for status in statuses}
+
+
+# -- staff and accounts -----------------------------------------------------------------------------
+class AccountOut(Closed):
+    username: str
+    display_name: str
+    role: Role
+    role_zh: str
+    active: bool
+    locked_until: str | None
+    created_at: str
+    created_by: str
+    last_login_at: str | None
+
+
+class AccountEnvelope(Closed):
+    account: AccountOut
+
+
+class MeOut(Closed):
+    account: AccountOut
+    may: dict[str, bool]
+
+
+class AccountList(Closed):
+    accounts: list[AccountOut]
+
+
+class AuditEntry(Closed):
+    id: int
+    at: str
+    action: str
+    actor: str
+    account: str | None
+    client: str
+    data: dict[str, Any]
+
+
+class AuditList(Closed):
+    entries: list[AuditEntry]
+
+
+class Ok(Closed):
+    ok: bool
+
+
+# -- the counter ------------------------------------------------------------------------------------
+class TicketOut(Closed):
+    """A ticket as staff see it: no holder data at all."""
+
+    code: str
+    queue: str
+    status: str
+    priority: str
+    window: int | None
+    recall_count: int
+    arrival_at: str
+    called_at: str | None
+
+
+class CounterResultOut(BaseModel):
+    """What a counter operation did; a few operations add details (e.g. the transfer's new code)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    action: str
+    window: int | None
+    announcement: str
+    ticket: TicketOut | None
+
+
+class QueueCounts(Closed):
+    issued: int
+    waiting: int
+    at_window: int
+    finished: int
+    no_show: int
+    suspended: int
+    transferred_in: int
+
+
+class CounterQueue(Closed):
+    id: str
+    name: str
+    waiting: list[TicketOut]
+    suspended: list[TicketOut]
+    no_show: list[TicketOut]
+    counts: QueueCounts
+    wait_text: str
+
+
+class CounterWindow(Closed):
+    number: int
+    name: str
+    queues: list[str]
+    paused: bool
+    current: TicketOut | None
+
+
+class CounterSnapshot(Closed):
+    hall_name: str
+    business_day: str
+    windows: list[CounterWindow]
+    queues: list[CounterQueue]
+    last_event_id: int
+
+
+# -- public -----------------------------------------------------------------------------------------
+class CallOut(Closed):
+    event_id: int
+    window: int
+    code: str
+    recall: bool
+    at: str
+    text: str
+    speech: str
+
+
+class BoardWindowOut(Closed):
+    number: int
+    name: str
+    paused: bool
+    code: str | None
+    status: str | None
+
+
+class BoardQueueOut(Closed):
+    queue_id: str
+    name: str
+    waiting: int
+
+
+class BoardOut(Closed):
+    hall_name: str
+    business_day: str
+    last_event_id: int
+    windows: list[BoardWindowOut]
+    queues: list[BoardQueueOut]
+    recent_calls: list[CallOut]
+
+
+class TicketProgressOut(Closed):
+    code: str
+    queue_name: str
+    status: str
+    status_zh: str
+    people_ahead: int
+    wait_text: str
+    window: int | None
+    message_zh: str
+    business_day: str
+
+
+class DropoffStep(Closed):
+    at: str
+    status: str
+    text: str
+
+
+class DropoffProgressOut(Closed):
+    code: str
+    matter_name: str
+    status: str
+    status_zh: str
+    masked_name: str
+    submitted_at: str
+    review_on: str | None
+    case_number: str | None
+    due_on: str | None
+    note_zh: str
+    steps: list[DropoffStep]
+
+
+class HealthOut(Closed):
+    ok: bool
+    hall: str
+    live_clients: int
+
+
+# -- kiosk devices ------------------------------------------------------------------------------------
+class IssuedTicketOut(Closed):
+    """A number taken by a kiosk device: what its screen shows and its printer prints."""
+
+    code: str
+    queue: str
+    queue_name: str
+    priority: str
+    people_ahead: int
+    wait_minutes_low: int | None
+    wait_minutes_high: int | None
+    wait_text: str
+    issued_at: str
+    business_day: str
+    ticket_id: int
+    link: str = Field(description="the ticket's progress page for its QR code; empty when no page is served")

@@ -1,0 +1,79 @@
+"""Kiosk devices take numbers through the hall server with a device token.
+
+GIVEN a hall at 09:30 with a device added at the terminal, WHEN a request comes to
+POST /api/kiosk/tickets with or without its token, THEN only the active device's
+token draws a number; cookies and CSRF headers count for nothing there.
+"""
+
+from __future__ import annotations
+
+import json
+
+from hall_server import STAFF, csrf, login
+
+from kiosk.cli import main
+
+TAKE = "/api/kiosk/tickets"
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_device_token_takes_a_number(client, hall):
+    device, token = hall.kiosk_devices.add("kiosk-2")
+    response = client.post(TAKE, json={"queue": "A"}, headers=bearer(token))
+    assert response.status_code == 201, response.text
+    issued = response.json()
+    assert issued["code"] == "A001" and issued["queue"] == "A" and issued["people_ahead"] == 0
+    assert issued["link"].startswith(hall.links.base + "/t/")
+    ticket = hall.engine.ticket("A001")
+    assert ticket.channel == "kiosk:kiosk-2" and ticket.id == issued["ticket_id"]
+    assert client.post(TAKE, json={"queue": "A", "priority": "elderly"}, headers=bearer(token)).json()["code"] == "A002"
+    assert token not in {row[0] for row in hall.store.read().__enter__().execute("SELECT token_hash FROM kiosk_devices")}
+
+
+def test_no_token_or_a_wrong_one_is_refused(client, hall):
+    _device, token = hall.kiosk_devices.add("kiosk-2")
+    assert client.post(TAKE, json={"queue": "A"}).status_code == 403  # neither a token nor CSRF
+    wrong = client.post(TAKE, json={"queue": "A"}, headers=bearer(token[:-2] + "xx"))
+    assert wrong.status_code == 401 and wrong.json()["message_zh"] == "本设备未登记或已停用，请联系大厅管理员"
+    assert client.post(TAKE, json={"queue": "A"}, headers=bearer("")).status_code in (401, 403)
+    assert client.post(TAKE, json={"queue": "A"}, headers={"Authorization": token}).status_code == 403
+    assert hall.engine.tickets() == []
+
+
+def test_a_staff_session_is_no_device(client, hall, accounts):
+    login(client, STAFF)
+    assert client.post(TAKE, json={"queue": "A"}).status_code == 403  # cookie without CSRF
+    assert client.post(TAKE, json={"queue": "A"}, headers=csrf(client)).status_code == 401  # and with it
+    assert hall.engine.tickets() == []
+
+
+def test_a_disabled_device_is_refused_and_enabled_again(client, hall):
+    _device, token = hall.kiosk_devices.add("kiosk-2")
+    hall.kiosk_devices.set_active("kiosk-2", False)
+    assert client.post(TAKE, json={"queue": "A"}, headers=bearer(token)).status_code == 401
+    hall.kiosk_devices.set_active("kiosk-2", True)
+    assert client.post(TAKE, json={"queue": "A"}, headers=bearer(token)).status_code == 201
+    actions = [entry["action"] for entry in hall.accounts.audit()]
+    assert actions[:3] == ["device_enabled", "device_disabled", "device_added"]
+
+
+def test_the_services_refusals_reach_the_device(client, hall):
+    _device, token = hall.kiosk_devices.add("kiosk-2")
+    unknown = client.post(TAKE, json={"queue": "Z"}, headers=bearer(token))
+    assert unknown.status_code == 400 and unknown.json()["error"] == "unknown_queue"
+    assert client.post(TAKE, json={"queue": "A", "priority": "vip"}, headers=bearer(token)).status_code == 400
+    assert client.post(TAKE, json={}, headers=bearer(token)).status_code == 422
+
+
+def test_kiosk_device_commands(capsys):
+    assert main(["device", "add", "kiosk-2", "--json"]) == 0
+    added = json.loads(capsys.readouterr().out)
+    assert added["device"]["name"] == "kiosk-2" and added["token"].startswith("qxk_")
+    assert main(["device", "add", "kiosk-2"]) == 1
+    assert main(["device", "disable", "kiosk-2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["device"]["active"] is False
+    assert main(["device", "list", "--json"]) == 0
+    assert [d["name"] for d in json.loads(capsys.readouterr().out)["devices"]] == ["kiosk-2"]

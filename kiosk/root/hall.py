@@ -23,6 +23,7 @@ from kiosk.services.guides import GuideService
 from kiosk.services.hall_board import HallBoard
 from kiosk.services.links import PublicLinks
 from kiosk.services.printing import PrintService
+from kiosk.services.ratings import RatingService
 from kiosk.services.staff_access import PIN_FILE_NAME, StaffAccess
 from kiosk.services.ticketing import TicketService
 from kiosk.store import Store
@@ -47,6 +48,7 @@ class Hall:
     dropoff: DropoffService
     accounts: AccountService
     board: HallBoard
+    ratings: RatingService
 
     def close(self) -> None:
         self.maintenance.stop()
@@ -98,6 +100,7 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
         dropoff=dropoff,
         accounts=AccountService(store, clock, session_hours=settings.server.session_hours),
         board=HallBoard(settings, engine, clock),
+        ratings=RatingService(settings, store, engine, clock),
     )
     if serve_public_pages:
         mark_links_served(hall)

@@ -29,6 +29,7 @@ log = logging.getLogger("kiosk.cli")
 COMMAND_MODULES = (
     "kiosk.queue_cli",
     "kiosk.demo",
+    "kiosk.report_cli",
     "kiosk.staff_cli",
     "kiosk.account_cli",
     "kiosk.device_cli",

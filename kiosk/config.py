@@ -292,6 +292,29 @@ class ServerSettings:
 
 
 @dataclass(frozen=True)
+class StatsSettings:
+    # Thresholds for the hall's figures (`kiosk report`): a breach raises a staff alert.
+    # The 90th percentile of waits (issued -> called) above this many minutes.
+    long_wait_minutes: int = 30
+    # More tickets waiting at once than this.
+    max_queue_length: int = 25
+    # Satisfaction rate (非常满意+满意+基本满意) below this percentage, once there are
+    # at least min_ratings_for_rate ratings in the period.
+    min_satisfaction_percent: int = 90
+    min_ratings_for_rate: int = 10
+    # Drop-off cases made ready by their due date, below this percentage.
+    min_dropoff_on_time_percent: int = 95
+
+    def check(self, file: str, prefix: str) -> None:
+        require(1 <= self.long_wait_minutes <= 480, file, f"{prefix}.long_wait_minutes", "must be 1-480", "use 30")
+        require(1 <= self.max_queue_length <= 1000, file, f"{prefix}.max_queue_length", "must be 1-1000", "use 25")
+        for key in ("min_satisfaction_percent", "min_dropoff_on_time_percent"):
+            require(0 <= getattr(self, key) <= 100, file, f"{prefix}.{key}", "must be 0-100", "use 90")
+        require(1 <= self.min_ratings_for_rate <= 10000, file, f"{prefix}.min_ratings_for_rate", "must be 1-10000",
+                "use 10")
+
+
+@dataclass(frozen=True)
 class DeviceSettings:
     idcard: IdCardSettings = field(default_factory=IdCardSettings)
     printer: PrinterSettings = field(default_factory=PrinterSettings)
@@ -310,6 +333,7 @@ class Settings:
     kiosk: KioskSettings = field(default_factory=KioskSettings)
     dropoff: DropoffSettings = field(default_factory=DropoffSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    stats: StatsSettings = field(default_factory=StatsSettings)
     devices: DeviceSettings = field(default_factory=DeviceSettings)
     # Not in the file: where it was loaded from, and the data directory in effect.
     source: str = field(default="", compare=False, init=False)

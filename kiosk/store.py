@@ -293,6 +293,61 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    (
+        8,
+        "ratings: one satisfaction rating per finished ticket or closed drop-off, 差评 follow-up, audit",
+        # The national five levels as numbers (kiosk.satisfaction: 5 非常满意 … 1 非常不满意).
+        # A rating names exactly one subject (a ticket or a drop-off) and each subject
+        # is rated at most once (the UNIQUE columns). What was rated never changes:
+        # only the follow-up columns of a 差评 may be updated (the trigger), and each
+        # rating and follow-up step is also a row in the append-only rating_audit.
+        # The window, queue, staff member (the actor who finished the ticket) and
+        # matter are copied at rating time, so reports need no join through events.
+        """
+        CREATE TABLE ratings (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER UNIQUE REFERENCES tickets(id),
+            dropoff_id INTEGER UNIQUE REFERENCES dropoffs(id),
+            business_day TEXT NOT NULL,
+            level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+            reasons TEXT NOT NULL DEFAULT '[]',
+            comment TEXT NOT NULL DEFAULT '',
+            queue_id TEXT,
+            window_number INTEGER,
+            staff TEXT NOT NULL DEFAULT '',
+            matter_id TEXT,
+            service_channel TEXT NOT NULL DEFAULT '',
+            channel TEXT NOT NULL,
+            rated_at TEXT NOT NULL,
+            followup TEXT CHECK (followup IN ('open', 'handled')),
+            handled_at TEXT,
+            handled_by TEXT,
+            handled_note TEXT NOT NULL DEFAULT '',
+            CHECK ((ticket_id IS NULL) <> (dropoff_id IS NULL)),
+            CHECK ((level <= 2) = (followup IS NOT NULL))
+        );
+        CREATE INDEX ratings_by_day ON ratings (business_day);
+        CREATE INDEX ratings_open_followups ON ratings (id) WHERE followup = 'open';
+        CREATE TRIGGER ratings_rated_is_final BEFORE UPDATE OF ticket_id, dropoff_id, business_day, level, reasons,
+            comment, queue_id, window_number, staff, matter_id, service_channel, channel, rated_at ON ratings
+            BEGIN SELECT RAISE(ABORT, 'a rating is final: only its follow-up changes'); END;
+        CREATE TRIGGER ratings_never_deleted BEFORE DELETE ON ratings
+            BEGIN SELECT RAISE(ABORT, 'ratings are kept'); END;
+        CREATE TABLE rating_audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            rating_id INTEGER NOT NULL REFERENCES ratings(id),
+            action TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            data TEXT
+        );
+        CREATE INDEX rating_audit_by_rating ON rating_audit (rating_id, id);
+        CREATE TRIGGER rating_audit_append_only_update BEFORE UPDATE ON rating_audit
+            BEGIN SELECT RAISE(ABORT, 'rating_audit is append-only'); END;
+        CREATE TRIGGER rating_audit_append_only_delete BEFORE DELETE ON rating_audit
+            BEGIN SELECT RAISE(ABORT, 'rating_audit is append-only'); END;
+        """,
+    ),
 )
 
 

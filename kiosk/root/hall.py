@@ -24,6 +24,7 @@ from kiosk.services.hall_board import HallBoard
 from kiosk.services.kiosk_devices import KioskDeviceService
 from kiosk.services.links import PublicLinks
 from kiosk.services.printing import PrintService
+from kiosk.services.ratings import RatingService
 from kiosk.services.staff_access import PIN_FILE_NAME, StaffAccess
 from kiosk.services.ticketing import TicketService
 from kiosk.store import Store
@@ -49,6 +50,7 @@ class Hall:
     accounts: AccountService
     board: HallBoard
     kiosk_devices: KioskDeviceService
+    ratings: RatingService
 
     def close(self) -> None:
         self.maintenance.stop()
@@ -101,6 +103,7 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
         accounts=AccountService(store, clock, session_hours=settings.server.session_hours),
         board=HallBoard(settings, engine, clock),
         kiosk_devices=KioskDeviceService(store, clock),
+        ratings=RatingService(settings, store, engine, clock),
     )
     if serve_public_pages:
         mark_links_served(hall)

@@ -65,6 +65,12 @@ class TakeNumberBody(BaseModel):
     priority: str = Field(default="normal", min_length=1, max_length=16)
 
 
+class RatingBody(BaseModel):
+    level: int = Field(ge=1, le=5)  # 5 非常满意 … 1 非常不满意 (kiosk.satisfaction)
+    reasons: list[str] = Field(default_factory=list, max_length=8)
+    comment: str = Field(default="", max_length=200)
+
+
 class DropoffLookupBody(BaseModel):
     # Something besides spaces in each (the schema says so, rather than a 422 the schema allowed).
     code: str = Field(max_length=32, pattern=r"\S")
@@ -237,7 +243,20 @@ def add_routes(app: FastAPI, ctx) -> None:
         progress = progress_by_token(hall, token)
         if progress is None:
             raise HTTPException(404, detail=texts_zh.TICKET_NOT_FOUND)
-        return progress.as_dict()
+        return progress.as_dict() | {"rating": rating_state_by_token(hall, token).as_dict()}
+
+    @app.post("/api/tickets/{token}/rating", tags=["public"], status_code=201, response_model=out.RatingOut,
+              responses=errors(403, 404, 409, 422))
+    def rate_ticket(token: str, body: RatingBody) -> dict:
+        """The citizen rates a finished ticket (好差评), once, the same day. No login: the token of the
+        ticket's QR is the proof; CSRF double submit like every POST. 422 for a 差评 without a reason,
+        409 already rated / not finished / too late."""
+        ticket_id = hall.engine.holder_key.ticket_id_from_link(token)
+        if ticket_id is None:
+            raise HTTPException(404, detail=texts_zh.TICKET_NOT_FOUND)
+        rating = hall.ratings.rate_ticket(ticket_id, body.level, body.reasons, body.comment, channel="phone")
+        return {"rating": {"level": rating.level, "level_zh": rating.level_zh, "followup": rating.followup},
+                "message_zh": texts_zh.RATING_THANKS_BAD if rating.is_bad else texts_zh.RATING_THANKS}
 
     @app.post("/api/dropoff/progress", tags=["public"], response_model=out.DropoffProgressOut,
               responses=errors(403, 404, 409, 422, 429, 503))
@@ -256,6 +275,11 @@ def progress_by_token(hall, token: str):
     if ticket_id is None:
         return None
     return hall.board.ticket_progress(ticket_id)
+
+
+def rating_state_by_token(hall, token: str):
+    """May the ticket behind this (already checked) token be rated now, or was it rated?"""
+    return hall.ratings.ticket_state(hall.engine.holder_key.ticket_id_from_link(token))
 
 
 def progress_dict(progress) -> dict:

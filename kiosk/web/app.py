@@ -39,6 +39,7 @@ STATUS_BY_CODE = {
     "unknown_queue": 400, "unknown_priority": 400, "password_rejected": 400, "old_password_wrong": 400, "device_not_found": 404,
     "role_refused": 403, "login_refused": 401, "account_locked": 423, "lookup_paused": 429,
     "store_busy": 503, "store_error": 503,
+    "rating_reason_required": 422, "rating_level_unknown": 422, "rating_error": 422, "rating_not_found": 404,
 }
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from kiosk.services.accounts import NO_MANAGER_ZH, ROLE_NAMES_ZH, ROLES_FROM_CONSOLE
 from kiosk.web import texts_zh
-from kiosk.web.api import progress_by_token
+from kiosk.web.api import progress_by_token, rating_state_by_token
 from kiosk.web.security import session_account
 
 
@@ -57,7 +57,9 @@ def add_routes(app: FastAPI, ctx) -> None:
         progress = progress_by_token(hall, token)
         if progress is None:
             return ctx.plain_page(request, texts_zh.TICKET_NOT_FOUND, status_code=404)
-        return ctx.page(request, "ticket.html", progress=progress, token=token)
+        return ctx.page(request, "ticket.html", progress=progress, token=token,
+                        rating=rating_state_by_token(hall, token), levels=hall.ratings.levels(),
+                        reasons=hall.ratings.reasons())
 
     @app.get("/g/{guide_id}", response_class=HTMLResponse, include_in_schema=False)
     def guide_page(request: Request, guide_id: str):

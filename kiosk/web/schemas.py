@@ -187,6 +187,25 @@ class BoardOut(Closed):
     recent_calls: list[CallOut]
 
 
+class RatingStateOut(Closed):
+    can_rate: bool
+    reason_zh: str
+    rated: bool
+    level: int | None
+    level_zh: str | None
+
+
+class RatingGiven(Closed):
+    level: int
+    level_zh: str
+    followup: str | None
+
+
+class RatingOut(Closed):
+    rating: RatingGiven
+    message_zh: str
+
+
 class TicketProgressOut(Closed):
     code: str
     queue_name: str
@@ -197,6 +216,7 @@ class TicketProgressOut(Closed):
     window: int | None
     message_zh: str
     business_day: str
+    rating: RatingStateOut
 
 
 class DropoffStep(Closed):

@@ -1,0 +1,336 @@
+"""Satisfaction ratings (好差评): one per finished ticket or closed drop-off, and the 差评 follow-up.
+
+A citizen rates a service on the national five levels (kiosk.satisfaction) on
+the ticket's phone page (later also on the kiosk and a counter pad). Rules:
+
+- only a ticket that was finished (办结) can be rated; a transferred ticket is rated
+  where it was finished (the ticket's link follows the transfer);
+- one rating per ticket (or per drop-off case), never changed afterwards;
+- the rating is given the same business day as the service: the next day is too late;
+- 不满意 and 非常不满意 need at least one reason from the list (``other`` needs words)
+  and open a follow-up, which a hall manager closes with a note (handled); every step
+  is in the append-only ``rating_audit``.
+
+The rating records the ticket's queue, window, the staff member who finished it
+(the actor of the ``finish`` event: ``staff:<name>`` from the console) and the
+ticket's channel, so reports count by window and staff without rereading events.
+Plain Python over the store, clock injected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from typing import Iterable
+
+from devices.base.clock import Clock, business_day, from_stamp, to_stamp
+from devices.base.errors import KioskError
+from kiosk import satisfaction
+from kiosk.config import Settings
+from kiosk.queueing.engine import QueueEngine
+from kiosk.store import Store
+
+log = logging.getLogger(__name__)
+
+RATING_CHANNELS = ("phone", "kiosk", "counter_pad", "staff_entry")
+# A drop-off case is rated once it is closed: its result collected, or rejected.
+DROPOFF_RATEABLE = ("collected", "rejected")
+
+
+class RatingError(KioskError):
+    code = "rating_error"
+
+
+class RatingLevelUnknown(RatingError):
+    code = "rating_level_unknown"
+
+
+class RatingReasonRequired(RatingError):
+    code = "rating_reason_required"
+
+
+class RatingExists(RatingError):
+    code = "rating_exists"
+
+
+class NotRateable(RatingError):
+    code = "rating_not_rateable"
+
+
+class RatingTooLate(RatingError):
+    code = "rating_too_late"
+
+
+class RatingNotFound(RatingError):
+    code = "rating_not_found"
+
+
+class FollowupRefused(RatingError):
+    code = "followup_refused"
+
+
+@dataclass(frozen=True)
+class Rating:
+    id: int
+    ticket_id: int | None
+    dropoff_id: int | None
+    business_day: str
+    level: int
+    reasons: tuple[str, ...]
+    comment: str
+    queue_id: str | None
+    window_number: int | None
+    staff: str
+    matter_id: str | None
+    service_channel: str
+    channel: str
+    rated_at: dt.datetime
+    followup: str | None
+    handled_at: dt.datetime | None
+    handled_by: str | None
+    handled_note: str
+
+    @property
+    def level_zh(self) -> str:
+        return satisfaction.level_name(self.level)
+
+    @property
+    def is_bad(self) -> bool:
+        return satisfaction.is_bad(self.level)
+
+    def as_dict(self) -> dict:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        data["reasons"] = list(self.reasons)
+        data["reasons_zh"] = satisfaction.reason_names(self.reasons)
+        data["level_zh"] = self.level_zh
+        data["followup_zh"] = satisfaction.FOLLOWUP_ZH.get(self.followup or "", "")
+        for key in ("rated_at", "handled_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+@dataclass(frozen=True)
+class RatingState:
+    """What a ticket's page shows about rating: the form, the rating given, or nothing."""
+
+    can_rate: bool
+    rating: Rating | None
+    reason_zh: str = ""
+
+    def as_dict(self) -> dict:
+        return {"can_rate": self.can_rate, "reason_zh": self.reason_zh,
+                "rated": self.rating is not None,
+                "level": self.rating.level if self.rating else None,
+                "level_zh": self.rating.level_zh if self.rating else None}
+
+
+class RatingService:
+    def __init__(self, settings: Settings, store: Store, engine: QueueEngine, clock: Clock) -> None:
+        self.settings = settings
+        self.store = store
+        self.engine = engine
+        self.clock = clock
+
+    # -- the vocabulary, for forms -----------------------------------------------------------
+    @staticmethod
+    def levels() -> list[tuple[int, str]]:
+        return list(satisfaction.LEVELS.items())
+
+    @staticmethod
+    def reasons() -> list[tuple[str, str]]:
+        return list(satisfaction.REASONS.items())
+
+    # -- tickets ---------------------------------------------------------------------------------
+    def ticket_state(self, ticket_id: int) -> RatingState:
+        """May this ticket (followed through transfers) be rated now, or has it been?"""
+        ticket = self.engine.ticket_by_id(ticket_id)
+        if ticket is None:
+            return RatingState(False, None, "没有找到这张号")
+        existing = self._by_subject("ticket_id", ticket.id)
+        if existing is not None:
+            return RatingState(False, existing, "您已评价，感谢您的反馈")
+        if ticket.status != "finished":
+            return RatingState(False, None, "办结后可以评价")
+        if self._today() != ticket.business_day:
+            return RatingState(False, None, "评价只能在办理当天进行")
+        return RatingState(True, None)
+
+    def rate_ticket(self, ticket_id: int, level: int, reasons: Iterable[str] = (), comment: str = "",
+                    channel: str = "phone") -> Rating:
+        """Record the rating of a finished ticket (by its id or the id of the ticket it was transferred from)."""
+        level, reasons, comment = self._checked(level, reasons, comment, channel)
+        ticket = self.engine.ticket_by_id(ticket_id)
+        if ticket is None:
+            raise RatingNotFound(f"no ticket id {ticket_id}", "没有找到这张号")
+        if ticket.status != "finished":
+            raise NotRateable(f"ticket {ticket.code} is {ticket.status}, not finished",
+                              f"{ticket.code}号还没有办结，办结后才能评价")
+        now = self.clock.now()
+        if self._today() != ticket.business_day:
+            raise RatingTooLate(f"ticket {ticket.code} of {ticket.business_day} can no longer be rated",
+                                "评价只能在办理当天进行，这张号已经过了评价时间")
+        stamp = to_stamp(now)
+        with self.store.write() as conn:
+            if conn.execute("SELECT 1 FROM ratings WHERE ticket_id = ?", (ticket.id,)).fetchone():
+                raise RatingExists(f"ticket {ticket.code} was already rated", "这张号已经评价过了，感谢您的反馈")
+            finisher = conn.execute(
+                "SELECT actor FROM events WHERE ticket_id = ? AND kind = 'finish' ORDER BY id DESC LIMIT 1",
+                (ticket.id,)).fetchone()
+            rating_id = self._insert(conn, stamp, ticket_id=ticket.id, dropoff_id=None,
+                                     day=ticket.business_day, level=level, reasons=reasons, comment=comment,
+                                     queue_id=ticket.queue_id, window=ticket.window_number,
+                                     staff=staff_name(finisher["actor"] if finisher else ""), matter_id=None,
+                                     service_channel=ticket.channel, channel=channel)
+        log.info("ticket %s rated %d (%s)", ticket.code, level, channel)
+        return self.rating(rating_id)
+
+    # -- drop-offs -------------------------------------------------------------------------------
+    def rate_dropoff(self, code: str, level: int, reasons: Iterable[str] = (), comment: str = "",
+                     channel: str = "kiosk") -> Rating:
+        """Record the rating of a closed drop-off case (collected or rejected), on the day it closed.
+        The caller has already made sure who asks (the card, or the code with the ID number's last 4)."""
+        level, reasons, comment = self._checked(level, reasons, comment, channel)
+        now = self.clock.now()
+        stamp = to_stamp(now)
+        with self.store.write() as conn:
+            row = conn.execute("SELECT * FROM dropoffs WHERE code = ?", (code.strip().upper(),)).fetchone()
+            if row is None:
+                raise RatingNotFound(f"no drop-off {code!r}", "没有找到这个投递码")
+            if row["status"] not in DROPOFF_RATEABLE or not row["closed_at"]:
+                raise NotRateable(f"drop-off {row['code']} is {row['status']}, not closed",
+                                  "这件投递还没有办结，办结后才能评价")
+            closed_day = dt.datetime.fromisoformat(row["closed_at"]).astimezone(now.tzinfo).date().isoformat()
+            if closed_day != business_day(now).isoformat():
+                raise RatingTooLate(f"drop-off {row['code']} closed on {closed_day}",
+                                    "评价只能在办结当天进行，这件投递已经过了评价时间")
+            if conn.execute("SELECT 1 FROM ratings WHERE dropoff_id = ?", (row["id"],)).fetchone():
+                raise RatingExists(f"drop-off {row['code']} was already rated", "这件投递已经评价过了，感谢您的反馈")
+            closer = conn.execute(
+                "SELECT actor FROM dropoff_audit WHERE dropoff_id = ? AND action IN ('collected', 'rejected') "
+                "ORDER BY id DESC LIMIT 1", (row["id"],)).fetchone()
+            rating_id = self._insert(conn, stamp, ticket_id=None, dropoff_id=row["id"], day=closed_day,
+                                     level=level, reasons=reasons, comment=comment, queue_id=None, window=None,
+                                     staff=staff_name(closer["actor"] if closer else ""),
+                                     matter_id=row["matter_id"], service_channel=row["channel"], channel=channel)
+        return self.rating(rating_id)
+
+    # -- reading ---------------------------------------------------------------------------------
+    def rating(self, rating_id: int) -> Rating:
+        with self.store.read() as conn:
+            row = conn.execute("SELECT * FROM ratings WHERE id = ?", (int(rating_id),)).fetchone()
+        if row is None:
+            raise RatingNotFound(f"no rating {rating_id}", "没有找到这条评价")
+        return _rating(row)
+
+    def ratings(self, first_day: str, last_day: str) -> list[Rating]:
+        """Ratings of services on business days first_day … last_day (ISO dates), oldest first."""
+        with self.store.read() as conn:
+            rows = conn.execute("SELECT * FROM ratings WHERE business_day BETWEEN ? AND ? ORDER BY id",
+                                (first_day, last_day)).fetchall()
+        return [_rating(row) for row in rows]
+
+    def open_followups(self) -> list[Rating]:
+        with self.store.read() as conn:
+            rows = conn.execute("SELECT * FROM ratings WHERE followup = 'open' ORDER BY id").fetchall()
+        return [_rating(row) for row in rows]
+
+    def audit(self, rating_id: int) -> list[dict]:
+        with self.store.read() as conn:
+            rows = conn.execute("SELECT at, action, actor, data FROM rating_audit WHERE rating_id = ? ORDER BY id",
+                                (int(rating_id),)).fetchall()
+        return [dict(row) | {"data": json.loads(row["data"] or "{}")} for row in rows]
+
+    # -- the 差评 follow-up ----------------------------------------------------------------------
+    def handle_followup(self, rating_id: int, manager, note: str) -> Rating:
+        """A hall manager (an Account with role hall_manager) closes a 差评's follow-up with a note."""
+        if getattr(manager, "role", None) != "hall_manager" or not getattr(manager, "active", False):
+            raise FollowupRefused(f"{getattr(manager, 'username', manager)!r} is not an active hall manager",
+                                  "只有大厅管理员可以处理差评回访")
+        note = (note or "").strip()
+        if not note:
+            raise RatingReasonRequired("a follow-up needs a note of what was done", "请写明处理情况")
+        stamp = to_stamp(self.clock.now())
+        with self.store.write() as conn:
+            row = conn.execute("SELECT followup FROM ratings WHERE id = ?", (int(rating_id),)).fetchone()
+            if row is None:
+                raise RatingNotFound(f"no rating {rating_id}", "没有找到这条评价")
+            if row["followup"] != "open":
+                raise FollowupRefused(f"rating {rating_id} has no open follow-up ({row['followup']})",
+                                      "这条评价没有待处理的回访")
+            conn.execute("UPDATE ratings SET followup = 'handled', handled_at = ?, handled_by = ?, handled_note = ? "
+                         "WHERE id = ?", (stamp, manager.username, note[:500], int(rating_id)))
+            _audit(conn, stamp, int(rating_id), "followup_handled", f"staff:{manager.username}", {"note": note[:500]})
+        return self.rating(rating_id)
+
+    # -- internals -------------------------------------------------------------------------------
+    def _today(self) -> str:
+        return business_day(self.clock.now()).isoformat()
+
+    def _by_subject(self, column: str, subject_id: int) -> Rating | None:
+        with self.store.read() as conn:
+            row = conn.execute(f"SELECT * FROM ratings WHERE {column} = ?", (int(subject_id),)).fetchone()
+        return _rating(row) if row is not None else None
+
+    @staticmethod
+    def _checked(level, reasons: Iterable[str], comment: str, channel: str) -> tuple[int, tuple[str, ...], str]:
+        try:
+            level = int(level)
+        except (TypeError, ValueError):
+            level = 0
+        if level not in satisfaction.LEVELS:
+            raise RatingLevelUnknown(f"rating level {level!r} is not 1-5", "请选择一个评价等级")
+        if channel not in RATING_CHANNELS:
+            raise RatingError(f"unknown rating channel {channel!r}", "评价来源不对")
+        reasons = tuple(dict.fromkeys(str(r) for r in reasons or ()))
+        comment = (comment or "").strip()
+        if len(comment) > satisfaction.COMMENT_MAX_CHARS:
+            raise RatingError(f"comment longer than {satisfaction.COMMENT_MAX_CHARS} characters",
+                              f"意见最多{satisfaction.COMMENT_MAX_CHARS}个字")
+        unknown = [r for r in reasons if r not in satisfaction.REASONS]
+        if unknown:
+            raise RatingError(f"unknown reason(s) {unknown}", "请从列表中选择原因")
+        if satisfaction.is_bad(level):
+            if not reasons:
+                raise RatingReasonRequired(f"level {level} needs a reason",
+                                           f"选择“{satisfaction.level_name(level)}”时，请至少选择一个原因")
+            if "other" in reasons and not comment:
+                raise RatingReasonRequired("reason 'other' needs a comment", "选择“其他”时，请写明原因")
+        elif reasons:
+            raise RatingError(f"reasons are only for levels 1-2, not {level}", "只有不满意的评价需要选择原因")
+        return level, reasons, comment
+
+    @staticmethod
+    def _insert(conn, stamp: str, *, ticket_id, dropoff_id, day, level, reasons, comment, queue_id, window, staff,
+                matter_id, service_channel, channel) -> int:
+        followup = "open" if satisfaction.is_bad(level) else None
+        rating_id = conn.execute(
+            "INSERT INTO ratings (ticket_id, dropoff_id, business_day, level, reasons, comment, queue_id, "
+            "window_number, staff, matter_id, service_channel, channel, rated_at, followup) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (ticket_id, dropoff_id, day, level, json.dumps(list(reasons)), comment, queue_id, window, staff,
+             matter_id, service_channel, channel, stamp, followup)).lastrowid
+        _audit(conn, stamp, rating_id, "rated", f"citizen:{channel}", {"level": level, "followup": followup})
+        return rating_id
+
+
+def staff_name(actor: str) -> str:
+    """`staff:zhaomin` -> `zhaomin`; a counter command without a login (`staff`) stays as it is."""
+    return actor.split(":", 1)[1] if actor.startswith("staff:") else actor
+
+
+def _audit(conn, stamp: str, rating_id: int, action: str, actor: str, data: dict) -> None:
+    conn.execute("INSERT INTO rating_audit (at, rating_id, action, actor, data) VALUES (?, ?, ?, ?, ?)",
+                 (stamp, rating_id, action, actor, json.dumps(data, ensure_ascii=False)))
+
+
+def _rating(row) -> Rating:
+    return Rating(
+        id=row["id"], ticket_id=row["ticket_id"], dropoff_id=row["dropoff_id"], business_day=row["business_day"],
+        level=row["level"], reasons=tuple(json.loads(row["reasons"] or "[]")), comment=row["comment"],
+        queue_id=row["queue_id"], window_number=row["window_number"], staff=row["staff"],
+        matter_id=row["matter_id"], service_channel=row["service_channel"], channel=row["channel"],
+        rated_at=from_stamp(row["rated_at"]), followup=row["followup"],
+        handled_at=from_stamp(row["handled_at"]) if row["handled_at"] else None,
+        handled_by=row["handled_by"], handled_note=row["handled_note"])

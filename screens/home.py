@@ -54,7 +54,7 @@ class HomeScreen(Screen):
     def _show_dropoff_tile(self, shown: bool) -> None:
         if not hasattr(self, "_dropoff_tile"):
             return
-        tiles = self.ids.tiles
+        tiles = self.ids.side
         if shown and self._dropoff_tile.parent is None:
             tiles.add_widget(self._dropoff_tile, index=0)
         elif not shown and self._dropoff_tile.parent is not None:

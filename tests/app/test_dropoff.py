@@ -206,3 +206,41 @@ def test_not_accepting_the_consent_submits_nothing_and_forgets_everything(dropof
     assert draft.page_count == 0 and draft.phone == "" and not draft.consent
     assert kiosk.runtime.dropoff.list(status=None) == []
     assert kiosk.printer.jobs == []
+
+
+def test_the_tile_and_the_guide_field_show_only_while_the_flow_is_on_and_the_camera_works(dropoff_kiosk, ui,
+                                                                                           monkeypatch):
+    kiosk = dropoff_kiosk
+    home = kiosk.screen("home")
+    ui.wait_until(lambda: kiosk.runtime.features.dropoff, 10, "the camera probe")
+    assert not kiosk.runtime.camera_running  # probed, then stopped: no CPU spent while nobody scans
+    home.refresh()
+    ui.settle()
+    assert home.ids.dropoff.get_root_window() is not None and not home.ids.dropoff.disabled
+    guide = kiosk.runtime.guides.guide(MATTER)
+    assert any("下班后能否自助投递" in part for row in guide.display_fields(dropoff_available=True) for part in row)
+    kiosk.app.open_guide(MATTER)
+    ui.settle()
+    texts = [w.text for w in kiosk.screen("guide_detail").walk() if isinstance(getattr(w, "text", None), str)]
+    assert "下班后能否自助投递" in texts
+
+    # The disk below the floor: the tile stays, greyed, with the reason up front.
+    monkeypatch.setattr(kiosk.runtime.dropoff, "free_disk_mb", lambda: 10)
+    kiosk.go("home")
+    home.refresh()
+    ui.settle()
+    assert home.ids.dropoff.disabled and "存储空间不足" in home.ids.dropoff.text
+    monkeypatch.undo()
+
+    # The camera lost (here while the flow runs it): the tile goes, and the guide field with it.
+    to_capture(kiosk, ui)
+    kiosk.runtime.camera_simulator.unplug()
+    ui.wait_until(lambda: not kiosk.runtime.features.dropoff, 10, "the camera to be reported lost")
+    kiosk.app.go_home()
+    ui.settle()
+    assert home.ids.dropoff.get_root_window() is None
+    assert [(a.source, a.code) for a in kiosk.runtime.alerts.open_alerts()] == [("camera", "camera_lost")]
+    kiosk.app.open_guide(MATTER)
+    ui.settle()
+    texts = [w.text for w in kiosk.screen("guide_detail").walk() if isinstance(getattr(w, "text", None), str)]
+    assert "下班后能否自助投递" not in texts

@@ -217,7 +217,9 @@ def test_home_rotates_the_hall_notices_and_shows_people_waiting_and_who_is_serve
     kiosk.go("card")
     kiosk.go("home")  # re-enter Home so the faster rotation applies
     home = kiosk.screen("home")
-    notices = kiosk.app.settings.kiosk.notices
+    # The hall's own notices, plus the drop-off's once it is on (the simulated camera works).
+    ui.wait_until(lambda: kiosk.runtime.features.dropoff, 10, "the camera probe")
+    notices = kiosk.runtime.features.notices(kiosk.app.settings.kiosk)
     seen = {home.notice}
 
     def every_notice_shown() -> bool:

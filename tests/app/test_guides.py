@@ -48,7 +48,8 @@ def test_search_by_initials_finds_dibao_and_shows_every_field_wrapped(kiosk, ui,
     expected = [part for row in guide.display_fields(dropoff_available=kiosk.runtime.features.dropoff)
                 for part in row]
     assert [label.text for label in labels] == expected
-    assert not any("投递" in label.text for label in labels)  # no drop-off on this kiosk yet: no promise of one
+    # The drop-off field is there exactly while the kiosk can take drop-offs (test_dropoff.py turns it off).
+    assert any("投递" in label.text for label in labels) is kiosk.runtime.features.dropoff is True
     assert len(labels) >= 40
     ui.pump(3)
     fields_width = detail.ids.fields.width

@@ -229,8 +229,8 @@ def test_home_rotates_the_hall_notices_and_shows_people_waiting_and_who_is_serve
 
     wait_until(every_notice_shown, 5, 0, "every notice on Home")
     assert seen == set(notices)
-    # No drop-off on this kiosk yet: no notice promises one.
-    assert not any("投递" in notice for notice in seen)
+    # The drop-off notice only while the kiosk can take drop-offs (it can: the simulated camera works).
+    assert any("投递" in notice for notice in seen) is kiosk.runtime.features.dropoff is True
     assert home.waiting_lines == ["综合受理：0人在等", "综合出件：0人在等", "咨询服务：0人在等"]
     kiosk.runtime.tickets.take_number("A")  # another kiosk or the counter issued a ticket
     home.refresh()

@@ -256,6 +256,8 @@ class DropoffFlow:
         screen = self.app.screen("dropoff_capture")
         if visit != self._visit or self.draft is None or self.app.current != "dropoff_capture":
             return
+        # Laying pages under the camera is using the kiosk, though the screen is not touched.
+        self.app.idle.touch()
         page = event.page
         if not page.ok:
             # Not added: say why (the first, most important problem) and let them lay it again.

@@ -244,3 +244,22 @@ def test_the_tile_and_the_guide_field_show_only_while_the_flow_is_on_and_the_cam
     ui.settle()
     texts = [w.text for w in kiosk.screen("guide_detail").walk() if isinstance(getattr(w, "text", None), str)]
     assert "下班后能否自助投递" not in texts
+
+
+def test_a_refused_submit_says_why_and_keeps_the_draft_for_another_try(dropoff_kiosk, ui, monkeypatch):
+    kiosk = dropoff_kiosk
+    flow = kiosk.app.dropoff
+    _one_page_to_consent(kiosk, ui)
+    consent = kiosk.screen("dropoff_consent")
+    monkeypatch.setattr(kiosk.runtime.dropoff, "free_disk_mb", lambda: 10)  # the disk filled up meanwhile
+    ui.tap(consent.ids.agree)
+    ui.wait_until(lambda: not flow.submitting, 10, "the refusal")
+    assert kiosk.current == "dropoff_consent"
+    assert "存储空间不足" in consent.problem and zh.DROPOFF_SAVE_KEPT in consent.problem
+    assert flow.draft.page_count == 1 and flow.draft.phone  # nothing lost
+    assert kiosk.runtime.dropoff.list(status=None) == []
+
+    monkeypatch.undo()
+    ui.tap(consent.ids.agree)
+    ui.wait_until(lambda: kiosk.current == "dropoff_receipt", 20, "the receipt screen")
+    assert [v.page_count for v in kiosk.runtime.dropoff.list()] == [1]

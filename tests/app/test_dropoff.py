@@ -263,3 +263,24 @@ def test_a_refused_submit_says_why_and_keeps_the_draft_for_another_try(dropoff_k
     ui.tap(consent.ids.agree)
     ui.wait_until(lambda: kiosk.current == "dropoff_receipt", 20, "the receipt screen")
     assert [v.page_count for v in kiosk.runtime.dropoff.list()] == [1]
+
+
+def test_a_page_with_a_quality_problem_is_not_added_and_says_why(dropoff_kiosk, ui):
+    import numpy as np
+
+    from devices.camera import messages_zh as camera_zh
+    from devices.camera.events import PageCaptured
+    from devices.camera.page_detect import Detection
+    from devices.camera.page_make import FinishedPage, problem
+
+    kiosk = dropoff_kiosk
+    flow = kiosk.app.dropoff
+    to_capture(kiosk, ui)
+    blurred = FinishedPage(b"\xff\xd8\xff\xd9", "A4", (problem("blurry"), problem("glare")), (), (800, 1100))
+    detection = Detection(np.zeros((4, 2), np.float32), 1.0, (640, 480))
+    # As the capture thread hands it over.
+    flow.post_camera_event(PageCaptured(blurred, detection, automatic=True))
+    capture = kiosk.screen("dropoff_capture")
+    ui.wait_until(lambda: capture.status, 5, "the page's problem on screen")
+    assert capture.status == zh.DROPOFF_NOT_ADDED.format(reason=camera_zh.BLURRY) and capture.status_is_problem
+    assert flow.draft.page_count == 0

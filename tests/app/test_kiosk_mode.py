@@ -142,7 +142,13 @@ def test_five_wrong_pins_lock_the_staff_panel_even_for_the_right_pin(kiosk, ui):
 
 
 def test_staff_corner_needs_the_pin_and_checks_the_devices(kiosk, ui):
+    from screens.registry import SCREENS
+
     kiosk.runtime.staff_access.set_pin(STAFF_PIN)  # as `kiosk staff set-pin` does at install
+    # The gesture is five taps within 4 s: let start-up (the screens built one per frame
+    # after the first, the camera probe) finish first, so slow frames do not eat the window.
+    ui.wait_until(lambda: all(kiosk.app.manager.has_screen(name) for name in SCREENS), 20, "every screen built")
+    ui.wait_until(lambda: kiosk.runtime.features.dropoff and not kiosk.runtime.camera_running, 10, "the camera probe")
     home = kiosk.screen("home")
     brand = home.ids.top.ids.brand
     for _ in range(4):

@@ -12,7 +12,6 @@ from kivy.uix.screenmanager import Screen
 
 from screens import texts_zh as zh
 from screens.kvload import load_kv_beside
-from screens.widgets import KLabel
 
 
 class PageThumb(ButtonBehavior, Image):
@@ -48,14 +47,16 @@ class DropoffReviewScreen(Screen):
         if flow.draft is None:
             return
         for index, (slot, pages) in enumerate(zip(flow.draft.matter.materials, flow.draft.pages)):
-            row = MaterialRow(title=zh.DROPOFF_REVIEW_MATERIAL.format(name=slot.name, n=len(pages)))
+            title = (zh.DROPOFF_REVIEW_MATERIAL.format(name=slot.name, n=len(pages)) if pages
+                     else zh.DROPOFF_REVIEW_EMPTY.format(name=slot.name))
+            row = MaterialRow(title=title)
             strip = row.ids.pages
             thumbs = flow.thumbnails[index] if index < len(flow.thumbnails) else []
             for page_index, thumb in enumerate(thumbs):
                 strip.add_widget(PageThumb(texture=_texture(thumb), material_index=index, page_index=page_index,
                                            on_release=self._remove))
             if not pages:
-                strip.add_widget(KLabel(text=zh.DROPOFF_REVIEW_NONE, color=App.get_running_app().theme.muted))
+                row.remove_widget(strip)  # nothing to show: the title says so
             box.add_widget(row)
 
     def thumbs(self) -> list:

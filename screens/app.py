@@ -35,6 +35,7 @@ from kiosk.system import release_free_memory, sd_notify, watchdog_interval
 from kiosk.voice import VoicePrompter
 from screens import texts_zh as zh
 from screens.background import BackgroundCalls
+from screens.dropoff_flow import DropoffFlow
 from screens.theme import Theme
 
 log = logging.getLogger("screens.app")
@@ -95,6 +96,8 @@ class KioskApp(App):
         self.voice_muted = not self.voice.enabled
         self.session = CitizenSession()
         self.calls = BackgroundCalls()
+        # The drop-off (自助投递): its draft, the camera's events, its steps.
+        self.dropoff = DropoffFlow(self)
         # Set while a number is being drawn: a second tap never draws a second number.
         self._drawing: threading.Event | None = None
         self._visits = 0  # counts visits, so a late answer is never shown to the next citizen
@@ -144,7 +147,7 @@ class KioskApp(App):
 
     def _start_devices(self) -> None:
         try:
-            self.runtime.start(self.post_card_event)
+            self.runtime.start(self.post_card_event, self.dropoff.post_camera_event)
             self.runtime.guides.warm_up()
         except Exception:
             log.exception("starting the devices failed")
@@ -247,6 +250,7 @@ class KioskApp(App):
             self._drawing.set()
             self._drawing = None
         self.session.wipe(reason)
+        self.dropoff.wipe()  # the draft's pages, the phone, thumbnails and the preview
         self.voice.stop()
         # The visit is over: no screen keeps anything of it (texts, typed letters, the tab chosen).
         for name in self.manager.screen_names:
@@ -363,6 +367,9 @@ class KioskApp(App):
             self.screen("card").reader_event(event)
 
     def _card_read(self, event: Any) -> None:
+        if self.current == "dropoff_identity":
+            self.dropoff.card_read(event)
+            return
         if self.current not in ("home", "card", "queue"):
             return  # a card laid down while reading a guide is not a request for a number
         if self.current == "home":
@@ -472,6 +479,14 @@ class KioskApp(App):
         if not result.printed:
             log.warning("ticket %s not printed: %s", issued.code, result.message_en)
             self.say(zh.VOICE_TICKET_NOT_PRINTED)
+
+    # -- drop-off ------------------------------------------------------------------------------
+    def start_dropoff(self) -> None:
+        """Home tile 自助投递 (shown only while the flow is on and the camera works)."""
+        if not self.runtime.features.dropoff:
+            self.screen("home").refresh()
+            return
+        self.dropoff.begin()
 
     # -- guides ------------------------------------------------------------------------------
     def open_guides(self) -> None:

@@ -28,6 +28,11 @@ class HomeScreen(Screen):
     serving_lines = ListProperty()
     notice = StringProperty("")
     message = StringProperty("")
+    # The 自助投递 tile: there only while the flow is on and the camera works; greyed,
+    # with the reason, when the service says it cannot take drop-offs now (disk full).
+    dropoff_shown = BooleanProperty(False)
+    dropoff_open = BooleanProperty(False)
+    dropoff_reason = StringProperty("")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -39,7 +44,21 @@ class HomeScreen(Screen):
         # Strong references: only one of the two is in the tree at a time.
         self._take_number = self.ids.take_number.__self__
         self._closed = self.ids.closed.__self__
+        self._dropoff_tile = self.ids.dropoff.__self__
         self._show_issuing(self.issuing_open)
+        self._show_dropoff_tile(self.dropoff_shown)
+
+    def on_dropoff_shown(self, _instance, value: bool) -> None:
+        self._show_dropoff_tile(value)
+
+    def _show_dropoff_tile(self, shown: bool) -> None:
+        if not hasattr(self, "_dropoff_tile"):
+            return
+        tiles = self.ids.side
+        if shown and self._dropoff_tile.parent is None:
+            tiles.add_widget(self._dropoff_tile, index=0)
+        elif not shown and self._dropoff_tile.parent is not None:
+            tiles.remove_widget(self._dropoff_tile)
 
     def on_issuing_open(self, _instance, value: bool) -> None:
         self._show_issuing(value)
@@ -74,10 +93,18 @@ class HomeScreen(Screen):
         state = app.runtime.tickets.issuing_state()  # opening hours and the clock: no I/O
         self.issuing_open = state.open
         self.closed_message = state.message_zh
+        self.dropoff_shown = bool(app.runtime.features.dropoff)
+        if self.dropoff_shown:
+            app.calls.run(app.runtime.dropoff_availability, self._show_dropoff_availability,
+                          lambda error: log.error("drop-off availability failed: %s", error))
         if self._refreshing:
             return
         self._refreshing = True
         app.calls.run(app.runtime.tickets.overview, self._show_overview, self._overview_failed)
+
+    def _show_dropoff_availability(self, availability) -> None:
+        self.dropoff_open = availability.open
+        self.dropoff_reason = availability.message_zh
 
     def _show_overview(self, overview) -> None:
         self._refreshing = False

@@ -17,6 +17,13 @@ SCREENS: dict[str, tuple[str, str]] = {
     "guide_list": ("screens.guide_list", "GuideListScreen"),
     "guide_search": ("screens.guide_search", "GuideSearchScreen"),
     "guide_detail": ("screens.guide_detail", "GuideDetailScreen"),
+    "dropoff_identity": ("screens.dropoff_identity", "DropoffIdentityScreen"),
+    "dropoff_matter": ("screens.dropoff_matter", "DropoffMatterScreen"),
+    "dropoff_capture": ("screens.dropoff_capture", "DropoffCaptureScreen"),
+    "dropoff_review": ("screens.dropoff_review", "DropoffReviewScreen"),
+    "dropoff_phone": ("screens.dropoff_phone", "DropoffPhoneScreen"),
+    "dropoff_consent": ("screens.dropoff_consent", "DropoffConsentScreen"),
+    "dropoff_receipt": ("screens.dropoff_receipt", "DropoffReceiptScreen"),
     "staff_pin": ("screens.staff", "StaffPinScreen"),
     "staff": ("screens.staff", "StaffScreen"),
 }

@@ -47,6 +47,9 @@ class Unplug:
 
 Step = Union[Show, Slide, Unplug]
 
+_SCRIPT = object()  # no scene held: the script plays
+_EMPTY_PLATEN = synthetic.Scene(background="dark_mat", background_seed=1, noise=0.0)
+
 
 def demo_script(aspect: float = 4 / 3, seed: int = 0) -> list[Step]:
     """Pages placed on a dark mat one after the other (the default simulator show)."""
@@ -126,9 +129,60 @@ class SimulatedCamera:
         self._last_content: Any = None
         self.frames_served = 0
         self.finished = False
+        # Live control (a test, or an F-key in `kiosk run`): a scene held instead of the
+        # script, and an unplug that lasts until replug().
+        self._held: Any = _SCRIPT
+        self._held_unplug: Unplug | None = None
+        self._placed_count = 0
+
+    # -- live control ------------------------------------------------------------
+    def place_page(self, kind: str = "", seed: int | None = None, coverage: float = 0.75) -> str:
+        """Lay a synthetic page on the platen (it stays until taken away); returns its kind.
+
+        Without `kind` the pages go round a4_text, form, id_copy, certificate. Each
+        placement lies a little differently, as a person's hand would leave it.
+        """
+        kinds = ("a4_text", "form", "id_copy", "certificate")
+        with self._lock:
+            count = self._placed_count
+            self._placed_count += 1
+            kind = kind or kinds[count % len(kinds)]
+            rng = np.random.default_rng(1000 + count if seed is None else seed)
+            aspect = self.still_size[0] / self.still_size[1]
+            corners = synthetic.place_page(rng, kind, aspect, coverage if kind != "id_card" else 0.35,
+                                           angle_deg=float(rng.uniform(-5, 5)), perspective=0.005,
+                                           centre=(0.5, 0.5))
+            self._held = _EMPTY_PLATEN.with_page(kind, corners, seed=int(rng.integers(0, 4)))
+        return kind
+
+    def take_page_away(self) -> None:
+        """Nothing on the platen until the next place_page()."""
+        with self._lock:
+            self._held = _EMPTY_PLATEN
+
+    def follow_script(self) -> None:
+        """Back to playing the script."""
+        with self._lock:
+            self._held = _SCRIPT
+
+    def unplug(self, mode: str = "vanish") -> None:
+        """The camera goes away until replug(): the handle open now never works again."""
+        with self._lock:
+            self._held_unplug = Unplug(0.0, mode)
+            self._dead_handle = self._handle
+
+    def replug(self) -> None:
+        with self._lock:
+            self._held_unplug = None
+
+    @property
+    def page_on_platen(self) -> bool:
+        return self._held is not _SCRIPT and getattr(self._held, "page_kind", None) is not None
 
     # -- script ----------------------------------------------------------------
     def _current(self) -> Step | None:
+        if self._held is not _SCRIPT:
+            return Show(self._held, 1)
         if not self.script:
             return None
         if self._step >= len(self.script):
@@ -139,6 +193,8 @@ class SimulatedCamera:
         return self.script[self._step]
 
     def _advance(self) -> None:
+        if self._held is not _SCRIPT:
+            return
         step = self._current()
         if step is None or isinstance(step, Unplug):
             return
@@ -184,6 +240,8 @@ class SimulatedCamera:
         return np.clip(frame.astype(np.int16) + noise, 0, 255).astype(np.uint8)
 
     def _unplugged(self) -> Unplug | None:
+        if self._held_unplug is not None:
+            return self._held_unplug
         step = self._current()
         if isinstance(step, Unplug):
             now = time.monotonic()

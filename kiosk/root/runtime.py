@@ -4,8 +4,12 @@
 "simulator": the reader's simulator on a pty pair, the printer's on a TCP port),
 and `stop()` shuts all of it down. A front end is handed a runtime and uses its
 services (`runtime.tickets`, `runtime.printing`, `runtime.guides`,
-`runtime.device_health`, `runtime.staff_access`); it never constructs a device itself, and tests build a
-runtime the same way the real kiosk does.
+`runtime.device_health`, `runtime.staff_access`, `runtime.dropoff`); it never constructs a device itself,
+and tests build a runtime the same way the real kiosk does.
+
+The document camera (高拍仪) runs only while the drop-off flow's camera screen asks
+for it (`start_camera()` / `stop_camera()`); see `_probe_camera` for why and how the
+Home tile still knows whether the camera works.
 
 Device callbacks arrive on device threads; the front end moves them to its own.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -56,12 +61,20 @@ class KioskRuntime:
         self.guides = hall.guides
         self.features = hall.features
         self.staff_access = hall.staff_access
+        self.dropoff = hall.dropoff
         self.device_health = DeviceHealth(settings.devices.camera)
         self.reader: Any = None
         self.printer: Any = None
         self.reader_simulator: Any = None
         self.printer_simulator: Any = None
+        self.camera: Any = None  # the CameraService, built at start()
+        self.camera_simulator: Any = None  # the SimulatedCamera, when the camera is simulated
+        self._camera_lock = threading.Lock()
+        self._camera_wanted = False  # a front end's camera screen is open
+        self._camera_probing = False  # started only to see one frame (Features.dropoff)
+        self.camera_works = False
         self._on_card_event: Callable[[Any], None] | None = None
+        self._on_camera_event: Callable[[Any], None] | None = None
         # The kind of the reader's latest event ("CardRead", "ReaderReady" …), never the
         # event itself: a card read holds a name and an ID number, and nothing of a
         # holder may outlive the citizen's session.
@@ -72,18 +85,28 @@ class KioskRuntime:
         return self.clock.now()
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self, on_card_event: Callable[[Any], None] | None = None) -> "KioskRuntime":
-        """Start simulators (if configured), the printer worker and the reader thread."""
+    def start(self, on_card_event: Callable[[Any], None] | None = None,
+              on_camera_event: Callable[[Any], None] | None = None) -> "KioskRuntime":
+        """Start simulators (if configured), the printer worker and the reader thread;
+        probe the document camera when the drop-off flow is on."""
         self._on_card_event = on_card_event
+        self._on_camera_event = on_camera_event
         self.store.start_idle_checkpoints()
         self.maintenance.start()  # the retention purge now and once a day
         self._start_printer()
         self._start_reader()
+        if self.settings.dropoff.enabled:
+            try:
+                self._build_camera()
+                self._probe_camera()
+            except Exception:  # no camera means no drop-off, never no kiosk
+                log.exception("the document camera could not be set up; the drop-off stays off")
         self.started = True
         return self
 
     def stop(self) -> None:
-        for name, stop in (("reader", lambda: self.reader and self.reader.stop()),
+        for name, stop in (("camera", lambda: self.camera and self.camera.stop()),
+                           ("reader", lambda: self.reader and self.reader.stop()),
                            ("printer", lambda: self.printer and self.printer.close()),
                            ("reader simulator", lambda: _stop_handle(self.reader_simulator)),
                            ("printer simulator", lambda: _stop_handle(self.printer_simulator))):
@@ -92,6 +115,8 @@ class KioskRuntime:
             except Exception:  # shutting down: report, carry on with the rest
                 log.exception("stopping the %s failed", name)
         self.reader = self.printer = self.reader_simulator = self.printer_simulator = None
+        self.camera = self.camera_simulator = None
+        self.features.dropoff = self.camera_works = False
         self.printing.attach(None)
         self.device_health.reader = self.device_health.printer = None
         try:
@@ -129,7 +154,95 @@ class KioskRuntime:
 
     def simulator_action(self, key_name: str) -> str | None:
         """Act on a simulated device for a function key; None if the key or device is not simulated."""
-        return act_on_simulator(key_name, self.reader_simulator, self.printer_simulator)
+        return act_on_simulator(key_name, self.reader_simulator, self.printer_simulator, self.camera_simulator)
+
+    # -- the document camera ------------------------------------------------------------
+    def _build_camera(self) -> None:
+        from devices.camera.factory import open_camera
+        from devices.camera.service import CameraService
+        from devices.camera.simulator import SimulatedCamera
+
+        camera_settings = self.settings.devices.camera
+        source = open_camera(camera_settings)
+        if isinstance(source, SimulatedCamera):
+            self.camera_simulator = source
+            if not camera_settings.simulator_source.strip():
+                # The demo script would lay a page down every few seconds, and the
+                # auto-capture would take each one: start with an empty platen, and let
+                # F9/F10 (or a test) put pages on it and take them away.
+                source.take_page_away()
+        self.camera = CameraService(source, self._camera_event, camera_settings)
+
+    def _probe_camera(self) -> None:
+        """Run the camera until its first frame, then stop it again (unless a screen wants it).
+
+        Why not keep it running: detection on every preview frame costs about 80 ms of
+        CPU per frame on the hall's 2-core mini-PC (measured with the simulator at
+        1280x960), most of a core for as long as the kiosk is on, slowing every other
+        screen. So the camera runs while the drop-off's camera screen is open, plus this
+        probe at start-up: the first frame turns Features.dropoff on (the Home tile
+        appears). A camera that cannot be opened keeps the service retrying every few
+        seconds (cheap: no frames, no detection) until its first frame, then it stops.
+        """
+        with self._camera_lock:
+            if self.camera is None:
+                return
+            self._camera_probing = True
+            self.camera.start()
+
+    def start_camera(self) -> None:
+        """The camera screen is open: run the capture service (idempotent)."""
+        with self._camera_lock:
+            self._camera_wanted = True
+            self._camera_probing = False
+            if self.camera is not None:
+                self.camera.start()
+
+    def stop_camera(self) -> None:
+        """The camera screen is closed: stop the capture service (idempotent)."""
+        with self._camera_lock:
+            self._camera_wanted = False
+            camera = self.camera
+        if camera is not None:
+            camera.stop()
+
+    @property
+    def camera_running(self) -> bool:
+        return self.camera is not None and self.camera.running
+
+    def _camera_event(self, event: Any) -> None:
+        """On the camera's thread: camera health -> Features.dropoff and alerts; then the front end."""
+        from devices.camera.events import CameraProblem, CameraReconnected, PreviewFrame
+
+        if isinstance(event, (PreviewFrame, CameraReconnected)) and not self.camera_works:
+            self.camera_works = True
+            self.features.dropoff = self.settings.dropoff.enabled
+            self.alerts.resolve("camera")
+            log.info("the document camera works: drop-off %s", "on" if self.features.dropoff else "off")
+        elif isinstance(event, CameraProblem):
+            self.camera_works = False
+            self.features.dropoff = False
+            self.alerts.raise_alert("camera", "error", "camera_lost", event.message_zh, event.message_en)
+            log.warning("the document camera is lost: drop-off off")
+        if isinstance(event, PreviewFrame) and self._camera_probing:
+            with self._camera_lock:
+                if self._camera_probing and not self._camera_wanted:
+                    self._camera_probing = False
+                    # stop() joins the camera thread: never from that thread itself.
+                    threading.Thread(target=self._end_probe, name="camera-probe-end", daemon=True).start()
+        if self._on_camera_event is not None:
+            self._on_camera_event(event)
+
+    def _end_probe(self) -> None:
+        # Under the lock, so a screen opening meanwhile finds the camera stopped and
+        # starts it again (the camera thread takes this lock only while probing).
+        with self._camera_lock:
+            if not self._camera_wanted and self.camera is not None:
+                self.camera.stop()
+
+    def dropoff_availability(self):
+        """Can the drop-off be used now, and if not why (disk, camera): for the Home tile."""
+        return self.dropoff.availability(camera_works=self.camera_works)
 
     # -- devices -> alerts ---------------------------------------------------------------
     def _reader_event(self, event: Any) -> None:

@@ -1,7 +1,8 @@
 """Function keys that drive the simulated devices in `kiosk run` (see README "The touch screen").
 
 With the default settings nobody can lay a real card on the reader or open the
-printer's cover, so the keys do it. With real devices configured they do nothing.
+printer's cover, so the keys do it. F9 lays a page on the simulated document camera
+(each press another page) and F10 takes it away. With real devices configured they do nothing.
 """
 
 from __future__ import annotations
@@ -17,16 +18,26 @@ SIMULATOR_KEYS: dict[str, tuple[str, str | None]] = {
     "f6": ("non_id", None),
     "f7": ("remove", None),
     "f8": ("printer", None),
+    "f9": ("camera_place", None),
+    "f10": ("camera_remove", None),
 }
 PRINTER_STATE_CYCLE = ("ok", "near_end", "paper_out", "cover_open", "silent")
 
 
-def act_on_simulator(key_name: str, reader_simulator: Any, printer_simulator: Any) -> str | None:
+def act_on_simulator(key_name: str, reader_simulator: Any, printer_simulator: Any,
+                     camera_simulator: Any = None) -> str | None:
     """Do what `key_name` means to the simulators; None if the key or that device is not simulated."""
     action = SIMULATOR_KEYS.get(key_name)
     if action is None:
         return None
     kind, argument = action
+    if kind.startswith("camera_"):
+        if camera_simulator is None:
+            return None
+        if kind == "camera_place":
+            return f"page placed on the camera simulator: {camera_simulator.place_page()}"
+        camera_simulator.take_page_away()
+        return "page taken off the camera simulator"
     if kind == "printer":
         if printer_simulator is None:
             return None

@@ -159,10 +159,19 @@ class DropoffService:
         """A new draft; a typed ID number must pass its check digit."""
         number = normalise_id_number(id_number)
         if not from_card:
-            verdict = check_id_number(number, self.clock.now().astimezone(HALL_TZ).date())
-            if not verdict.ok:
-                raise DropoffError(f"ID number refused: {verdict.message_en}", verdict.message_zh)
+            self.check_typed_id_number(number)
         return Draft(self.matter(matter_id), holder_name.strip(), number, from_card)
+
+    def check_typed_id_number(self, id_number: str) -> str:
+        """A typed ID number (shape, birth date, check digit): the normalised number, or DropoffError.
+
+        The kiosk asks this at its identity step, before a matter is chosen, with the
+        same refusal `start()` gives."""
+        number = normalise_id_number(id_number)
+        verdict = check_id_number(number, self.clock.now().astimezone(HALL_TZ).date())
+        if not verdict.ok:
+            raise DropoffError(f"ID number refused: {verdict.message_en}", verdict.message_zh)
+        return number
 
     def add_page(self, draft: Draft, material_index: int, jpeg: bytes, width: int, height: int) -> DraftPage:
         limits = self.settings.dropoff

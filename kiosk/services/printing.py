@@ -1,4 +1,5 @@
-"""Printing for every front end: a queue ticket, a materials checklist, a staff test slip.
+"""Printing for every front end: a queue ticket, a materials checklist, a drop-off receipt,
+a staff test slip.
 
 What the printer package reports (printed, maybe incomplete, out of paper …) is
 turned into the one thing a screen needs, a PrintResult, and printer trouble is
@@ -87,6 +88,10 @@ class PrintService:
             qr_url=self.links.guide(guide.id),
         )
         self._submit(job, on_done)
+
+    def print_receipt(self, receipt_job: Any, on_done: Callable[[PrintResult], None]) -> None:
+        """A drop-off receipt (devices.printer.layouts.DropoffReceipt, from DropoffService.receipt)."""
+        self._submit(receipt_job, on_done)
 
     def test_print(self, on_done: Callable[[PrintResult], None]) -> None:
         from devices.printer.layouts import sample_ticket

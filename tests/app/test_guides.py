@@ -17,6 +17,7 @@ def _key(screen, letter):
 
 
 def test_search_by_initials_finds_dibao_and_shows_every_field_wrapped(kiosk, ui, artifacts):
+    ui.wait_until(lambda: kiosk.runtime.features.dropoff, 10, "the camera probe")  # one answer for the fields
     ui.tap(kiosk.screen("home").ids.guides)
     ui.tap(kiosk.screen("guides").ids.search)
     search = kiosk.screen("guide_search")
@@ -44,9 +45,11 @@ def test_search_by_initials_finds_dibao_and_shows_every_field_wrapped(kiosk, ui,
     guide = kiosk.runtime.guides.catalogue().get("dibao")
     assert detail.heading == guide.name
     labels = list(reversed(detail.ids.fields.children))
-    expected = [part for row in guide.display_fields() for part in row]
+    expected = [part for row in guide.display_fields(dropoff_available=kiosk.runtime.features.dropoff)
+                for part in row]
     assert [label.text for label in labels] == expected
-    assert not any("投递" in label.text for label in labels)  # no drop-off on this kiosk yet: no promise of one
+    # The drop-off field is there exactly while the kiosk can take drop-offs (test_dropoff.py turns it off).
+    assert any("投递" in label.text for label in labels) is kiosk.runtime.features.dropoff is True
     assert len(labels) >= 40
     ui.pump(3)
     fields_width = detail.ids.fields.width

@@ -101,7 +101,60 @@ def _prepare_every_screen(kiosk, ui):
         ui.wait_until(lambda: kiosk.screen("ticket").print_failed, 8, "print failure")
         kiosk.printer.set_state("ok")
 
+    def dropoff_identity():
+        from dropoff_kiosk import open_dropoff
+
+        app.go_home()
+        open_dropoff(kiosk, ui)
+        identity = kiosk.screen("dropoff_identity")
+        identity.ids.keypad.value = "14052119500315421"
+        identity.problem = "身份证号应是18位，您输入了17位"
+        ui.pump(3)
+
+    def dropoff_matter():
+        kiosk.place_card("resident", wait_for="dropoff_matter")
+        matters = kiosk.screen("dropoff_matter")
+        ui.wait_until(lambda: matters.matter_button("jiuye-chuangye-zheng") is not None, 5, "the matters")
+
+    def dropoff_capture():
+        from dropoff_kiosk import capture_page
+
+        ui.tap(kiosk.screen("dropoff_matter").matter_button("jiuye-chuangye-zheng"))
+        ui.wait_until(lambda: kiosk.current == "dropoff_capture", 5, "the camera screen")
+        capture_page(kiosk, ui)
+        capture = kiosk.screen("dropoff_capture")
+        kiosk.runtime.camera_simulator.place_page("form")
+        ui.wait_until(lambda: len(capture.outline_points) == 8, 10, "the page outline")
+
+    def dropoff_review():
+        flow = app.dropoff
+        ui.wait_until(lambda: flow.draft.page_count == 2, 20, "the second page")
+        kiosk.runtime.camera_simulator.take_page_away()
+        capture = kiosk.screen("dropoff_capture")
+        while kiosk.current == "dropoff_capture":
+            ui.tap(capture.ids.next_material)
+
+    def dropoff_phone():
+        ui.tap(kiosk.screen("dropoff_review").ids.next)
+        kiosk.screen("dropoff_phone").ids.keypad.value = "1391234"
+        kiosk.screen("dropoff_phone").problem = "手机号应是11位，请核对"
+        ui.pump(3)
+
+    def dropoff_consent():
+        from dropoff_kiosk import give_phone
+
+        give_phone(kiosk, ui)
+
+    def dropoff_receipt():
+        kiosk.printer.set_state("paper_out")
+        ui.tap(kiosk.screen("dropoff_consent").ids.agree)
+        receipt = kiosk.screen("dropoff_receipt")
+        ui.wait_until(lambda: receipt.print_failed, 20, "the receipt's print failure")
+        kiosk.printer.set_state("ok")
+        kiosk.remove_card()
+
     def guides():
+        app.go_home()
         kiosk.go("guides")
 
     def guide_list():
@@ -149,18 +202,25 @@ def _prepare_every_screen(kiosk, ui):
         ui.wait_until(lambda: "正在检查" not in kiosk.screen("staff").device_lines[0], 10, "device check")
 
     return [("home", home), ("card", card), ("queue", queue), ("queue_refused", queue_refused),
-            ("ticket_not_printed", ticket), ("guides", guides), ("guide_list", guide_list),
+            ("ticket_not_printed", ticket), ("dropoff_identity", dropoff_identity),
+            ("dropoff_matter", dropoff_matter), ("dropoff_capture", dropoff_capture),
+            ("dropoff_review", dropoff_review), ("dropoff_phone", dropoff_phone),
+            ("dropoff_consent", dropoff_consent), ("dropoff_receipt", dropoff_receipt), ("guides", guides), ("guide_list", guide_list),
             ("guide_search", guide_search), ("guide_detail", guide_detail), ("idle_countdown", idle_overlay),
             ("staff_pin_not_set", staff_pin_not_set), ("staff_pin", staff_pin), ("staff", staff)]
 
 
 @pytest.mark.parametrize("elderly", [False, True], ids=["normal", "elderly"])
 @pytest.mark.parametrize("portrait", [False, True], ids=["landscape", "portrait"])
-def test_every_screen_renders_without_tofu_or_clipped_text(start_kiosk, ui, artifacts, portrait, elderly):
+def test_every_screen_renders_without_tofu_or_clipped_text(start_kiosk, hall_settings, ui, artifacts, portrait,
+                                                          elderly):
     # One orientation and mode per test, so parallel workers share the work evenly.
     from screens.kivy_setup import LANDSCAPE, PORTRAIT
 
-    kiosk = start_kiosk(portrait=portrait, size=PORTRAIT if portrait else LANDSCAPE)
+    from dropoff_kiosk import with_quick_camera
+
+    kiosk = start_kiosk(portrait=portrait, size=PORTRAIT if portrait else LANDSCAPE,
+                        settings=with_quick_camera(hall_settings))
     folder = artifacts("app")
     all_problems = {}
     kiosk.app.theme.elderly = elderly

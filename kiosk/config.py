@@ -93,6 +93,9 @@ class OpeningHours:
     workday_hours: tuple[str, ...] = ("08:30-12:00", "14:30-17:30")
     # No new tickets this many minutes before a period ends.
     stop_issuing_minutes_before_close: int = 15
+    # Windows go on calling those still waiting this long after a period ends; whoever is
+    # left then is called when the next period starts (wait estimates count on this).
+    serve_after_close_minutes: int = 30
 
     def check(self, file: str, prefix: str) -> None:
         for day in WEEKDAYS:
@@ -103,6 +106,8 @@ class OpeningHours:
                 "list each date in only one of holidays / extra_workdays")
         require(0 <= self.stop_issuing_minutes_before_close <= 120, file,
                 f"{prefix}.stop_issuing_minutes_before_close", "must be 0-120", "use 15")
+        require(0 <= self.serve_after_close_minutes <= 240, file,
+                f"{prefix}.serve_after_close_minutes", "must be 0-240", "use 30")
         # Cross-field: a period no longer than the stop before closing never issues a number.
         stop = dt.timedelta(minutes=self.stop_issuing_minutes_before_close)
         for key in (*WEEKDAYS, "workday_hours"):

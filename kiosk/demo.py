@@ -140,8 +140,6 @@ NO_SHOW_SHARE = 0.05
 ELDERLY_SHARE = 0.15
 CONSULT_TRANSFER_SHARE = 0.15  # 咨询 that turns into a matter to hand in (C -> A)
 RATING_SHARE = 0.4
-# Windows go on calling for those still waiting this long after a period ends.
-OVERTIME = dt.timedelta(minutes=30)
 _NAMES = ("王秀英", "李建国", "张桂兰", "刘志强", "陈玉梅", "赵国华", "杨淑珍", "郭海平")
 _RATING_REASONS_BY_CAUSE = {"wait": ["wait_long"], "slow": ["slow"], "other": ["not_told_once"]}
 
@@ -218,11 +216,13 @@ def simulate_day(hall, clock, day: dt.date, rng: random.Random, profile: dict[in
         _schedule_dropoffs(hall, day, rng, dropoffs, schedule, local)
     idle: set[int] = set()
     waits: dict[int, float] = {}
+    # Windows go on calling those still waiting this long after a period ends (the hall's practice).
+    overtime = dt.timedelta(minutes=settings.hours.serve_after_close_minutes)
 
     def in_service_hours(moment: dt.datetime) -> dt.datetime | None:
         """None if windows work now, else when they next do (None forever: the day is over)."""
         for period in periods:
-            if local(period.start) <= moment < local(period.end) + OVERTIME:
+            if local(period.start) <= moment < local(period.end) + overtime:
                 return None
             if moment < local(period.start):
                 return local(period.start)

@@ -179,7 +179,7 @@ class QueueEngine:
             # Inside the write lock, so nobody is called or drawn meanwhile: the
             # tickets of this queue that call_next would call before this one.
             ahead = self._people_ahead(conn, queue, day, ticket_id)
-            estimate = self.estimator.estimate(conn, queue, day, ahead)
+            estimate = self.estimator.estimate(conn, queue, day, ahead, now, priority)
         local_now = from_stamp(stamp)
         ticket = Ticket(ticket_id, queue.id, day, number, code, priority, "waiting", channel, local_now, local_now,
                         None, None, None, None, 0, None, None)
@@ -481,7 +481,8 @@ class QueueEngine:
         return result
 
     def status(self) -> list[QueueStatus]:
-        day = self.today()
+        now = self.clock.now()
+        day = business_day(now).isoformat()
         result = []
         with self.store.read() as conn:
             counts: dict[tuple[str, str], int] = {}
@@ -515,7 +516,7 @@ class QueueEngine:
                     transferred_in=transfers_in.get(queue.id, 0),
                     open_windows=self.estimator.open_windows(conn, queue.id),
                     last_code=last_codes.get(queue.id),
-                    estimate_for_next=self.estimator.estimate(conn, queue, day, waiting),
+                    estimate_for_next=self.estimator.estimate(conn, queue, day, waiting, now),
                 ))
         return result
 
@@ -539,8 +540,9 @@ class QueueEngine:
     def estimate_wait(self, queue_id: str, people_ahead: int) -> WaitEstimate:
         """The wait for somebody with `people_ahead` tickets before them in this queue today."""
         queue = self._queue(queue_id)
+        now = self.clock.now()
         with self.store.read() as conn:
-            return self.estimator.estimate(conn, queue, self.today(), people_ahead)
+            return self.estimator.estimate(conn, queue, business_day(now).isoformat(), people_ahead, now)
 
     def last_event_id(self) -> int:
         """The newest event's id (0 before the first): cheap enough to poll several times a second."""

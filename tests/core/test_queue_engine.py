@@ -47,25 +47,70 @@ def test_people_ahead_and_wait_range_use_norm_before_anyone_is_served(engine):
         engine.issue("A")
     issued = engine.issue("A")
     assert issued.people_ahead == 4
-    # 4 ahead / 2 open windows serving A × 12 min norm = 24 min, shown as a 0.7–1.3 range.
-    assert (issued.estimate.low_minutes, issued.estimate.high_minutes) == (16, 32)
+    # Windows 1 and 2 call A001..A004 at 0, 0, 12, 12 (norm 12, sd half of it): A005 at 24.
+    # Four services of variance 36 ended by then over 2 windows: sd √(144/4) = 6, plus 0.15 × 24
+    # unseen = 9.6; 24 ∓ 1.2816 × 9.6 = 11.7..36.3.
+    assert (issued.estimate.low_minutes, issued.estimate.high_minutes) == (11, 37)
     assert issued.estimate.basis == "norm"
-    assert issued.estimate.text_zh == "大约需要等16到32分钟"
+    assert issued.estimate.text_zh == "大约需要等11到37分钟"
 
 
 def test_wait_range_follows_todays_service_times_once_known(engine, clock):
-    for _ in range(12):
+    for _ in range(6):  # six A services of 20 minutes each at window 1: slower than the 12-minute norm
         engine.issue("A")
-    for minutes in (4, 5, 6, 5, 4, 6):
         engine.call_next(1)
         engine.start(1)
-        clock.advance(minutes=minutes)
+        clock.advance(minutes=20)
         engine.finish(1)
+    engine.issue("A")
+    engine.issue("A")
     issued = engine.issue("A")
-    assert issued.people_ahead == 6
+    assert issued.people_ahead == 2
     assert issued.estimate.basis == "today"
-    # 6 ahead / 2 windows × quartiles of {4,4,5,5,6,6} (4 and 6) = 12..18 minutes.
-    assert (issued.estimate.low_minutes, issued.estimate.high_minutes) == (12, 18)
+    # Six 20s blended with the norm counted 3 times: mean (120 + 36) / 9 = 17.33, variance
+    # (6 × 2.67² + 3 × (6² + 5.33²)) / 9 = 26.2. Windows 1 and 2 take the two ahead at once; the
+    # first free again calls this one at 17.33. sd √(2 × 26.2 / 4) = 3.62 + 0.15 × 17.33 = 6.22;
+    # 17.33 ∓ 1.2816 × 6.22 = 9.4..25.3.
+    assert (issued.estimate.low_minutes, issued.estimate.high_minutes) == (9, 26)
+
+
+def test_nobody_ahead_but_both_windows_busy_is_a_wait_not_now(engine, clock):
+    engine.issue("A")
+    engine.issue("A")
+    for window in (1, 2):
+        engine.call_next(window)
+        engine.start(window)
+    clock.advance(minutes=4)
+    issued = engine.issue("A")
+    assert issued.people_ahead == 0
+    # Both services have run 4 of the norm's 12 minutes: each frees in 8 (sd 6). The first of
+    # them calls this one: 8, sd √(2 × 36 / 4) = 4.24 + 0.15 × 8 = 5.44; 8 ∓ 6.98 = 1.0..15.0.
+    assert (issued.estimate.low_minutes, issued.estimate.high_minutes) == (1, 15)
+    assert issued.estimate.text_zh == "大约需要等1到15分钟"
+
+
+def test_one_window_open_instead_of_two_doubles_the_wait(engine):
+    engine.pause_window(2)
+    for _ in range(4):
+        engine.issue("A")
+    issued = engine.issue("A")
+    assert issued.estimate.open_windows == 1
+    # Window 1 alone calls A001..A004 at 0, 12, 24, 36: A005 at 48 (two windows: 24, above).
+    # sd √(4 × 36) = 12 + 0.15 × 48 = 19.2; 48 ∓ 24.6 = 23.4..72.6.
+    assert (issued.estimate.low_minutes, issued.estimate.high_minutes) == (23, 73)
+
+
+def test_a_call_expected_after_the_lunch_break_counts_the_break(engine, clock):
+    clock.set(dt.datetime(2026, 11, 27, 11, 40, tzinfo=HALL_TZ))
+    engine.pause_window(2)
+    for _ in range(5):
+        engine.issue("A")
+    issued = engine.issue("A")
+    # Window 1 alone: 5 × 12 = 60 minutes of calling, but it calls only until 12:30 (50 minutes
+    # from now), then from 14:30: the range reaches past the break.
+    # sd √(5 × 36) = 13.4 + 0.15 × 60 = 22.4; 60 ∓ 28.7 = 31.3..88.7 minutes of calling;
+    # 31.3 is before 12:30, 88.7 becomes 88.7 + 120 minutes on the clock.
+    assert (issued.estimate.low_minutes, issued.estimate.high_minutes) == (31, 209)
 
 
 def test_paused_windows_are_not_counted_as_open(engine):
@@ -290,8 +335,8 @@ def test_aging_an_elderly_citizen_is_told_about_normal_tickets_that_waited_past_
     clock.set(dt.datetime(2026, 11, 27, 9, 20, tzinfo=HALL_TZ))
     elderly = engine.issue("A", priority="elderly")  # counts as 9:05: after A001, before A002
     assert elderly.people_ahead == 1
-    # 1 ahead / 2 open windows serving A × 12 min norm, as a 0.7–1.3 range.
-    assert (elderly.estimate.low_minutes, elderly.estimate.high_minutes) == (4, 8)
+    # 1 ahead and two free windows serving A: the second calls the elderly citizen at once.
+    assert elderly.estimate.text_zh == "马上就到您"
     assert call_order(engine) == ["A001", "A003", "A002"]
 
 

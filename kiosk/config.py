@@ -263,6 +263,9 @@ class DropoffSettings:
     # lookup_window_minutes pause lookups by code on this kiosk for that long.
     lookup_max_wrong: int = 5
     lookup_window_minutes: int = 10
+    # The queue a citizen whose result is ready takes a number for (综合出件), from
+    # the kiosk's progress lookup.
+    collect_queue: str = "B"
 
     def check(self, file: str, prefix: str) -> None:
         require(50 <= self.min_free_disk_mb <= 100_000, file, f"{prefix}.min_free_disk_mb", "must be 50-100000",
@@ -363,6 +366,8 @@ class Settings:
         for queue in self.queues:
             require(any(queue.id in w.queues for w in self.windows), file, "windows",
                     f"no window serves queue {queue.id!r}", f"add {queue.id!r} to some window's queues")
+        require(self.dropoff.collect_queue in seen_ids, file, "dropoff.collect_queue",
+                f"no queue {self.dropoff.collect_queue!r}", f"use the 综合出件 queue's id, one of {sorted(seen_ids)}")
 
     # -- lookups used everywhere ------------------------------------------------
     def queue(self, queue_id: str) -> QueueDef | None:

@@ -3,7 +3,9 @@
 A mistyped digit in a manually entered ID number would file a drop-off under
 somebody else; the 18th character of a resident ID number is a check digit
 (GB 11643-1999, ISO 7064 MOD 11-2), so one wrong digit or two swapped digits are
-caught on the keypad, before anything is stored.
+caught on the keypad, before anything is stored. The check itself is the card
+reader's (devices.idcard.idnumber); this adds what a person typing needs: which
+part is wrong, in words an elderly villager understands.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARS = "10X98765432"
+from devices.idcard.idnumber import check_character
+
 _ID_SHAPE = re.compile(r"\d{17}[\dX]")
 # Mainland mobile numbers: 11 digits starting 13-19. Landlines: area code 0xx/0xxx
 # then 7-8 digits (Qinshui is 0356), written with or without the hyphen.
@@ -33,8 +35,7 @@ def normalise_id_number(text: str) -> str:
 
 
 def id_check_char(first_17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first_17, _WEIGHTS))
-    return _CHECK_CHARS[total % 11]
+    return check_character(first_17)
 
 
 def check_id_number(text: str, today: dt.date | None = None) -> Verdict:

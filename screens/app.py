@@ -370,6 +370,9 @@ class KioskApp(App):
         if self.current == "dropoff_identity":
             self.dropoff.card_read(event)
             return
+        if self.current == "dropoff_progress":
+            self._look_up_dropoff_by_card(event)
+            return
         if self.current not in ("home", "card", "queue"):
             return  # a card laid down while reading a guide is not a request for a number
         if self.current == "home":
@@ -488,6 +491,58 @@ class KioskApp(App):
             return
         self.dropoff.begin()
 
+    # -- drop-off progress ---------------------------------------------------------------------
+    def open_dropoff_progress(self) -> None:
+        """Home button 查投递进度: works without the camera (it only reads the database)."""
+        self.session.wipe("progress lookup")
+        self._visits += 1
+        self.go("dropoff_progress")
+        self.say(zh.VOICE_PROGRESS)
+
+    def _look_up_dropoff_by_card(self, event: Any) -> None:
+        screen = self.screen("dropoff_progress")
+        # The card proves who asks; its holder stays in the session for a B number.
+        priority = self.runtime.tickets.priority_for_age(event.age)
+        self.session.set_holder(event.holder, event.age, event.expired, priority)
+        screen.wipe()
+        screen.searching = True
+        visit = self._visits
+        self.calls.run(lambda: self.runtime.dropoff.progress_by_card(event.holder.id_number),
+                       lambda found: visit == self._visits and self._show_progress(found, none_text=zh.PROGRESS_NONE_FOR_CARD),
+                       lambda error: visit == self._visits and self._progress_failed(error))
+
+    def look_up_dropoff_by_code(self, code: str, last4: str) -> None:
+        screen = self.screen("dropoff_progress")
+        screen.searching = True
+        visit = self._visits
+        self.calls.run(lambda: [self.runtime.dropoff.progress_by_code(code, last4, source="kiosk")],
+                       lambda found: visit == self._visits and self._show_progress(found),
+                       lambda error: visit == self._visits and self._progress_failed(error), write=True)
+
+    def _show_progress(self, found: list, none_text: str = "") -> None:
+        screen = self.screen("dropoff_progress")
+        if not found:
+            screen.show_problem(none_text)
+            return
+        screen.show_results([_progress_text(p) for p in found], any(p.ready_to_collect for p in found))
+
+    def _progress_failed(self, error: BaseException) -> None:
+        screen = self.screen("dropoff_progress")
+        if isinstance(error, KioskError):
+            log.info("progress lookup refused: %s", error.message_en)
+            screen.show_problem(error.message_zh)
+            # A wrong code or last 4: start again from the code.
+            screen.asking_last4 = False
+            screen.ids.last4_keypad.value = ""
+        else:
+            log.error("progress lookup failed: %s", error)
+            screen.show_problem(zh.PROGRESS_FAILED)
+
+    def take_collect_number(self) -> None:
+        """A ready result: a number for 综合出件, through the usual take-a-number flow."""
+        self.go("queue")
+        self.choose_queue(self.settings.dropoff.collect_queue)
+
     # -- guides ------------------------------------------------------------------------------
     def open_guides(self) -> None:
         self.go("guides")
@@ -580,3 +635,15 @@ def _install_sigterm(callback):
         return signal.signal(signal.SIGTERM, lambda _sig, _frame: callback())
     except ValueError:  # not the main thread (never in the kiosk; possible in embedding tests)
         return None
+
+
+def _progress_text(progress: Any) -> str:
+    lines = [zh.PROGRESS_ITEM.format(matter=progress.matter_name, code=progress.code, status=progress.status_zh)]
+    if progress.note_zh:
+        lines.append(zh.PROGRESS_NOTE.format(note=progress.note_zh))
+    if progress.case_number:
+        due = f"{progress.due_on.month}月{progress.due_on.day}日" if progress.due_on else "以窗口告知为准"
+        lines.append(zh.PROGRESS_CASE.format(case=progress.case_number, due=due))
+    for step in progress.steps:
+        lines.append(zh.PROGRESS_STEP.format(when=f"{step.at:%m月%d日 %H:%M}", text=step.text_zh))
+    return "\n".join(lines)

@@ -24,6 +24,7 @@ SCREENS: dict[str, tuple[str, str]] = {
     "dropoff_phone": ("screens.dropoff_phone", "DropoffPhoneScreen"),
     "dropoff_consent": ("screens.dropoff_consent", "DropoffConsentScreen"),
     "dropoff_receipt": ("screens.dropoff_receipt", "DropoffReceiptScreen"),
+    "dropoff_progress": ("screens.dropoff_progress", "DropoffProgressScreen"),
     "staff_pin": ("screens.staff", "StaffPinScreen"),
     "staff": ("screens.staff", "StaffScreen"),
 }

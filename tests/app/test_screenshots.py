@@ -201,11 +201,31 @@ def _prepare_every_screen(kiosk, ui):
         kiosk.go("staff")
         ui.wait_until(lambda: "正在检查" not in kiosk.screen("staff").device_lines[0], 10, "device check")
 
+    def dropoff_progress_asking():
+        kiosk.app.go_home()
+        kiosk.app.open_dropoff_progress()
+        screen = kiosk.screen("dropoff_progress")
+        screen.ids.code_keypad.value = "K7MW9CE3"
+        screen.asking_last4 = True
+        screen.ids.last4_keypad.value = "42"
+        ui.pump(3)
+
+    def dropoff_progress_result():
+        screen = kiosk.screen("dropoff_progress")
+        screen.wipe()
+        screen.show_results([
+            "《就业创业证》申领\n投递码 K7MW9CE3　已办好，请到综合出件窗口领取\n办件编号：QX202611300001　应办结日期：12月7日\n"
+            "11月28日 19:30　已提交，等待工作人员审核\n11月30日 09:00　已受理，正在办理\n12月02日 15:10　已办好，请到综合出件窗口领取",
+            "城乡居民养老保险参保登记\n投递码 XH4N7TRA　需要补正材料\n说明：照片看不清；户口本本人页请重拍"], True)
+        ui.pump(3)
+
     return [("home", home), ("card", card), ("queue", queue), ("queue_refused", queue_refused),
             ("ticket_not_printed", ticket), ("dropoff_identity", dropoff_identity),
             ("dropoff_matter", dropoff_matter), ("dropoff_capture", dropoff_capture),
             ("dropoff_review", dropoff_review), ("dropoff_phone", dropoff_phone),
-            ("dropoff_consent", dropoff_consent), ("dropoff_receipt", dropoff_receipt), ("guides", guides), ("guide_list", guide_list),
+            ("dropoff_consent", dropoff_consent), ("dropoff_receipt", dropoff_receipt),
+            ("dropoff_progress", dropoff_progress_asking), ("dropoff_progress_result", dropoff_progress_result),
+            ("guides", guides), ("guide_list", guide_list),
             ("guide_search", guide_search), ("guide_detail", guide_detail), ("idle_countdown", idle_overlay),
             ("staff_pin_not_set", staff_pin_not_set), ("staff_pin", staff_pin), ("staff", staff)]
 

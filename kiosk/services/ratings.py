@@ -254,11 +254,21 @@ class RatingService:
         if state not in satisfaction.FOLLOWUP_ZH:
             raise RatingError(f"unknown follow-up state {state!r}", "回访状态不对")
         order = "r.id" if state == "open" else "r.handled_at DESC, r.id DESC"
+        return self._followup_items(f"r.followup = ? ORDER BY {order} LIMIT ?", (state, int(limit)))
+
+    def followup(self, rating_id: int) -> FollowupItem:
+        """One 差评 (open or handled) with its ticket's or drop-off's code."""
+        items = self._followup_items("r.id = ? AND r.followup IS NOT NULL", (int(rating_id),))
+        if not items:
+            raise RatingNotFound(f"no follow-up for rating {rating_id}", "没有找到这条差评")
+        return items[0]
+
+    def _followup_items(self, where: str, params: tuple) -> list[FollowupItem]:
         with self.store.read() as conn:
             rows = conn.execute(
                 "SELECT r.*, t.code AS ticket_code, d.code AS dropoff_code FROM ratings r "
                 "LEFT JOIN tickets t ON t.id = r.ticket_id LEFT JOIN dropoffs d ON d.id = r.dropoff_id "
-                f"WHERE r.followup = ? ORDER BY {order} LIMIT ?", (state, int(limit))).fetchall()
+                f"WHERE {where}", params).fetchall()
         return [FollowupItem(_rating(row), "ticket" if row["ticket_id"] is not None else "dropoff",
                              row["ticket_code"] or row["dropoff_code"] or "") for row in rows]
 

@@ -137,9 +137,10 @@ def create_app(hall: Any, *, poll_seconds: float = POLL_SECONDS,
             return JSONResponse({"error": "server_error", "message_zh": texts_zh.SERVER_ERROR}, status_code=500)
         return ctx.plain_page(request, texts_zh.SERVER_ERROR, status_code=500)
 
-    from kiosk.web import api, pages
+    from kiosk.web import api, pages, review_api
 
     api.add_routes(app, ctx)
+    review_api.add_routes(app, ctx)
     pages.add_routes(app, ctx)
     return app
 

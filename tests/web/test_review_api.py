@@ -171,3 +171,27 @@ def test_the_auditor_reads_the_inbox_masked_and_sees_no_page(as_role, hall, drop
     assert hall.dropoff.list()[0].status == "submitted"
     page = auditor.get("/staff/dropoffs")
     assert page.status_code == 200 and 'data-may-review="no"' in page.text
+
+
+def test_the_server_runs_its_background_services_while_it_serves(hall):
+    from fastapi.testclient import TestClient
+
+    from kiosk.web.app import create_app
+
+    class Recorder:
+        def __init__(self):
+            self.calls = []
+
+        def start(self):
+            self.calls.append("start")
+
+        def stop(self):
+            self.calls.append("stop")
+
+    watch = Recorder()
+    app = create_app(hall, poll_seconds=0.05, background=(watch,))
+    assert watch.calls == []
+    with TestClient(app) as browser:
+        assert browser.get("/api/health").status_code == 200
+        assert watch.calls == ["start"]
+    assert watch.calls == ["start", "stop"]

@@ -102,7 +102,8 @@ def test_manager_creates_staff_who_calls_and_the_display_announces(server, brows
     manager.select_option("#new-role", "window_staff")
     manager.click("#create-button")
     manager.wait_for_function("document.getElementById('account-message').textContent.includes('已创建账号')")
-    assert "liuyan" in manager.inner_text("#account-rows")
+    # The list reloads after the message: wait for it rather than read it at once.
+    manager.wait_for_function("document.getElementById('account-rows').textContent.includes('liuyan')")
 
     # The wall display and the citizen's phone are open before the call.
     display = browser.new_context().new_page()

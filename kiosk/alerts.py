@@ -32,8 +32,10 @@ class AlertLog:
         self.store = store
         self.clock = clock or SystemClock()
 
-    def raise_alert(self, source: str, level: str, code: str, message_zh: str, message_en: str) -> Alert:
-        """Record an alert unless the same one (source, code) is already open."""
+    def raise_alert(self, source: str, level: str, code: str, message_zh: str, message_en: str,
+                    update: bool = False) -> Alert:
+        """Record an alert unless the same one (source, code) is already open. `update`: an open one
+        takes the new words (a figure that changed), keeping the time it was first raised."""
         stamp = to_stamp(self.clock.now())
         with self.store.write() as conn:
             row = conn.execute(
@@ -47,6 +49,10 @@ class AlertLog:
                 ).lastrowid
                 row = conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
                 log.warning("staff alert from %s: %s (%s)", source, message_en, code)
+            elif update and (row["message_zh"], row["message_en"], row["level"]) != (message_zh, message_en, level):
+                conn.execute("UPDATE alerts SET level = ?, message_zh = ?, message_en = ? WHERE id = ?",
+                             (level, message_zh, message_en, row["id"]))
+                row = conn.execute("SELECT * FROM alerts WHERE id = ?", (row["id"],)).fetchone()
         return Alert(**dict(row))
 
     def resolve(self, source: str, code: str | None = None) -> int:

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "kiosk.queue_cli",
     "kiosk.demo",
     "kiosk.report_cli",
+    "kiosk.rating_cli",
     "kiosk.staff_cli",
     "kiosk.account_cli",
     "kiosk.device_cli",

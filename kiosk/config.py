@@ -312,8 +312,11 @@ class StatsSettings:
     min_ratings_for_rate: int = 10
     # Drop-off cases made ready by their due date, below this percentage.
     min_dropoff_on_time_percent: int = 95
+    # How often the hall server checks today's waits and queues against these (minutes).
+    live_check_minutes: int = 5
 
     def check(self, file: str, prefix: str) -> None:
+        require(1 <= self.live_check_minutes <= 60, file, f"{prefix}.live_check_minutes", "must be 1-60", "use 5")
         require(1 <= self.long_wait_minutes <= 480, file, f"{prefix}.long_wait_minutes", "must be 1-480", "use 30")
         require(1 <= self.max_queue_length <= 1000, file, f"{prefix}.max_queue_length", "must be 1-1000", "use 25")
         for key in ("min_satisfaction_percent", "min_dropoff_on_time_percent"):

@@ -161,6 +161,7 @@ class StaffView:
     pages: tuple[PageInfo, ...]
     scans_deleted: bool
     audit: tuple[tuple[str, str, str, str], ...]  # (at, action, actor, detail)
+    masked_name: str = ""  # 王*英: what lists show
 
     def as_dict(self) -> dict:
         return {
@@ -174,6 +175,6 @@ class StaffView:
             "due_on": self.due_on.isoformat() if self.due_on else None, "status_note": self.status_note,
             "pages": [{"number": p.number, "material": p.material_name, "width": p.width, "height": p.height,
                        "bytes": p.size_bytes, "available": p.available} for p in self.pages],
-            "scans_deleted": self.scans_deleted,
+            "scans_deleted": self.scans_deleted, "masked_name": self.masked_name,
             "audit": [{"at": a, "action": b, "actor": c, "detail": d} for a, b, c, d in self.audit],
         }

@@ -26,6 +26,7 @@ from kiosk.services.links import PublicLinks
 from kiosk.services.printing import PrintService
 from kiosk.services.ratings import RatingService
 from kiosk.services.staff_access import PIN_FILE_NAME, StaffAccess
+from kiosk.services.threshold_watch import ThresholdWatch
 from kiosk.services.ticketing import TicketService
 from kiosk.store import Store
 
@@ -51,8 +52,12 @@ class Hall:
     board: HallBoard
     kiosk_devices: KioskDeviceService
     ratings: RatingService
+    # The [stats] thresholds as alerts: its daily check runs with the maintenance; the hall
+    # server starts its thread for the live check (kiosk.web.app create_app(background=…)).
+    thresholds: ThresholdWatch
 
     def close(self) -> None:
+        self.thresholds.stop()
         self.maintenance.stop()
         self.store.close()
 
@@ -84,13 +89,16 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
     dropoff = DropoffService(settings, store, clock, vault, BlobStore(settings.data_dir / "scans", vault),
                              guides.catalogue, alerts, links)
     _sweep_unfinished_dropoffs(dropoff)
+    ratings = RatingService(settings, store, engine, clock)
+    watch = ThresholdWatch(settings, store, engine, ratings, alerts, clock)
     hall = Hall(
         settings=settings,
         clock=clock,
         store=store,
         engine=engine,
         alerts=alerts,
-        maintenance=DailyPurge(settings, store, clock, daily_jobs=(dropoff.purge_expired_scans, dropoff.sweep)),
+        maintenance=DailyPurge(settings, store, clock,
+                               daily_jobs=(dropoff.purge_expired_scans, dropoff.sweep, watch.check_last_day)),
         links=links,
         tickets=TicketService(settings, engine, alerts, clock),
         printing=PrintService(settings, alerts, clock, links),
@@ -103,7 +111,8 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
         accounts=AccountService(store, clock, session_hours=settings.server.session_hours),
         board=HallBoard(settings, engine, clock),
         kiosk_devices=KioskDeviceService(store, clock),
-        ratings=RatingService(settings, store, engine, clock),
+        ratings=ratings,
+        thresholds=watch,
     )
     if serve_public_pages:
         mark_links_served(hall)

@@ -22,7 +22,8 @@ def create_app_from_settings():
     settings = load_settings()  # $KIOSK_CONFIG or the packaged hall; $KIOSK_DATA_DIR overrides its data folder
     hall = open_hall(settings, serve_public_pages=True)
     try:
-        return create_app(hall, on_close=hall.close)
+        # Each worker runs the threshold watch too: its checks are idempotent (one alert per kind).
+        return create_app(hall, on_close=hall.close, background=(hall.thresholds,))
     except BaseException:
         hall.close()
         raise

@@ -46,6 +46,15 @@ PERMISSIONS = {
     "counter": {"window_staff", "hall_manager"},
     "manage_accounts": {"hall_manager"},
     "read_audit": {"hall_manager", "county_auditor"},
+    # The 差评 follow-up: managers close it; the county auditor reads it. Window staff see no
+    # 差评 at all (not even their own): the comment and the time can point at the citizen,
+    # and the manager, not the clerk rated, is the one who calls back.
+    "read_followups": {"hall_manager", "county_auditor"},
+    "handle_followups": {"hall_manager"},
+    # Drop-offs: the 综合受理 window and managers review them and see their pages; the county
+    # auditor sees the list and the audit trail (contact masked), never the scans.
+    "view_dropoffs": {"window_staff", "hall_manager", "county_auditor"},
+    "review_dropoffs": {"window_staff", "hall_manager"},
 }
 # Roles a manager may give from the console; managers are made at the terminal only.
 ROLES_FROM_CONSOLE = ("window_staff", "county_auditor")

@@ -288,11 +288,13 @@ class DropoffService:
             rows = conn.execute(query, (status,) if status else ()).fetchall()
         return [self._staff_view(row, with_details=False) for row in rows]
 
-    def show(self, code: str, actor: str = "staff") -> StaffView:
+    def show(self, code: str, actor: str = "staff", with_contact: bool = True) -> StaffView:
+        """One drop-off with its pages and audit trail (audited as viewed). `with_contact=False`: the
+        name and phone stay masked (a reader who does not call citizens back, e.g. the county auditor)."""
         row = self._row(code)
         with self.store.write() as conn:
             self._audit(conn, row["id"], "viewed", actor)
-        return self._staff_view(row, with_details=True)
+        return self._staff_view(row, with_details=True, with_contact=with_contact)
 
     def page(self, code: str, number: int, actor: str = "staff") -> bytes:
         """One page's JPEG, decrypted in memory (never written to disk in clear)."""
@@ -403,7 +405,7 @@ class DropoffService:
     def _holder(self, row) -> dict:
         return json.loads(self.vault.open_text(row["holder_sealed"], f"holder:{row['id']}"))
 
-    def _staff_view(self, row, with_details: bool) -> StaffView:
+    def _staff_view(self, row, with_details: bool, with_contact: bool = True) -> StaffView:
         with self.store.read() as conn:
             pages = conn.execute("SELECT * FROM dropoff_pages WHERE dropoff_id = ? ORDER BY page_number",
                                  (row["id"],)).fetchall()
@@ -413,16 +415,17 @@ class DropoffService:
         return StaffView(
             id=row["id"], code=row["code"], matter_id=row["matter_id"], matter_name=row["matter_name"],
             department=row["department"], channel=row["channel"], status=row["status"],
-            holder_name=holder["name"], id_number_masked=mask_id_number(holder["id_number"]),
+            holder_name=holder["name"] if with_contact else row["masked_name"], id_number_masked=mask_id_number(holder["id_number"]),
             # The window calls the citizen back on it: shown whole to staff, masked in lists.
-            phone=holder["phone"] if with_details else mask_phone(holder["phone"]),
+            phone=holder["phone"] if with_details and with_contact else mask_phone(holder["phone"]),
             page_count=row["page_count"], submitted_at=_parse(row["submitted_at"]),
             review_on=_date(row["review_on"]), case_number=row["case_number"],
             accepted_at=_parse(row["accepted_at"]), due_on=_date(row["due_on"]), status_note=row["status_note"],
             pages=tuple(PageInfo(p["page_number"], p["material_index"], p["material_name"], p["width"], p["height"],
                                  p["size_bytes"], p["blob"] is not None) for p in pages),
             scans_deleted=row["scans_deleted_at"] is not None,
-            audit=tuple((a["at"], a["action"], a["actor"], a["data"] or "") for a in audit))
+            audit=tuple((a["at"], a["action"], a["actor"], a["data"] or "") for a in audit),
+            masked_name=row["masked_name"] or "")
 
     # -- progress for the citizen ---------------------------------------------------------
     def progress_by_card(self, id_number: str) -> list[Progress]:

@@ -126,6 +126,18 @@ class RatingState:
                 "level_zh": self.rating.level_zh if self.rating else None}
 
 
+@dataclass(frozen=True)
+class FollowupItem:
+    """A 差评 as the follow-up view lists it: the rating and what it was about (ticket or drop-off code)."""
+
+    rating: Rating
+    subject_kind: str  # "ticket" | "dropoff"
+    subject_code: str
+
+    def as_dict(self) -> dict:
+        return self.rating.as_dict() | {"subject_kind": self.subject_kind, "subject_code": self.subject_code}
+
+
 class RatingService:
     def __init__(self, settings: Settings, store: Store, engine: QueueEngine, clock: Clock) -> None:
         self.settings = settings
@@ -235,6 +247,34 @@ class RatingService:
         with self.store.read() as conn:
             rows = conn.execute("SELECT * FROM ratings WHERE followup = 'open' ORDER BY id").fetchall()
         return [_rating(row) for row in rows]
+
+    def followups(self, state: str = "open", limit: int = 200) -> list[FollowupItem]:
+        """差评 with their ticket's or drop-off's code: the open ones oldest first, or the handled ones
+        newest first (at most `limit`)."""
+        if state not in satisfaction.FOLLOWUP_ZH:
+            raise RatingError(f"unknown follow-up state {state!r}", "回访状态不对")
+        order = "r.id" if state == "open" else "r.handled_at DESC, r.id DESC"
+        return self._followup_items(f"r.followup = ? ORDER BY {order} LIMIT ?", (state, int(limit)))
+
+    def followup(self, rating_id: int) -> FollowupItem:
+        """One 差评 (open or handled) with its ticket's or drop-off's code."""
+        items = self._followup_items("r.id = ? AND r.followup IS NOT NULL", (int(rating_id),))
+        if not items:
+            raise RatingNotFound(f"no follow-up for rating {rating_id}", "没有找到这条差评")
+        return items[0]
+
+    def _followup_items(self, where: str, params: tuple) -> list[FollowupItem]:
+        with self.store.read() as conn:
+            rows = conn.execute(
+                "SELECT r.*, t.code AS ticket_code, d.code AS dropoff_code FROM ratings r "
+                "LEFT JOIN tickets t ON t.id = r.ticket_id LEFT JOIN dropoffs d ON d.id = r.dropoff_id "
+                f"WHERE {where}", params).fetchall()
+        return [FollowupItem(_rating(row), "ticket" if row["ticket_id"] is not None else "dropoff",
+                             row["ticket_code"] or row["dropoff_code"] or "") for row in rows]
+
+    def open_followup_count(self) -> int:
+        with self.store.read() as conn:
+            return conn.execute("SELECT COUNT(*) FROM ratings WHERE followup = 'open'").fetchone()[0]
 
     def audit(self, rating_id: int) -> list[dict]:
         with self.store.read() as conn:

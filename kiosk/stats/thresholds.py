@@ -57,6 +57,42 @@ def breaches(figures: HallFigures, limits) -> list[Breach]:
     return found
 
 
+def waiting_now(waits: list[tuple[str, float]], limits) -> list[Breach]:
+    """Tickets still waiting, as (code, minutes waited so far): anyone beyond long_wait_minutes is a breach
+    now, before the p90 of called tickets can show it. One breach for the hall, naming the longest wait."""
+    # Longest first; on a tie, the earlier ticket (the order given).
+    over = sorted(((minutes, code) for code, minutes in waits if minutes > limits.long_wait_minutes),
+                  key=lambda pair: -pair[0])
+    if not over:
+        return []
+    minutes, code = over[0]
+    return [Breach(
+        "waiting_now",
+        f"现在有{len(over)}人已等候超过{limits.long_wait_minutes}分钟，最久的是{code}号（{minutes:.0f}分钟）",
+        f"{len(over)} ticket(s) waiting longer than long_wait_minutes = {limits.long_wait_minutes} now; "
+        f"longest {code} ({minutes:.0f} min)")]
+
+
+def open_followups_breach(count: int) -> list[Breach]:
+    """Every 差评 whose follow-up is still open, whatever day it was given."""
+    if not count:
+        return []
+    return [Breach("open_followups", f"有{count}条差评还没有回访处理", f"{count} bad rating(s) without a handled follow-up")]
+
+
+def refresh_alerts(found: list[Breach], alerts: AlertLog, source: str = ALERT_SOURCE) -> list[Breach]:
+    """Make the open alerts of `source` what `found` says: a breach no longer found is resolved, one still
+    found takes its current words (another period, more people waiting) and keeps the time it was first
+    raised, a new one is raised. Idempotent, so two processes may run the same check."""
+    wanted = {breach.code for breach in found}
+    for alert in alerts.open_alerts():
+        if alert.source == source and alert.code not in wanted:
+            alerts.resolve(source, alert.code)
+    for breach in found:
+        alerts.raise_alert(source, "warning", breach.code, breach.message_zh, breach.message_en, update=True)
+    return found
+
+
 def raise_alerts(figures: HallFigures, limits, alerts: AlertLog) -> list[Breach]:
     """Each breach becomes a warning for staff (one open alert per kind, as AlertLog keeps them)."""
     found = breaches(figures, limits)

@@ -105,7 +105,8 @@ def add_routes(app: FastAPI, ctx) -> None:
     @app.get("/api/me", tags=["staff"], response_model=out.MeOut, responses=errors(401, 403))
     def me(account: Account = viewer) -> dict:
         return {"account": account.as_dict(), "may": {p: account.may(p) for p in
-                                                      ("view", "counter", "manage_accounts", "read_audit")}}
+                                                      ("view", "counter", "manage_accounts", "read_audit", "read_followups", "handle_followups",
+                                                       "view_dropoffs", "review_dropoffs")}}
 
     @app.post("/api/me/password", tags=["staff"], response_model=out.AccountEnvelope,
               responses=errors(400, 401, 403, 422, 423, 503))

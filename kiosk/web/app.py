@@ -14,7 +14,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -40,6 +40,7 @@ STATUS_BY_CODE = {
     "role_refused": 403, "login_refused": 401, "account_locked": 423, "lookup_paused": 429,
     "store_busy": 503, "store_error": 503,
     "rating_reason_required": 422, "rating_level_unknown": 422, "rating_error": 422, "rating_not_found": 404,
+    "followup_refused": 409,
 }
 
 
@@ -65,17 +66,23 @@ class WebContext:
 
 def create_app(hall: Any, *, poll_seconds: float = POLL_SECONDS,
                speech: Callable[[str], bytes | None] = render_wav,
-               on_close: Callable[[], None] | None = None) -> FastAPI:
+               on_close: Callable[[], None] | None = None, background: Sequence[Any] = ()) -> FastAPI:
     """The hall server over an open Hall (kiosk.root.hall.open_hall). The caller closes the hall,
-    or passes `on_close`, called when the server stops (a worker process that opened its own hall)."""
+    or passes `on_close`, called when the server stops (a worker process that opened its own hall).
+    `background`: services with start()/stop() that run while the server does (the hall's
+    threshold watch, given by the composition root; tests leave it out and call the checks)."""
     feed = LiveFeed(hall.board, poll_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
         feed.start(asyncio.get_running_loop())
+        for service in background:
+            service.start()
         try:
             yield
         finally:
+            for service in background:
+                service.stop()
             feed.stop()
             if on_close is not None:
                 on_close()
@@ -130,9 +137,10 @@ def create_app(hall: Any, *, poll_seconds: float = POLL_SECONDS,
             return JSONResponse({"error": "server_error", "message_zh": texts_zh.SERVER_ERROR}, status_code=500)
         return ctx.plain_page(request, texts_zh.SERVER_ERROR, status_code=500)
 
-    from kiosk.web import api, pages
+    from kiosk.web import api, pages, review_api
 
     api.add_routes(app, ctx)
+    review_api.add_routes(app, ctx)
     pages.add_routes(app, ctx)
     return app
 

@@ -27,7 +27,8 @@ def _serve(args: argparse.Namespace) -> int:
     hall = args.open_hall(settings, serve_public_pages=True)
     try:
         # The daily retention purge stays with `kiosk run` (the kiosk owns it); see the report of issue 14.
-        app = create_app(hall)
+        # The threshold watch runs here: waits are checked every [stats] live_check_minutes.
+        app = create_app(hall, background=(hall.thresholds,))
         print(f"沁心办 hall server on http://{host}:{port}  (console /staff, display /display)")
         if not hall.accounts.has_manager():
             print("no manager account yet: run `kiosk account create-manager NAME` on this machine")

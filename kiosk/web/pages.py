@@ -34,7 +34,8 @@ def add_routes(app: FastAPI, ctx) -> None:
         windows = [{"number": w.number, "name": w.name, "queues": list(w.queues)} for w in hall.settings.windows]
         queues = [{"id": q.id, "name": q.name} for q in hall.settings.queues]
         return ctx.page(request, "console.html", account=account, windows=windows, queues=queues,
-                        may_counter=account.may("counter"), may_manage=account.may("manage_accounts"))
+                        may_counter=account.may("counter"), may_manage=account.may("manage_accounts"),
+                        may_followups=account.may("read_followups"), may_dropoffs=account.may("view_dropoffs"))
 
     @app.get("/staff/accounts", response_class=HTMLResponse, include_in_schema=False)
     def accounts_page(request: Request):
@@ -45,6 +46,28 @@ def add_routes(app: FastAPI, ctx) -> None:
             return ctx.plain_page(request, texts_zh.FORBIDDEN, status_code=403)
         roles = [(role, ROLE_NAMES_ZH[role]) for role in ROLES_FROM_CONSOLE]
         return ctx.page(request, "accounts.html", account=account, roles=roles)
+
+    @app.get("/staff/followups", response_class=HTMLResponse, include_in_schema=False)
+    def followups_page(request: Request):
+        account = session_account(request, hall.accounts)
+        if account is None:
+            return RedirectResponse("/staff", status_code=303)
+        if not account.may("read_followups"):
+            return ctx.plain_page(request, texts_zh.FORBIDDEN, status_code=403)
+        return ctx.page(request, "followups.html", account=account,
+                        may_handle=account.may("handle_followups"))
+
+    @app.get("/staff/dropoffs", response_class=HTMLResponse, include_in_schema=False)
+    def dropoffs_page(request: Request):
+        from kiosk.dropoff.models import CORRECTION_REASONS
+
+        account = session_account(request, hall.accounts)
+        if account is None:
+            return RedirectResponse("/staff", status_code=303)
+        if not account.may("view_dropoffs"):
+            return ctx.plain_page(request, texts_zh.FORBIDDEN, status_code=403)
+        return ctx.page(request, "dropoffs_inbox.html", account=account,
+                        may_review=account.may("review_dropoffs"), reasons=list(CORRECTION_REASONS.items()))
 
     # -- the wall display ----------------------------------------------------------------------
     @app.get("/display", response_class=HTMLResponse, include_in_schema=False)

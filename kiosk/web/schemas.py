@@ -261,3 +261,120 @@ class IssuedTicketOut(Closed):
     business_day: str
     ticket_id: int
     link: str = Field(description="the ticket's progress page for its QR code; empty when no page is served")
+
+
+# -- alerts, the 差评 follow-up, the drop-off inbox ------------------------------------------------------
+class AlertOut(Closed):
+    id: int
+    at: str
+    source: str = Field(description="who raised it: stats_live (today's waits, queues, open follow-ups), "
+                                    "stats (the last business day), printer, idcard …")
+    level: str
+    code: str
+    message_zh: str
+
+
+class AlertList(Closed):
+    alerts: list[AlertOut]
+
+
+class FollowupOut(Closed):
+    """A 差评 and its follow-up, as the hall manager and the county auditor see it."""
+
+    id: int
+    subject_kind: Literal["ticket", "dropoff"]
+    subject_code: str = Field(description="the ticket's number (A012) or the drop-off's code")
+    business_day: str
+    level: int
+    level_zh: str
+    reasons: list[str]
+    reasons_zh: list[str]
+    comment: str
+    queue_id: str | None
+    window_number: int | None
+    staff: str
+    matter_id: str | None
+    rated_at: str
+    followup: Literal["open", "handled"]
+    followup_zh: str
+    handled_at: str | None
+    handled_by: str | None
+    handled_note: str
+
+
+class FollowupList(Closed):
+    followups: list[FollowupOut]
+    may_handle: bool
+
+
+class FollowupEnvelope(Closed):
+    followup: FollowupOut
+
+
+DropoffStatus = Literal["submitted", "accepted", "correction", "rejected", "ready", "collected"]
+
+
+class DropoffItem(Closed):
+    """A drop-off in the inbox list: no ID number, no phone, the holder's name masked."""
+
+    code: str
+    matter_name: str
+    status: DropoffStatus
+    status_zh: str
+    channel: str
+    submitted_at: str
+    page_count: int
+    masked_name: str
+    review_on: str | None
+    case_number: str | None
+    due_on: str | None
+
+
+class DropoffList(Closed):
+    dropoffs: list[DropoffItem]
+    may_review: bool
+
+
+class DropoffPageOut(Closed):
+    number: int
+    material: str
+    width: int
+    height: int
+    available: bool = Field(description="false once the scans were deleted after the retention period")
+
+
+class DropoffAuditOut(Closed):
+    at: str
+    action: str
+    actor: str
+    detail: str
+
+
+class DropoffDetail(Closed):
+    """One drop-off for its review. The county auditor gets the name and phone masked."""
+
+    code: str
+    matter_id: str
+    matter_name: str
+    department: str
+    channel: str
+    status: DropoffStatus
+    status_zh: str
+    holder_name: str
+    id_number: str
+    phone: str
+    page_count: int
+    submitted_at: str
+    review_on: str | None
+    case_number: str | None
+    accepted_at: str | None
+    due_on: str | None
+    status_note: str
+    pages: list[DropoffPageOut]
+    scans_deleted: bool
+    audit: list[DropoffAuditOut]
+    may_review: bool
+
+
+class DropoffEnvelope(Closed):
+    dropoff: DropoffDetail

@@ -34,7 +34,7 @@ def test_without_a_manager_the_login_page_says_how_to_create_one(client):
 
 def test_pages_load_nothing_from_another_site(client, accounts):
     login(client, MANAGER)
-    for path in ("/", "/staff", "/staff/accounts", "/display", "/d"):
+    for path in ("/", "/staff", "/staff/accounts", "/staff/followups", "/staff/dropoffs", "/display", "/d"):
         text = client.get(path).text
         assert "http://" not in text and "https://" not in text and "//cdn" not in text, path
 

@@ -83,6 +83,8 @@ def _log_in(page, base: str, who: tuple[str, str]) -> None:
     page.fill("#password", who[1])
     page.click("#login-button")
     page.wait_for_selector("#window-picker, #account-form, .actions", timeout=5000)
+    # The buttons work once the deferred scripts ran: on a loaded machine a click can come sooner.
+    page.wait_for_load_state("load")
 
 
 def test_manager_creates_staff_who_calls_and_the_display_announces(server, browser, hall):
@@ -100,7 +102,8 @@ def test_manager_creates_staff_who_calls_and_the_display_announces(server, brows
     manager.select_option("#new-role", "window_staff")
     manager.click("#create-button")
     manager.wait_for_function("document.getElementById('account-message').textContent.includes('已创建账号')")
-    assert "liuyan" in manager.inner_text("#account-rows")
+    # The list reloads after the message: wait for it rather than read it at once.
+    manager.wait_for_function("document.getElementById('account-rows').textContent.includes('liuyan')")
 
     # The wall display and the citizen's phone are open before the call.
     display = browser.new_context().new_page()
@@ -164,3 +167,43 @@ def test_a_forged_ticket_link_shows_a_friendly_page(server, browser):
     response = page.goto(f"{server.url}/t/12-abcdefghijkl")
     assert response.status == 404
     assert "没有找到这张号" in page.inner_text("main")
+
+
+def test_a_clerk_sees_the_alert_opens_a_dropoff_sees_its_pages_and_accepts_it(server, browser, hall, clock):
+    from hall_server import STAFF
+    from dropoff_drafts import fill_draft, page_jpegs
+
+    from devices.base.clock import parse_local
+
+    manager = hall.accounts.create_manager(*MANAGER)
+    hall.accounts.create_account(manager, *STAFF, role="window_staff")
+    submitted = hall.dropoff.submit(fill_draft(hall.dropoff, page_jpegs()))
+    hall.tickets.take_number("A")
+    clock.set(parse_local("2026-11-27T10:10"))
+    hall.thresholds.check_live()  # what the server's watch does every 5 minutes
+
+    clerk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    _log_in(clerk, server.url, STAFF)
+    clerk.wait_for_selector("#alerts:not([hidden])")
+    assert "已等候超过30分钟" in clerk.inner_text("#alert-list")
+    clerk.wait_for_function("document.getElementById('dropoff-count').textContent.includes('1件待审')")
+    assert clerk.query_selector("#followups-link") is None  # clerks see no 差评
+
+    clerk.click("#dropoffs-link")
+    clerk.click(f"tr[data-code='{submitted.code}']")
+    clerk.wait_for_selector("#dropoff-detail:not([hidden])")
+    assert submitted.code in clerk.inner_text("#detail-title")
+    # All five pages arrive and decode as images.
+    clerk.wait_for_function("[...document.querySelectorAll('#detail-pages img')].length === 5 && "
+                            "[...document.querySelectorAll('#detail-pages img')].every(i => i.complete && i.naturalWidth > 0)",
+                            timeout=10000)
+    assert clerk.is_visible("#accept-button") and not clerk.is_visible("#ready-button")
+
+    clerk.click("#accept-button")
+    clerk.wait_for_function("document.getElementById('inbox-message').textContent.includes('已受理')")
+    assert "QX202611270001" in clerk.inner_text("#inbox-message")
+    assert clerk.is_visible("#ready-button") and not clerk.is_visible("#accept-button")
+    view = hall.dropoff.show(submitted.code, actor="test")
+    assert view.status == "accepted"
+    assert ("accepted", "staff:zhaomin") in [(a[1], a[2]) for a in view.audit]
+    clerk.wait_for_function(f"!document.querySelector(\"tr[data-code='{submitted.code}']\")")  # out of the inbox

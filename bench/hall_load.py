@@ -77,7 +77,9 @@ def run(folder: Path, workers: int, seconds: float) -> bool:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base, server)
+        cpu_before = tree_cpu_seconds(server.pid)
         load = asyncio.run(drive(base, tokens, staff, seconds))
+        load["server_cpu"] = tree_cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         try:
@@ -129,6 +131,26 @@ def wait_until_up(base: str, server: subprocess.Popen) -> None:
             pass
         time.sleep(0.2)
     raise SystemExit("the server did not start in 30 s")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of the server and its worker processes so far (Linux /proc; 0 elsewhere).
+
+    Divided by the operations served it gives the server's CPU per operation, a figure
+    that, unlike latency, hardly moves when other work shares the box."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                todo.extend(int(c) for c in children)
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 # -- the simulated hall --------------------------------------------------------------------------------
@@ -270,6 +292,9 @@ def report(workers: int, seconds: float, load: dict, check: dict, errors: str) -
           f"   change events per display: {load['display_events']}")
     ops = total / elapsed
     print(f"operations per second: {ops:.0f}   target >= {TARGET_OPS:.0f}  {'ok' if ops >= TARGET_OPS else 'MISSED'}")
+    if load.get("server_cpu") and total:
+        print(f"server CPU: {load['server_cpu']:.1f} s in {elapsed:.1f} s, {load['server_cpu'] * 1000 / total:.2f} ms "
+              f"per operation (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(f"database: {check['stored']} tickets, {check['finished']} finished; told to kiosks {len(load['told'])}, "
           f"lost {check['lost']}, issued twice {check['twice']} (target 0: "
           f"{'ok' if check['twice'] == 0 and check['lost'] == 0 else 'FAILED'}), in the database but never told "

@@ -81,8 +81,13 @@ def create_app(hall: Any, *, poll_seconds: float = POLL_SECONDS,
                 on_close()
 
     # Swagger UI and ReDoc load their code from a CDN: off. The schema stays at /openapi.json.
+    # FastAPI's OpenTelemetry support off: the hall box exports nothing (no collector, and no
+    # OTEL_* variable may send the hall's requests anywhere), and the "is a provider
+    # configured?" check it made on every request was ~4% of the server's CPU under load.
     app = FastAPI(title="沁心办 hall server", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="Counter console, hall display and phone pages of one township hall.")
+                  description="Counter console, hall display and phone pages of one township hall.",
+                  telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False,
+                             "auto_configure": False})
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     ctx = WebContext(hall, feed, templates, speech)
     app.state.web = ctx

@@ -77,7 +77,7 @@ def run(folder: Path, workers: int, seconds: float) -> bool:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base, server)
-        load = asyncio.run(drive(base, tokens, staff, seconds))
+        load = asyncio.run(drive(base, tokens, staff, seconds, lambda: tree_cpu_seconds(server.pid)))
     finally:
         server.terminate()
         try:
@@ -131,8 +131,29 @@ def wait_until_up(base: str, server: subprocess.Popen) -> None:
     raise SystemExit("the server did not start in 30 s")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of the server and its worker processes so far (Linux /proc; 0 elsewhere).
+
+    Divided by the operations served it gives the server's CPU per operation, a figure
+    that, unlike latency, hardly moves when other work shares the box."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                todo.extend(int(c) for c in children)
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 # -- the simulated hall --------------------------------------------------------------------------------
-async def drive(base: str, tokens: list[str], staff: list[str], seconds: float) -> dict:
+async def drive(base: str, tokens: list[str], staff: list[str], seconds: float,
+                server_cpu=lambda: 0.0) -> dict:
     latencies: dict[str, list[float]] = defaultdict(list)
     told: list[dict] = []
     refused: dict[str, int] = defaultdict(int)
@@ -169,12 +190,17 @@ async def drive(base: str, tokens: list[str], staff: list[str], seconds: float) 
                 elif response.status_code < 500:
                     refused[f"issue {response.json().get('error')}"] += 1
 
-    async def counter(window: int, username: str, until: float) -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as c:
-            await c.get("/staff")  # the CSRF cookie before login
-            login = await c.post("/api/login", json={"username": username, "password": PASSWORD},
-                                 headers={"X-CSRF-Token": c.cookies["qx_csrf"]})
-            login.raise_for_status()
+    async def log_in(username: str) -> httpx.AsyncClient:
+        c = httpx.AsyncClient(base_url=base, timeout=30, limits=limits)
+        await c.get("/staff")  # the CSRF cookie before login
+        login = await c.post("/api/login", json={"username": username, "password": PASSWORD},
+                             headers={"X-CSRF-Token": c.cookies["qx_csrf"]})
+        login.raise_for_status()
+        return c
+
+    async def counter(window: int, client: httpx.AsyncClient, until: float) -> None:
+        c = client
+        try:
             headers = {"X-CSRF-Token": c.cookies["qx_csrf"]}
             while time.perf_counter() < until:
                 started = time.perf_counter()
@@ -189,6 +215,8 @@ async def drive(base: str, tokens: list[str], staff: list[str], seconds: float) 
                     await asyncio.sleep(0.05)
                 else:
                     unexpected.append(f"call: {response.status_code} {response.text[:200]}")
+        finally:
+            await c.aclose()
 
     async def display(n: int, until: float) -> None:
         async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(30, read=None)) as c:
@@ -210,17 +238,22 @@ async def drive(base: str, tokens: list[str], staff: list[str], seconds: float) 
             except httpx.HTTPError as exc:
                 unexpected.append(f"display: {type(exc).__name__} {exc}")
 
+    # The logins first (scrypt: ~0.1 s of CPU each), so the measured seconds hold the hall's work only.
+    clients = [await log_in(name) for name in staff]
+    cpu_before = server_cpu()
     started = time.perf_counter()
     until = started + seconds
     displays = [asyncio.ensure_future(display(n, until + 1.0)) for n in range(DISPLAYS)]
     await asyncio.gather(*[kiosk(n, token, until) for n, token in enumerate(tokens)],
-                         *[counter(n + 1, name, until) for n, name in enumerate(staff)])
+                         *[counter(n + 1, client, until) for n, client in enumerate(clients)])
+    cpu = server_cpu() - cpu_before
     elapsed = time.perf_counter() - started  # the requests' time: the displays' tail is not counted
     await asyncio.wait(displays, timeout=5.0)
     for task in displays:
         task.cancel()
     return {"latencies": latencies, "told": told, "refused": refused, "unexpected": unexpected,
-            "display_delay": display_delay, "display_events": display_events, "elapsed": elapsed}
+            "display_delay": display_delay, "display_events": display_events, "elapsed": elapsed,
+            "server_cpu": cpu}
 
 
 # -- after the run ---------------------------------------------------------------------------------------
@@ -270,6 +303,9 @@ def report(workers: int, seconds: float, load: dict, check: dict, errors: str) -
           f"   change events per display: {load['display_events']}")
     ops = total / elapsed
     print(f"operations per second: {ops:.0f}   target >= {TARGET_OPS:.0f}  {'ok' if ops >= TARGET_OPS else 'MISSED'}")
+    if load.get("server_cpu") and total:
+        print(f"server CPU: {load['server_cpu']:.1f} s in {elapsed:.1f} s, {load['server_cpu'] * 1000 / total:.2f} ms "
+              f"per operation (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(f"database: {check['stored']} tickets, {check['finished']} finished; told to kiosks {len(load['told'])}, "
           f"lost {check['lost']}, issued twice {check['twice']} (target 0: "
           f"{'ok' if check['twice'] == 0 and check['lost'] == 0 else 'FAILED'}), in the database but never told "

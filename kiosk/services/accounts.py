@@ -15,7 +15,10 @@ counted on the account row inside the write transaction, so the count and the
 lockout hold across restarts and across every process of the hall. Sessions are
 random tokens kept only as their SHA-256 (the token itself has 256 bits, so a fast
 hash is enough; a copied database opens no session). Every login, logout, lockout
-and account change is one row of the append-only `account_audit` table.
+and account change is one row of the append-only `account_audit` table. A checked
+session is remembered for SESSION_CACHE_SECONDS (kiosk.services.token_cache):
+this process's logout, disabling or password change forgets it at once; another
+process's takes effect here when the memory runs out.
 
 Kivy-free and web-free: the HTTP layer and the `kiosk account` commands call this.
 """
@@ -34,6 +37,7 @@ from dataclasses import dataclass
 
 from devices.base.clock import Clock, from_stamp, to_stamp
 from devices.base.errors import KioskError
+from kiosk.services.token_cache import TokenCache
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
@@ -78,6 +82,10 @@ FREE_TRIES = 5
 FIRST_LOCKOUT_SECONDS = 60
 MAX_LOCKOUT_SECONDS = 30 * 60
 SESSION_TOKEN_BYTES = 32
+# How long this process trusts a session it has checked (see kiosk.services.token_cache):
+# logout, disabling and password changes made here end it at once; made by another
+# process of the hall (a second worker, `kiosk account` at the terminal), within this.
+SESSION_CACHE_SECONDS = 5.0
 
 _hash_slots = threading.BoundedSemaphore(HASHES_AT_ONCE)
 
@@ -163,6 +171,8 @@ class AccountService:
         self.clock = clock
         self.session_hours = session_hours
         self._decoy_hash: str | None = None
+        # token hash -> (account, session expiry)
+        self._sessions: TokenCache[tuple[Account, dt.datetime]] = TokenCache(SESSION_CACHE_SECONDS)
 
     @property
     def _decoy(self) -> str:
@@ -248,6 +258,7 @@ class AccountService:
                              (stamp, target.id))
             _audit(conn, stamp, "account_enabled" if active else "account_disabled", f"staff:{manager.username}",
                    target.username, client, {})
+        self._forget_sessions_of(target.id)
         return self.account(username)
 
     # -- passwords and lockouts ----------------------------------------------------------
@@ -266,6 +277,7 @@ class AccountService:
             ended = conn.execute("UPDATE staff_sessions SET ended_at = ? WHERE account_id = ? AND ended_at IS NULL",
                                  (stamp, target.id)).rowcount
             _audit(conn, stamp, "password_reset", actor, target.username, "", {"sessions_ended": ended})
+        self._forget_sessions_of(target.id)
         log.warning("password of account %r reset by %s", target.username, actor)
         return self.account(target.username)
 
@@ -313,6 +325,7 @@ class AccountService:
                                  "AND token_hash != ?", (stamp, account.id, keep)).rowcount
             _audit(conn, stamp, "password_changed", account.username, account.username, client,
                    {"other_sessions_ended": ended})
+        self._forget_sessions_of(account.id)  # this browser's is read again on its next request
         log.info("staff %r changed their password (from %s)", account.username, client or "?")
         return self.account(account.username)
 
@@ -369,19 +382,40 @@ class AccountService:
         raise LoginRefused(f"login refused for {name!r}", "账号或密码不对，请再试一次")
 
     def session(self, token: str | None) -> Account | None:
-        """The account of a live session token, or None (unknown, ended, expired, disabled)."""
+        """The account of a live session token, or None (unknown, ended, expired, disabled).
+
+        A session checked in the last SESSION_CACHE_SECONDS is answered from memory."""
         if not token or len(token) > 200:
             return None
-        with self.store.read() as conn:
-            row = conn.execute(
-                "SELECT a.*, s.expires_at AS session_expires, s.ended_at AS session_ended FROM staff_sessions s "
-                "JOIN staff_accounts a ON a.id = s.account_id WHERE s.token_hash = ?", (_token_hash(token),)
-            ).fetchone()
-        if row is None or row["session_ended"] or not row["active"]:
+        key = _token_hash(token)
+        known = self._sessions.get(key)
+        if known is None:
+            with self.store.read() as conn:
+                row = conn.execute(
+                    "SELECT a.*, s.expires_at AS session_expires, s.ended_at AS session_ended FROM staff_sessions s "
+                    "JOIN staff_accounts a ON a.id = s.account_id WHERE s.token_hash = ?", (key,)
+                ).fetchone()
+            if row is None or row["session_ended"] or not row["active"]:
+                return None
+            known = (_account(row), from_stamp(row["session_expires"]))
+            self._sessions.put(key, known)
+        account, expires = known
+        if self.clock.now() >= expires:
             return None
-        if self.clock.now() >= from_stamp(row["session_expires"]):
+        return account
+
+    def cached_session(self, token: str | None) -> Account | None:
+        """The account of a session checked in the last few seconds, from memory only: None means
+        "ask `session`", never "refused". Lets the web layer skip the thread pool for most requests."""
+        if not token or len(token) > 200:
             return None
-        return _account(row)
+        known = self._sessions.get(_token_hash(token))
+        if known is None or self.clock.now() >= known[1]:
+            return None
+        return known[0]
+
+    def _forget_sessions_of(self, account_id: int) -> None:
+        self._sessions.drop_where(lambda known: known[0].id == account_id)
 
     def logout(self, token: str | None, client: str = "") -> None:
         account = self.session(token)
@@ -391,6 +425,7 @@ class AccountService:
         with self.store.write() as conn:
             conn.execute("UPDATE staff_sessions SET ended_at = ? WHERE token_hash = ?", (stamp, _token_hash(token)))
             _audit(conn, stamp, "logout", account.username, account.username, client, {})
+        self._sessions.drop(_token_hash(token))
 
     def _audit_only(self, now: dt.datetime, action: str, name: str, client: str, data: dict) -> None:
         with self.store.write() as conn:

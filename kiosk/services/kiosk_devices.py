@@ -19,12 +19,17 @@ from dataclasses import dataclass
 
 from devices.base.clock import Clock, from_stamp, to_stamp
 from devices.base.errors import KioskError
+from kiosk.services.token_cache import TokenCache
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32
 TOKEN_PREFIX = "qxk_"  # recognisable in a config file or a leaked log line
+# How long this process trusts a token it has checked (see kiosk.services.token_cache):
+# disabling a device here refuses it at once; `kiosk device disable` at the terminal
+# (another process) within this.
+DEVICE_CACHE_SECONDS = 5.0
 
 
 class DeviceError(KioskError):
@@ -56,6 +61,7 @@ class KioskDeviceService:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+        self._tokens: TokenCache[KioskDevice] = TokenCache(DEVICE_CACHE_SECONDS)
 
     def devices(self) -> list[KioskDevice]:
         with self.store.read() as conn:
@@ -91,17 +97,31 @@ class KioskDeviceService:
         with self.store.write() as conn:
             conn.execute("UPDATE kiosk_devices SET active = ? WHERE id = ?", (int(active), device.id))
             _audit(conn, stamp, "device_enabled" if active else "device_disabled", actor, device.name)
+        self._tokens.drop_where(lambda known: known.id == device.id)
         return self.device(device.name)
 
     def authenticate(self, token: str | None) -> KioskDevice | None:
         """The active device holding `token`, or None (unknown, malformed or disabled)."""
         if not token or len(token) > 200:
             return None
+        key = token_hash(token)
+        device = self._tokens.get(key)
+        if device is not None:
+            return device
         with self.store.read() as conn:
-            row = conn.execute("SELECT * FROM kiosk_devices WHERE token_hash = ?", (token_hash(token),)).fetchone()
+            row = conn.execute("SELECT * FROM kiosk_devices WHERE token_hash = ?", (key,)).fetchone()
         if row is None or not row["active"]:
             return None
-        return _device(row)
+        device = _device(row)
+        self._tokens.put(key, device)
+        return device
+
+    def cached(self, token: str | None) -> KioskDevice | None:
+        """The device of a token checked in the last few seconds, from memory only (None: ask
+        `authenticate`)."""
+        if not token or len(token) > 200:
+            return None
+        return self._tokens.get(token_hash(token))
 
 
 def token_hash(token: str) -> str:

@@ -215,8 +215,7 @@ def add_routes(app: FastAPI, ctx) -> None:
                 yield {"event": "hello", "data": json.dumps({"last_event_id": ctx.feed.last_event_id})}
                 while True:
                     message = await queue.get()
-                    yield {"event": "change", "id": str(message["last_event_id"]),
-                           "data": json.dumps(message, ensure_ascii=False)}
+                    yield {"event": "change", "id": str(message["last_event_id"]), "data": message["data"]}
 
         return EventSourceResponse(stream(), ping=SSE_PING_SECONDS, headers={"Cache-Control": "no-store"})
 

@@ -88,23 +88,19 @@ def create_app(hall: Any, *, poll_seconds: float = POLL_SECONDS,
                 on_close()
 
     # Swagger UI and ReDoc load their code from a CDN: off. The schema stays at /openapi.json.
+    # FastAPI's OpenTelemetry support off: the hall box exports nothing (no collector, and no
+    # OTEL_* variable may send the hall's requests anywhere), and the "is a provider
+    # configured?" check it made on every request was ~4% of the server's CPU under load.
     app = FastAPI(title="沁心办 hall server", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="Counter console, hall display and phone pages of one township hall.")
+                  description="Counter console, hall display and phone pages of one township hall.",
+                  telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False,
+                             "auto_configure": False})
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     ctx = WebContext(hall, feed, templates, speech)
     app.state.web = ctx
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    @app.middleware("http")
-    async def csrf_double_submit(request: Request, call_next):
-        if (request.method in UNSAFE_METHODS and not csrf_header_matches_cookie(request)
-                and not is_device_request(request)):
-            return JSONResponse({"error": "csrf", "message_zh": texts_zh.CSRF_FAILED}, status_code=403)
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")  # ticket tokens stay out of Referer
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+    app.add_middleware(CsrfAndHeaders)
 
     @app.exception_handler(KioskError)
     async def kiosk_error(request: Request, exc: KioskError):
@@ -143,6 +139,52 @@ def create_app(hall: Any, *, poll_seconds: float = POLL_SECONDS,
     review_api.add_routes(app, ctx)
     pages.add_routes(app, ctx)
     return app
+
+
+# Set on every response unless the route set its own.
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),  # ticket tokens stay out of Referer
+    (b"x-frame-options", b"DENY"),
+)
+
+
+class CsrfAndHeaders:
+    """The CSRF double submit for every state-changing request, and the security headers.
+
+    A plain ASGI middleware rather than `@app.middleware("http")`: Starlette's
+    BaseHTTPMiddleware runs each request in a task group with a memory stream between
+    the route and the client, which was a fifth of the event loop's time under a hall's
+    load (profiled with bench/hall_load.py). This one only looks at the headers and adds
+    three response headers on the way out; SSE streams pass through untouched.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] in UNSAFE_METHODS:
+            request = Request(scope)
+            if not csrf_header_matches_cookie(request) and not is_device_request(request):
+                refusal = JSONResponse({"error": "csrf", "message_zh": texts_zh.CSRF_FAILED}, status_code=403)
+                await refusal(scope, receive, _with_security_headers(send))
+                return
+        await self.app(scope, receive, _with_security_headers(send))
+
+
+def _with_security_headers(send):
+    async def sending(message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            present = {name.lower() for name, _ in headers}
+            headers.extend((name, value) for name, value in SECURITY_HEADERS if name not in present)
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
 
 
 def _wants_json(request: Request) -> bool:

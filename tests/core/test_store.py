@@ -256,3 +256,53 @@ def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(tmp_path)
     assert "updated_at" in _columns(store, "window_state") and "changed_at" not in _columns(store, "window_state")
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1  # back on after the attempt
     store.close()
+
+
+def test_concurrent_writes_share_commits_but_each_is_all_or_nothing(tmp_path, monkeypatch):
+    """Group commit: many threads write at once; a write that fails is undone alone, every
+    write that returned is in the database, and each returned only after its COMMIT."""
+    import threading
+
+    import kiosk.store as store_module
+
+    store = Store(tmp_path / "hall.db")
+    commits = []
+    real_commit = Store._commit
+
+    def counting_commit(self, batch):
+        commits.append(batch.writes)
+        real_commit(self, batch)
+
+    monkeypatch.setattr(Store, "_commit", counting_commit)
+    returned, refused = [], []
+    seen_after_return = []
+
+    def writer(n: int) -> None:
+        for i in range(40):
+            key = f"{n}-{i}"
+            try:
+                with store.write() as conn:
+                    conn.execute("INSERT INTO alerts (at, source, level, code, message_zh, message_en) "
+                                 "VALUES ('t', 'test', 'info', ?, '', '')", (key,))
+                    if i % 7 == 3:
+                        raise ValueError("refused after writing")
+            except ValueError:
+                refused.append(key)
+                continue
+            returned.append(key)
+            # Committed before write() returned: a second connection sees it at once.
+            with store.query() as reader:
+                seen_after_return.append(
+                    reader.execute("SELECT COUNT(*) FROM alerts WHERE code = ?", (key,)).fetchone()[0])
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with store.read() as conn:
+        stored = {row[0] for row in conn.execute("SELECT code FROM alerts WHERE source = 'test'")}
+    store.close()
+    assert stored == set(returned) and not stored & set(refused)
+    assert len(returned) + len(refused) == 8 * 40 and all(n == 1 for n in seen_after_return)
+    assert sum(commits) == len(returned) and max(commits) <= store_module.MAX_WRITES_PER_COMMIT

@@ -43,8 +43,6 @@ BACKSTOP_CHECKPOINT_PAGES = 10_000
 WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 # How long a write waits for the write lock unless the caller says otherwise.
 DEFAULT_WRITE_WAIT_SECONDS = 30.0
-# Group commit (Store.write): at most this many writes share one COMMIT (one fsync).
-MAX_WRITES_PER_COMMIT = 32
 
 # Each entry is applied once, in order, inside one transaction, and recorded in
 # schema_migrations. Never edit a shipped migration: append a new one. A step is
@@ -385,11 +383,6 @@ class Store:
         self.conn.row_factory = sqlite3.Row
         self._write_lock = threading.RLock()
         self._read_lock = threading.RLock()
-        # Group commit: the open transaction's writes that wait for their COMMIT, and how
-        # many threads wait for the write lock (see write()).
-        self._batch: _Batch | None = None
-        self._lock_waiters = 0
-        self._waiters_lock = threading.Lock()
         self._wait_limit = threading.local()
         self._busy_timeout_ms = int(DEFAULT_WRITE_WAIT_SECONDS * 1000)
         self._db: "sqlite_utils.Database | None" = None
@@ -450,7 +443,7 @@ class Store:
         return self._db
 
     def table_counts(self) -> dict[str, int]:
-        with self._write_connection():
+        with self._write_lock:
             return {name: self.db[name].count for name in self.db.table_names()}
 
     # -- migrations ---------------------------------------------------------
@@ -476,7 +469,7 @@ class Store:
         commit.
         """
         migrations = MIGRATIONS if migrations is None else migrations
-        with self._write_connection():
+        with self._write_lock:
             # Only outside a transaction does this take effect.
             self.conn.execute("PRAGMA foreign_keys=OFF")
             try:
@@ -531,125 +524,40 @@ class Store:
 
         StoreBusy (the lock was not had in time) is raised before anything is
         written, so retrying after it can never write twice.
-
-        Group commit: with synchronous=FULL every COMMIT waits for an fsync, and under
-        a hall's load the writers queued behind it (profiled: nine in ten of a write's
-        samples were waits for this lock while its holder was in COMMIT). So each
-        write runs in a SAVEPOINT of the transaction; when it ends and other threads
-        are waiting for the lock, it hands the still open transaction on to them and
-        waits; the last of the group (nobody waiting, or MAX_WRITES_PER_COMMIT) commits
-        for all. Each write still returns only once its COMMIT is on disk, a write
-        that raises is rolled back to its savepoint alone (the others stay), writes
-        run one after another as before (each sees the ones before it), and if the
-        COMMIT fails every write of the group raises: none of them was written.
         """
         limit = getattr(self._wait_limit, "seconds", None)
         limit = DEFAULT_WRITE_WAIT_SECONDS if limit is None else limit
         started = time.monotonic()
-        with self._waiters_lock:
-            self._lock_waiters += 1
-        try:
-            acquired = self._write_lock.acquire(timeout=limit if limit > 0 else 0)
-        finally:
-            with self._waiters_lock:
-                self._lock_waiters -= 1
-        if not acquired:
+        if not self._write_lock.acquire(timeout=limit if limit > 0 else 0):
             raise _busy("another thread of this process is writing", limit)
-        handed_on: _Batch | None = None
         try:
-            if self._batch is None:
-                remaining = max(0.0, limit - (time.monotonic() - started))
-                self._set_busy_timeout(int(remaining * 1000))
-                try:
-                    self.conn.execute("BEGIN IMMEDIATE")
-                except sqlite3.OperationalError as exc:
-                    if _is_locked(exc):
-                        log.warning("database %s is locked by another writer (waited %.1f s)", self.path, limit)
-                        raise _busy(str(exc), limit) from exc
-                    raise _store_error("begin", exc) from exc
-                self._batch = _Batch()
-            batch = self._batch
+            remaining = max(0.0, limit - (time.monotonic() - started))
+            self._set_busy_timeout(int(remaining * 1000))
             try:
-                self.conn.execute("SAVEPOINT write")
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if _is_locked(exc):
+                    log.warning("database %s is locked by another writer (waited %.1f s)", self.path, limit)
+                    raise _busy(str(exc), limit) from exc
+                raise _store_error("begin", exc) from exc
+            try:
                 yield self.conn
-                self.conn.execute("RELEASE write")
             except sqlite3.Error as exc:
-                # SQLite may already have rolled back the whole transaction (SQLITE_FULL, SQLITE_IOERR).
-                self._undo_write(batch, exc)
+                # SQLite may already have rolled back (SQLITE_FULL, SQLITE_IOERR).
+                self._rollback_if_open()
                 log.error("database write failed and was rolled back: %s", exc)
                 raise _store_error("write", exc) from exc
             except BaseException:
-                self._undo_write(batch, None)
+                self._rollback_if_open()
                 raise
-            batch.writes += 1
-            if self._lock_waiters and batch.writes < MAX_WRITES_PER_COMMIT:
-                handed_on = batch  # the next holder of the lock commits (or hands on) for us
-            else:
-                self._commit(batch)
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback_if_open()
+                log.error("database commit failed and was rolled back: %s", exc)
+                raise _store_error("commit", exc) from exc
         finally:
             self._write_lock.release()
-        if handed_on is not None:
-            self._wait_for_commit(handed_on)
-        elif batch.error is not None:
-            raise batch.error
-
-    def _undo_write(self, batch: "_Batch", exc: sqlite3.Error | None) -> None:
-        """One write failed: undo it alone, and commit the group's others if nobody else will."""
-        if not self.conn.in_transaction:  # SQLite rolled back everything: the group's writes are gone
-            self._finish(batch, _store_error("write", exc) if exc is not None else
-                         StoreError("database transaction lost", "系统繁忙，请稍后再试"))
-            return
-        try:
-            self.conn.execute("ROLLBACK TO write")
-            self.conn.execute("RELEASE write")
-        except sqlite3.Error as undo_failed:
-            self._rollback_if_open()
-            self._finish(batch, _store_error("write", undo_failed))
-            return
-        if batch.writes == 0:
-            self._rollback_if_open()
-            self._finish(batch, None)
-        elif not self._lock_waiters:
-            self._commit(batch)
-
-    def _commit(self, batch: "_Batch") -> None:
-        try:
-            self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._rollback_if_open()
-            log.error("database commit failed and was rolled back (%d writes): %s", batch.writes, exc)
-            self._finish(batch, _store_error("commit", exc))
-            return
-        self._finish(batch, None)
-
-    def _finish(self, batch: "_Batch", error: Exception | None) -> None:
-        batch.error = error
-        if self._batch is batch:
-            self._batch = None
-        batch.done.set()
-
-    def _wait_for_commit(self, batch: "_Batch") -> None:
-        # Normally the thread that took the lock after us commits. Should it have given
-        # up waiting for the lock meanwhile (its own time limit), nobody would: then
-        # this thread takes the lock back and commits the group itself.
-        while not batch.done.wait(0.05):
-            if self._write_lock.acquire(timeout=0.05):
-                try:
-                    if self._batch is batch:
-                        self._commit(batch)
-                finally:
-                    self._write_lock.release()
-        if batch.error is not None:
-            raise batch.error
-
-    @contextlib.contextmanager
-    def _write_connection(self) -> Iterator[sqlite3.Connection]:
-        """The write connection for anything but write() (migrations, pragmas, closing): the
-        lock, with a group's open transaction committed first."""
-        with self._write_lock:
-            if self._batch is not None:
-                self._commit(self._batch)
-            yield self.conn
 
     def _set_busy_timeout(self, milliseconds: int) -> None:
         if milliseconds != self._busy_timeout_ms:
@@ -692,7 +600,7 @@ class Store:
             if self.reader is not None:
                 self.reader.close()
                 self.reader = None
-        with self._write_connection():
+        with self._write_lock:
             self.conn.close()
 
     # -- backup -----------------------------------------------------------------
@@ -773,7 +681,7 @@ class Store:
         """
         if self._checkpointer is not None:
             return
-        with self._write_connection():
+        with self._write_lock:
             self.conn.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_CHECKPOINT_PAGES}")
         self._checkpointer = _IdleCheckpointer(self.path, quiet_seconds, poll_seconds)
         self._checkpointer.start()
@@ -890,17 +798,6 @@ def _split_sql(script: str) -> list[str]:
     if buffer:
         statements.append("\n".join(buffer))
     return statements
-
-
-class _Batch:
-    """The writes of one group commit: done once their COMMIT succeeded (error None) or failed."""
-
-    __slots__ = ("writes", "error", "done")
-
-    def __init__(self) -> None:
-        self.writes = 0
-        self.error: Exception | None = None
-        self.done = threading.Event()
 
 
 @dataclasses.dataclass

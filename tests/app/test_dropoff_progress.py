@@ -57,18 +57,25 @@ def test_code_and_last4_show_the_timeline_and_a_ready_result_gives_a_b_number(ki
     assert screen.results == [] and screen.ids.code_keypad.value == ""
 
 
-def test_a_wrong_code_says_so_and_too_many_pause_lookups_by_code(kiosk, ui):
+def test_a_wrong_code_says_so_and_too_many_pause_lookups_by_code(start_kiosk, hall_settings, ui):
+    import dataclasses
+
+    from kiosk.root.runtime import _replace_keep_source
+
+    # Two wrong tries pause lookups here (5 in the hall's file): the rule is the same, the taps fewer.
+    settings = _replace_keep_source(hall_settings, dropoff=dataclasses.replace(hall_settings.dropoff,
+                                                                               lookup_max_wrong=2))
+    kiosk = start_kiosk(settings=settings)
     code = _submitted(kiosk)
     screen = _open_progress(kiosk, ui)
     wrong = "".join("3" if c != "3" else "4" for c in code)
     _type_code(screen, ui, wrong, ID_NUMBER[-4:])
     ui.wait_until(lambda: screen.problem, 10, "the refusal")
-    assert "投递码或身份证后4位不对" in screen.problem and not screen.results
+    assert "投递码或身份证后4位不对" in screen.problem and "还可以试1次" in screen.problem and not screen.results
     assert not screen.asking_last4  # back to the code, to type it again
-    for _ in range(kiosk.runtime.settings.dropoff.lookup_max_wrong - 1):
-        screen.problem = ""
-        _type_code(screen, ui, code, "0000")
-        ui.wait_until(lambda: screen.problem, 10, "the refusal")
+    screen.problem = ""
+    _type_code(screen, ui, code, "0000")
+    ui.wait_until(lambda: screen.problem, 10, "the refusal")
     screen.problem = ""
     _type_code(screen, ui, code, ID_NUMBER[-4:])  # the right answer now waits too
     ui.wait_until(lambda: screen.problem, 10, "the pause")

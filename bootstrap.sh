@@ -31,9 +31,11 @@ as_root() {
 # (a clean Debian 12 root has no libatomic.so.1).
 SYSTEM_PACKAGES=(xvfb xauth x11-utils libgl1 libegl1 libgl1-mesa-dri fonts-wqy-microhei fontconfig
                  tesseract-ocr tesseract-ocr-osd
-                 fonts-materialdesignicons-webfont xdotool espeak-ng libmtdev1 python3-venv chromium libatomic1)
+                 fonts-materialdesignicons-webfont xdotool espeak-ng libmtdev1 python3-venv libatomic1)
 # glib was renamed on newer Ubuntu (t64 transition): either name will do.
 GLIB_PACKAGES=(libglib2.0-0t64 libglib2.0-0)
+# Debian names the browser chromium; Ubuntu chromium-browser: either will do.
+CHROMIUM_PACKAGES=(chromium chromium-browser)
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
@@ -43,6 +45,7 @@ system_packages_missing() {
   installed "${GLIB_PACKAGES[0]}" || installed "${GLIB_PACKAGES[1]}" || return 0
   # The programs the tests start, checked by name too (a package can be half removed).
   command -v Xvfb >/dev/null && command -v xvfb-run >/dev/null && command -v xdotool >/dev/null || return 0
+  command -v chromium >/dev/null || command -v chromium-browser >/dev/null || return 0
   return 1
 }
 
@@ -53,6 +56,7 @@ install_system_packages() {
   as_root apt-get update -qq
   local pkgs=("${SYSTEM_PACKAGES[@]}")
   if apt-cache show "${GLIB_PACKAGES[0]}" >/dev/null 2>&1; then pkgs+=("${GLIB_PACKAGES[0]}"); else pkgs+=("${GLIB_PACKAGES[1]}"); fi
+  if apt-cache show "${CHROMIUM_PACKAGES[0]}" >/dev/null 2>&1; then pkgs+=("${CHROMIUM_PACKAGES[0]}"); else pkgs+=("${CHROMIUM_PACKAGES[1]}"); fi
   as_root apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 }
 

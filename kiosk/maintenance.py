@@ -13,11 +13,11 @@ ran the command. It runs on its own thread and never stops the kiosk: a failure
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Callable
 
 from devices.base.clock import Clock, business_day
 from kiosk.config import Settings
+from kiosk.periodic import PeriodicThread
 from devices.base.errors import KioskError
 from kiosk.retention import holder_hash_cutoff, purge_expired_personal_data
 from kiosk.store import Store
@@ -39,8 +39,7 @@ class DailyPurge:
         self.last_purged_day: str | None = None
         # The cutoff of the last purge: a new one (a ticket on a new day) is due at once.
         self.last_cutoff: str | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = PeriodicThread("daily purge", self.run_if_due, check_seconds)
 
     def run_if_due(self) -> dict | None:
         """Purge if this business day has not been purged yet, or more has become
@@ -63,21 +62,7 @@ class DailyPurge:
         return result
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="daily purge", daemon=True)
-            self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while True:
-            try:
-                self.run_if_due()
-            except Exception:  # a bug here must not take the thread down for good
-                log.exception("daily maintenance failed")
-            if self._stop.wait(self.check_seconds):
-                return
+        self._periodic.stop()

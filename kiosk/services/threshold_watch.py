@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 
 from devices.base.clock import Clock, business_day
 from devices.base.errors import KioskError
 from kiosk.alerts import AlertLog
 from kiosk.config import Settings
+from kiosk.periodic import PeriodicThread
 from kiosk.queueing.engine import QueueEngine
 from kiosk.services.ratings import RatingService
 from kiosk.stats import thresholds
@@ -57,8 +57,7 @@ class ThresholdWatch:
         self.interval_seconds = float(interval_seconds if interval_seconds is not None
                                       else settings.stats.live_check_minutes * 60)
         self.last_daily_day: str | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = PeriodicThread("threshold watch", self._tick, self.interval_seconds)
 
     # -- the checks ----------------------------------------------------------------------------
     def check_live(self) -> list[thresholds.Breach]:
@@ -99,25 +98,18 @@ class ThresholdWatch:
         return dt.date.fromisoformat(row[0]) if row and row[0] else None
 
     # -- the thread ------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._periodic.running
+
     def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="threshold watch", daemon=True)
-            self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
+        self._periodic.stop()
 
-    def _run(self) -> None:
-        while True:
-            try:
-                self.run_once()
-            except KioskError as exc:  # a busy database: the next tick tries again
-                log.error("threshold check failed, will retry in %.0f s: %s", self.interval_seconds, exc.message_en)
-            except Exception:  # a bug here must not take the thread down for good
-                log.exception("threshold check failed")
-            if self._stop.wait(self.interval_seconds):
-                return
+    def _tick(self) -> None:
+        try:
+            self.run_once()
+        except KioskError as exc:  # a busy database: the next tick tries again
+            log.error("threshold check failed, will retry in %.0f s: %s", self.interval_seconds, exc.message_en)

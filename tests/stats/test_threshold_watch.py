@@ -106,4 +106,4 @@ def test_the_watch_thread_checks_every_interval_until_stopped(hall, clock):
         assert "waiting_now" not in open_codes(hall, LIVE_SOURCE)
     finally:
         watch.stop()
-    assert watch._thread is None
+    assert not watch.running

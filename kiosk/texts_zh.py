@@ -64,6 +64,23 @@ WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日"
 WAIT_NOW = "马上就到您"
 WAIT_RANGE = "大约需要等{low}到{high}分钟"
 WAIT_UNKNOWN = "窗口暂未开放，开放后按顺序叫号"
+# The call is expected after the lunch break: clock times, not a wait of hundreds of minutes.
+WAIT_AFTER_BREAK = "中午休息前轮不到您，预计{resume}上班后办理，大约{low}到{high}叫到您"
+WAIT_MAYBE_BEFORE_BREAK = "；前面办得快的话，{stop}前也可能叫到您，请留意叫号"
+WAIT_MAYBE_AFTER_BREAK = "；前面办得慢的话，要到{resume}上班后才叫到您"
+WAIT_PAST_CLOSING = "前面人多，今天下班前可能轮不到您，请问一下工作人员"
+
+
+def clock_zh(hhmm: str) -> str:
+    """"14:05" -> "下午2点05分", "12:30" -> "中午12点30分", "9:00" -> "上午9点": as a clock is read aloud."""
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    if hour < 12:
+        part, shown = "上午", hour
+    elif hour < 13:
+        part, shown = "中午", hour
+    else:
+        part, shown = ("下午" if hour < 19 else "晚上"), hour - 12
+    return f"{part}{shown}点" + (f"{minute:02d}分" if minute else "")
 
 # Staff panel: one line per device, each from a real question to the device (device_health).
 # The screen puts 正常 / 异常 / 未检测 before these.

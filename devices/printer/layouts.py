@@ -37,6 +37,9 @@ class QueueTicket:
     reprint: bool = False
     # The queue engine's id of this ticket: a reprint carries the same id and code.
     ticket_id: str = ""
+    # The wait as the kiosk's screen words it (lunch break, no open window …); empty: worded
+    # here from the minutes.
+    wait_text: str = ""
 
     def __post_init__(self) -> None:
         _check_masked(self.masked_name)
@@ -146,7 +149,8 @@ def queue_ticket(ticket: QueueTicket, width_dots: int, show_masked_name: bool = 
     blocks.append(TextLine(ticket.code, _big_number_scale(width_dots, ticket.code), True, "center"))
     ahead = zh.LABEL_PEOPLE_AHEAD.format(n=ticket.people_ahead) if ticket.people_ahead > 0 else zh.LABEL_NOBODY_AHEAD
     blocks += wrapped(ahead, width_dots, 1, True, "center")
-    blocks += wrapped(wait_text(ticket.wait_minutes_low, ticket.wait_minutes_high), width_dots, 1, False, "center")
+    blocks += wrapped(ticket.wait_text or wait_text(ticket.wait_minutes_low, ticket.wait_minutes_high), width_dots, 1,
+                      False, "center")
     if ticket.window_hint:
         blocks += wrapped(zh.LABEL_WINDOW.format(window=ticket.window_hint), width_dots, 1, False, "center")
     blocks.append(Rule())

@@ -537,12 +537,24 @@ class QueueEngine:
         with self.store.read() as conn:
             return self._people_ahead(conn, self._queue(ticket.queue_id), ticket.business_day, ticket.id)
 
-    def estimate_wait(self, queue_id: str, people_ahead: int) -> WaitEstimate:
-        """The wait for somebody with `people_ahead` tickets before them in this queue today."""
+    def estimate_wait(self, queue_id: str, people_ahead: int, priority: str = "normal") -> WaitEstimate:
+        """The wait for somebody (of class `priority`) with `people_ahead` tickets before them in this
+        queue today."""
         queue = self._queue(queue_id)
         now = self.clock.now()
         with self.store.read() as conn:
-            return self.estimator.estimate(conn, queue, business_day(now).isoformat(), people_ahead, now)
+            return self.estimator.estimate(conn, queue, business_day(now).isoformat(), people_ahead, now, priority)
+
+    def ticket_wait(self, ticket: Ticket) -> tuple[int, WaitEstimate | None]:
+        """(people ahead, wait) of a ticket as it stands now: what issuing told its holder, brought up
+        to date by the same estimator from one read of the hall (None: it is not waiting today)."""
+        if ticket.status != "waiting" or ticket.business_day != self.today():
+            return 0, None
+        queue = self._queue(ticket.queue_id)
+        now = self.clock.now()
+        with self.store.read() as conn:
+            ahead = self._people_ahead(conn, queue, ticket.business_day, ticket.id)
+            return ahead, self.estimator.estimate(conn, queue, ticket.business_day, ahead, now, ticket.priority)
 
     def last_event_id(self) -> int:
         """The newest event's id (0 before the first): cheap enough to poll several times a second."""

@@ -31,6 +31,7 @@ seconds for another process's finishes) and reused.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import heapq
 import math
@@ -39,13 +40,13 @@ from dataclasses import dataclass
 
 from devices.base.clock import from_stamp, to_stamp
 from kiosk.config import QueueDef, Settings
-from kiosk.queueing.call_order import WaitingTicket, call_order
+from kiosk.queueing.waiting_line import Heads, WaitingLine
 from kiosk.queueing.models import WaitEstimate
 
 SERVICE_SAMPLE = 20  # the last this many of today's window times per queue
 PRIOR_SAMPLE = 40  # the last this many of the last working day's, as the prior
 ESTIMATE_INPUTS_TTL = 5.0  # seconds another process's finish may take to show in estimates
-PRIOR_WEIGHT = 3.0  # the configured norm counts as this many services until today's are known
+PRIOR_WEIGHT = 10.0  # the configured norm counts as this many services until today's are known
 PRIOR_SPREAD = 0.5  # until then, window times are taken to spread by half the norm (sd)
 MIN_SAMPLES_TODAY = 5  # basis "today" from this many of today's window times
 # The rest of a service that has already run longer than nearly all recent ones:
@@ -57,6 +58,8 @@ RANGE_Z = 1.2816
 # What the windows' play-forward cannot see, as spread per minute of expected wait:
 # priority citizens who come later and go first, no-shows, transfers in, staff breaks.
 UNSEEN_SPREAD_PER_MINUTE = 0.15
+HANDOVER_EVENTS = 400  # the hand-over is learnt from the window events among the last this many events
+HANDOVER_MAX_MINUTES = 3.0  # a longer gap from an end of service to the next call is no hand-over
 PRIORITY_RATE_MINUTES = 60  # the priority tickets of the last this many minutes give their rate
 
 
@@ -108,6 +111,7 @@ class WaitEstimator:
         self._cache: dict[tuple[str, str], tuple[float, Durations]] = {}
         self._priors: dict[tuple[str, str], tuple[float, float]] = {}
         self._connected = _connected_queues(settings)
+        self.line = WaitingLine(settings.policy)
 
     def forget(self) -> None:
         """Drop the reused durations: a service finished (or windows changed)."""
@@ -131,27 +135,85 @@ class WaitEstimator:
         if not serving:
             return WaitEstimate(None, None, 0, "none")
         queues = self._connected[queue.id]
-        durations = {q: self.durations(conn, q, day) for q in queues}
-        waiting = self._waiting(conn, day, queues)
-        mean, var = play_forward(windows, waiting, self.settings.policy, durations, queue.id, ahead)
+        # A window's turn is its window time and then the hand-over: the moment the clerk takes to
+        # call the next number once the last citizen has gone.
+        handover = self.handover(conn, day, now)
+        durations = {q: dataclasses.replace(d, mean=d.mean + handover)
+                     for q, d in ((q, self.durations(conn, q, day)) for q in queues)}
+        heads = self.line.heads(conn, day, queues)
+        mean, var = play_forward(windows, heads, durations, queue.id, ahead)
         if mean is None:  # nothing can call it (cannot happen while a window serves the queue)
             return WaitEstimate(None, None, len(serving), "none")
         # Priority citizens still to come who will be called first: at the last hour's rate,
         # those arriving while this citizen waits (under aging, within the head start only),
         # each one more service at one of the windows.
         jumpers = self._priority_rate(conn, queue.id, day, now) * self._overtaken_for(mean, priority)
-        mean += jumpers * durations[queue.id].mean / len(serving)
+        delay = jumpers * durations[queue.id].mean / len(serving)
+        mean += delay
         var += jumpers * durations[queue.id].sd ** 2 / len(serving) ** 2
         sd = math.sqrt(var) + UNSEEN_SPREAD_PER_MINUTE * mean
-        # Minutes of window work from now; a call beyond the end of this period (and the
-        # calling on after it) waits out the break as well.
-        on_clock = self._wall_minutes(now)
-        low_minutes = max(0, math.floor(on_clock(mean - RANGE_Z * sd)))
-        high_minutes = math.ceil(on_clock(mean + RANGE_Z * sd))
-        if high_minutes > 0:
-            high_minutes = max(high_minutes, low_minutes + 1)
+        low, high = mean - RANGE_Z * sd, mean + RANGE_Z * sd
         basis = "today" if durations[queue.id].today else "norm"
-        return WaitEstimate(low_minutes, high_minutes, len(serving), basis)
+        estimate = self._shown(low, high, mean, len(serving), basis, now, windows, heads, durations, queue.id,
+                               ahead, delay)
+        closing = self._last_call(now)
+        if closing is not None and estimate.low_minutes is not None and estimate.low_minutes > closing:
+            # Even the quick end of the range is after the windows' last call today: say so.
+            return dataclasses.replace(estimate, past_closing=True)
+        return estimate
+
+    def _shown(self, low, high, mean, open_windows, basis, now, windows, heads, durations, queue_id, ahead,
+               delay) -> WaitEstimate:
+        """The range as shown: a range of minutes, or clock times after the break, or one side of it."""
+        breaks = self._breaks(now)
+        if not breaks or high <= breaks[0].stop or mean <= 0:
+            return _estimate(low, high, open_windows, basis, now, None, False)
+        # The windows stop calling at the break and call again after it, all at once: each end
+        # of the range is the call on a day whose services run at that end's pace.
+
+        def call_at(minutes: float) -> float:
+            if minutes <= 0:
+                return 0.0
+            scale = minutes / mean
+            return play_forward(windows, heads, durations, queue_id, ahead, scale=scale, delay=delay * scale,
+                                breaks=breaks)[0]
+
+        first = breaks[0]
+        low, high = call_at(low), call_at(high)
+        if low >= first.resume or high < first.resume:
+            return _estimate(low, high, open_windows, basis, now, first, low >= first.resume)
+        # The call may fall either side of the break. The likelier side is shown; the text names
+        # the other. (A range across the break would put its middle where nobody is called.)
+        after = call_at(mean) >= first.resume
+        if after:
+            low = first.resume
+        else:
+            high = min(high, first.stop)
+        return _estimate(low, high, open_windows, basis, now, first, after, straddles=True)
+
+    def _last_call(self, now: dt.datetime) -> float | None:
+        """Minutes from `now` to the windows' last call today (None: not a working day)."""
+        periods = self.settings.hours.periods_on(now.date())
+        if not periods:
+            return None
+        end = dt.datetime.combine(now.date(), periods[-1].end, tzinfo=now.tzinfo)
+        return (end - now).total_seconds() / 60 + self.settings.hours.serve_after_close_minutes
+
+    def _breaks(self, now: dt.datetime) -> list["_Break"]:
+        """The hall's breaks still ahead today, in minutes from `now`: the windows call until
+        serve_after_close_minutes past a period's end, then from the next period's start."""
+        hours = self.settings.hours
+        grace = dt.timedelta(minutes=hours.serve_after_close_minutes)
+        periods = hours.periods_on(now.date())
+        local = lambda t: dt.datetime.combine(now.date(), t, tzinfo=now.tzinfo)  # noqa: E731
+        result = []
+        for period, following in zip(periods, periods[1:]):
+            stop, resume = local(period.end) + grace, local(following.start)
+            if resume <= stop or resume <= now:
+                continue
+            minutes = lambda moment: (moment - now).total_seconds() / 60  # noqa: E731
+            result.append(_Break(max(0.0, minutes(stop)), minutes(resume), f"{following.start:%H:%M}"))
+        return result
 
     def _overtaken_for(self, wait: float, priority: str) -> float:
         """Minutes of the coming wait during which a newly drawn priority ticket is called before this one."""
@@ -173,24 +235,32 @@ class WaitEstimator:
             (day, queue_id, since, to_stamp(now))).fetchone()[0]
         return count / PRIORITY_RATE_MINUTES
 
-    def _wall_minutes(self, now: dt.datetime):
-        """Maps minutes of window work from `now` to minutes on the clock: the windows call until
-        serve_after_close_minutes past this period's end, then from the next period's start."""
-        hours = self.settings.hours
-        grace = dt.timedelta(minutes=hours.serve_after_close_minutes)
-        periods = hours.periods_on(now.date())
-        local = lambda t: dt.datetime.combine(now.date(), t, tzinfo=now.tzinfo)  # noqa: E731
-        for index, period in enumerate(periods):
-            stop = local(period.end) + grace
-            if local(period.start) <= now < stop:
-                if index + 1 == len(periods):
-                    break  # after the last period nobody is called today: no break to add
-                work = (stop - now).total_seconds() / 60
-                pause = (local(periods[index + 1].start) - stop).total_seconds() / 60
-                if pause <= 0:
-                    break
-                return lambda minutes: minutes if minutes <= work else minutes + pause
-        return lambda minutes: minutes
+    def handover(self, conn, day: str, now: dt.datetime) -> float:
+        """Minutes from a window's end of service (finish, transfer, no-show) to its next call, as
+        today's windows that went straight on took them; reused like the durations."""
+        key = ("handover", day)
+        cached = self._cache.get(key)
+        clock = time.monotonic()
+        if cached is not None and cached[0] > clock:
+            return cached[1]
+        midnight = to_stamp(dt.datetime.combine(now.date(), dt.time.min, tzinfo=now.tzinfo))
+        rows = conn.execute(
+            "SELECT window_number, kind, at FROM events WHERE id > COALESCE((SELECT MAX(id) FROM events) - ?, 0) "
+            "AND at >= ? AND window_number IS NOT NULL AND kind IN ('call', 'finish', 'transfer', 'no_show') "
+            "ORDER BY id", (HANDOVER_EVENTS, midnight)).fetchall()
+        ended: dict[int, dt.datetime] = {}
+        gaps = []
+        for window, kind, at in rows:
+            moment = from_stamp(at)
+            if kind != "call":
+                ended[window] = moment
+            elif window in ended:
+                gap = (moment - ended.pop(window)).total_seconds() / 60
+                if gap <= HANDOVER_MAX_MINUTES:  # longer: the window had nobody to call
+                    gaps.append(gap)
+        result = sum(gaps) / (len(gaps) + 1) if gaps else 0.0  # one 0 as the prior
+        self._cache[key] = (clock + self.inputs_ttl, result)
+        return result
 
     def durations(self, conn, queue_id: str, day: str) -> Durations:
         """The queue's recent window times today, reused until a finish or for a few seconds.
@@ -245,71 +315,96 @@ class WaitEstimator:
                 norm_queue = self.settings.queue(queue_id)
                 if norm_queue is not None:
                     free_in, sd = self.durations(conn, queue_id, day).rest(elapsed)
+                    free_in += self.handover(conn, day, now)
                     free_var = sd * sd
             result.append(_Window(number, window.queues, free_in, free_var))
         return result
 
-    @staticmethod
-    def _waiting(conn, day: str, queues: tuple[str, ...]) -> list[tuple[str, WaitingTicket]]:
-        marks = ",".join("?" * len(queues))
-        return [(row[0], WaitingTicket(*row[1:])) for row in conn.execute(
-            f"SELECT queue_id, id, priority, arrival_at FROM tickets WHERE business_day = ? "
-            f"AND queue_id IN ({marks}) AND status = 'waiting'", (day, *queues))]
+
+@dataclass(frozen=True)
+class _Break:
+    stop: float  # minutes from now when the windows stop calling (0: they do not call now)
+    resume: float  # minutes from now when they call again
+    resume_at: str  # the clock time they call again, "14:30"
 
 
-def play_forward(windows: list[_Window], waiting: list[tuple[str, WaitingTicket]], policy,
-                 durations: dict[str, Durations], queue_id: str, ahead: int) -> tuple[float | None, float]:
-    """Expected minutes until the (ahead+1)-th ticket of `queue_id` in call order is called, and its variance.
+def _estimate(low: float, high: float, open_windows: int, basis: str, now: dt.datetime,
+              brk: _Break | None, after_break: bool, straddles: bool = False) -> WaitEstimate:
+    """The shown estimate: whole minutes, and the clock times where the call falls after a break."""
+    low_minutes = max(0, math.floor(low))
+    high_minutes = math.ceil(high)
+    if high_minutes > 0:
+        high_minutes = max(high_minutes, low_minutes + 1)
+    clock = lambda minutes: (now + dt.timedelta(minutes=minutes)).strftime("%H:%M")  # noqa: E731
+    if brk is None:
+        return WaitEstimate(low_minutes, high_minutes, open_windows, basis)
+    return WaitEstimate(low_minutes, high_minutes, open_windows, basis,
+                        after_break=brk.resume_at if after_break else "",
+                        low_at=max(clock(low_minutes), brk.resume_at) if after_break else clock(low_minutes),
+                        high_at=clock(high_minutes),
+                        break_stop_at=clock(brk.stop) if straddles else "",
+                        break_resume_at=brk.resume_at if straddles else "")
+
+
+def play_forward(windows: list[_Window], heads: Heads, durations: dict[str, Durations], queue_id: str,
+                 ahead: int, scale: float = 1.0, delay: float = 0.0,
+                 breaks: list[_Break] = ()) -> tuple[float | None, float]:
+    """Minutes until the (ahead+1)-th ticket of `queue_id` in call order is called, and its variance.
 
     The window free first calls the first ticket, in call order, of the queues it
-    serves; it is then busy for that queue's mean window time. Tickets of the queue
-    beyond those waiting (a hypothetical citizen further back) come last. The
-    variance is that of the services the windows serving the queue perform before
-    the call (and of their current rests), shared among those windows: the
-    renewal-process spread of the k-th departure from m windows, k·σ²/m².
+    serves; it is then busy for that queue's mean window time (times `scale`: a day
+    at a faster or slower pace). Tickets of the queue beyond those waiting (a
+    hypothetical citizen further back) come last. `delay` holds the windows serving
+    the queue for services not yet drawn (priority citizens still to come). A window
+    that frees during a break calls when the break ends, as the hall's windows do.
+
+    The variance (without breaks) is that of the services the windows serving the
+    queue perform before the call (and of their current rests), shared among those
+    windows: the renewal-process spread of the k-th departure from m windows, k·σ²/m².
     """
-    queue_of = {t.id: q for q, t in waiting}
-    ordered = list(call_order([t for _, t in waiting], policy, last_was_priority=False))
-    heads: dict[str, list[tuple[int, int]]] = {}  # queue -> its tickets as (position, id), in order
-    for position, ticket in enumerate(ordered):
-        heads.setdefault(queue_of[ticket.id], []).append((position, ticket.id))
-    # The target: the (ahead+1)-th of its queue; beyond those waiting, virtual tickets at the end.
-    mine = heads.setdefault(queue_id, [])
-    end = len(ordered)
-    while len(mine) <= ahead:
-        mine.append((end, -1 - len(mine)))
-        end += 1
-    target = mine[ahead][0]
-    cursor = {q: 0 for q in heads}
     serving = [w for w in windows if queue_id in w.queues]
     m = len(serving)
     if m == 0:
         return None, 0.0
+    lists = heads.by_queue
+    cursor = {q: 0 for q in lists}
+    cursor.setdefault(queue_id, 0)
     # (when it ends, its variance) of each service at the windows serving the queue: those
     # ended by the call are what the citizen waited through.
-    ends = [(w.free_in, w.free_var) for w in serving if w.free_in > 0]
-    free = [(w.free_in, w.number, w) for w in windows]
+    ends = [(w.free_in * scale, w.free_var) for w in serving if w.free_in > 0]
+    free = [(w.free_in * scale + (delay if queue_id in w.queues else 0.0), w.number, w) for w in windows]
     heapq.heapify(free)
     while free:
         at, number, window = heapq.heappop(free)
-        # The first ticket, in call order, among the heads of the queues this window serves.
+        for brk in breaks:
+            if brk.stop <= at < brk.resume:
+                at = brk.resume
+        # The first ticket, in call order, among the heads of the queues this window serves;
+        # the target queue's tickets beyond those waiting come after every waiting ticket.
         best = None
         for q in window.queues:
-            items = heads.get(q)
-            if items is not None and cursor[q] < len(items):
-                position = items[cursor[q]][0]
-                if best is None or position < best[0]:
-                    best = (position, q)
+            index = cursor.get(q)
+            if index is None:
+                continue
+            items = lists.get(q, ())
+            if index < len(items):
+                candidate = (False, items[index][0], q)
+            elif q == queue_id:
+                candidate = (True, index, q)
+            else:
+                continue
+            if best is None or candidate[:2] < best[:2]:
+                best = candidate
         if best is None:
             continue  # nothing left this window can call: it drops out
-        position, q = best
-        if position == target:
+        q = best[2]
+        if q == queue_id and cursor[q] == ahead:
             return at, sum(v for end, v in ends if end <= at + 1e-9) / (m * m)
         cursor[q] += 1
         took = durations[q] if q in durations else Durations.norm(10.0)
         if queue_id in window.queues:
-            ends.append((at + took.mean, took.sd ** 2))
-        heapq.heappush(free, (at + took.mean, number, window))
+            ends.append((at + took.mean * scale, took.sd ** 2))
+        heapq.heappush(free, (at + took.mean * scale, number, window))
     return None, 0.0
 
 

@@ -71,14 +71,34 @@ class WaitEstimate:
     high_minutes: int | None
     open_windows: int
     basis: str  # "today" (rolling median of today's service) or "norm" (configured)
+    # Where a break (lunch) is near: "14:30" when the call is expected after it, and the clock
+    # times of the range ("HH:MM"); break_stop_at / break_resume_at when it may fall either side.
+    after_break: str = ""
+    low_at: str = ""
+    high_at: str = ""
+    break_stop_at: str = ""
+    break_resume_at: str = ""
+    past_closing: bool = False  # even the quick end of the range is after the last call today
 
     @property
     def text_zh(self) -> str:
         if self.low_minutes is None or self.high_minutes is None:
             return texts_zh.WAIT_UNKNOWN
+        if self.past_closing:
+            return texts_zh.WAIT_PAST_CLOSING
+        if self.after_break:
+            text = texts_zh.WAIT_AFTER_BREAK.format(resume=texts_zh.clock_zh(self.after_break),
+                                                    low=texts_zh.clock_zh(self.low_at),
+                                                    high=texts_zh.clock_zh(self.high_at))
+            if self.break_stop_at:
+                text += texts_zh.WAIT_MAYBE_BEFORE_BREAK.format(stop=texts_zh.clock_zh(self.break_stop_at))
+            return text
         if self.high_minutes == 0:
             return texts_zh.WAIT_NOW
-        return texts_zh.WAIT_RANGE.format(low=self.low_minutes, high=self.high_minutes)
+        text = texts_zh.WAIT_RANGE.format(low=self.low_minutes, high=self.high_minutes)
+        if self.break_resume_at:
+            text += texts_zh.WAIT_MAYBE_AFTER_BREAK.format(resume=texts_zh.clock_zh(self.break_resume_at))
+        return text
 
 
 @dataclass(frozen=True)

@@ -157,10 +157,9 @@ class HallBoard:
         queue = self.settings.queue(ticket.queue_id)
         queue_name = queue.name if queue else ticket.queue_id
         today = ticket.business_day == self.engine.today()
-        ahead, estimate = 0, None
-        if ticket.status == "waiting" and today:
-            ahead = self.engine.people_ahead(ticket)
-            estimate = self.engine.estimate_wait(ticket.queue_id, ahead)
+        # The same estimator, people-ahead rule and priority as at issue: the phone shows what the
+        # ticket and the kiosk's screen said, brought up to date.
+        ahead, estimate = self.engine.ticket_wait(ticket)
         return TicketProgress(ticket.code, queue_name, ticket.status, _status_zh(ticket, today), ahead, estimate,
                               ticket.window_number, _progress_message(ticket, ahead, today), ticket.business_day)
 

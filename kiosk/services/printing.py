@@ -68,6 +68,7 @@ class PrintService:
             people_ahead=issued.people_ahead,
             wait_minutes_low=issued.estimate.low_minutes,
             wait_minutes_high=issued.estimate.high_minutes,
+            wait_text=issued.estimate.text_zh,  # word for word what the screen and the phone page say
             issued_at=issued.ticket.issued_at,
             qr_url=self.links.ticket(issued.ticket.id),
             masked_name=masked_name,

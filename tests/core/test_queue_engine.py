@@ -42,75 +42,7 @@ def test_numbers_count_up_per_queue_with_prefix(engine):
     assert codes == ["A001", "A002", "B001", "A003", "C001"]
 
 
-def test_people_ahead_and_wait_range_use_norm_before_anyone_is_served(engine):
-    for _ in range(4):
-        engine.issue("A")
-    issued = engine.issue("A")
-    assert issued.people_ahead == 4
-    # Windows 1 and 2 call A001..A004 at 0, 0, 12, 12 (norm 12, sd half of it): A005 at 24.
-    # Four services of variance 36 ended by then over 2 windows: sd √(144/4) = 6, plus 0.15 × 24
-    # unseen = 9.6; 24 ∓ 1.2816 × 9.6 = 11.7..36.3.
-    assert (issued.estimate.low_minutes, issued.estimate.high_minutes) == (11, 37)
-    assert issued.estimate.basis == "norm"
-    assert issued.estimate.text_zh == "大约需要等11到37分钟"
-
-
-def test_wait_range_follows_todays_service_times_once_known(engine, clock):
-    for _ in range(6):  # six A services of 20 minutes each at window 1: slower than the 12-minute norm
-        engine.issue("A")
-        engine.call_next(1)
-        engine.start(1)
-        clock.advance(minutes=20)
-        engine.finish(1)
-    engine.issue("A")
-    engine.issue("A")
-    issued = engine.issue("A")
-    assert issued.people_ahead == 2
-    assert issued.estimate.basis == "today"
-    # Six 20s blended with the norm counted 3 times: mean (120 + 36) / 9 = 17.33, variance
-    # (6 × 2.67² + 3 × (6² + 5.33²)) / 9 = 26.2. Windows 1 and 2 take the two ahead at once; the
-    # first free again calls this one at 17.33. sd √(2 × 26.2 / 4) = 3.62 + 0.15 × 17.33 = 6.22;
-    # 17.33 ∓ 1.2816 × 6.22 = 9.4..25.3.
-    assert (issued.estimate.low_minutes, issued.estimate.high_minutes) == (9, 26)
-
-
-def test_nobody_ahead_but_both_windows_busy_is_a_wait_not_now(engine, clock):
-    engine.issue("A")
-    engine.issue("A")
-    for window in (1, 2):
-        engine.call_next(window)
-        engine.start(window)
-    clock.advance(minutes=4)
-    issued = engine.issue("A")
-    assert issued.people_ahead == 0
-    # Both services have run 4 of the norm's 12 minutes: each frees in 8 (sd 6). The first of
-    # them calls this one: 8, sd √(2 × 36 / 4) = 4.24 + 0.15 × 8 = 5.44; 8 ∓ 6.98 = 1.0..15.0.
-    assert (issued.estimate.low_minutes, issued.estimate.high_minutes) == (1, 15)
-    assert issued.estimate.text_zh == "大约需要等1到15分钟"
-
-
-def test_one_window_open_instead_of_two_doubles_the_wait(engine):
-    engine.pause_window(2)
-    for _ in range(4):
-        engine.issue("A")
-    issued = engine.issue("A")
-    assert issued.estimate.open_windows == 1
-    # Window 1 alone calls A001..A004 at 0, 12, 24, 36: A005 at 48 (two windows: 24, above).
-    # sd √(4 × 36) = 12 + 0.15 × 48 = 19.2; 48 ∓ 24.6 = 23.4..72.6.
-    assert (issued.estimate.low_minutes, issued.estimate.high_minutes) == (23, 73)
-
-
-def test_a_call_expected_after_the_lunch_break_counts_the_break(engine, clock):
-    clock.set(dt.datetime(2026, 11, 27, 11, 40, tzinfo=HALL_TZ))
-    engine.pause_window(2)
-    for _ in range(5):
-        engine.issue("A")
-    issued = engine.issue("A")
-    # Window 1 alone: 5 × 12 = 60 minutes of calling, but it calls only until 12:30 (50 minutes
-    # from now), then from 14:30: the range reaches past the break.
-    # sd √(5 × 36) = 13.4 + 0.15 × 60 = 22.4; 60 ∓ 28.7 = 31.3..88.7 minutes of calling;
-    # 31.3 is before 12:30, 88.7 becomes 88.7 + 120 minutes on the clock.
-    assert (issued.estimate.low_minutes, issued.estimate.high_minutes) == (31, 209)
+# The wait estimate's behaviour: tests/core/test_wait_estimate.py.
 
 
 def test_paused_windows_are_not_counted_as_open(engine):

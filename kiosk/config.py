@@ -290,6 +290,9 @@ class ServerSettings:
     port: int = 8080
     # A staff login lasts this long (one working day), then staff log in again.
     session_hours: int = 10
+    # `kiosk run` serves the hall server itself (one box is a whole hall); false when
+    # `kiosk serve` runs as its own process on this box (`kiosk run --no-server` for one run).
+    with_kiosk: bool = True
 
     def check(self, file: str, prefix: str) -> None:
         require(bool(self.host.strip()) and self.host == self.host.strip() and " " not in self.host, file,

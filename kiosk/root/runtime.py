@@ -46,8 +46,12 @@ class OffsetClock:
 
 class KioskRuntime:
     def __init__(self, settings: Settings, clock: Clock | None = None, enforce_hours: bool = True,
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None, serve_hall: bool = False) -> None:
+        """`serve_hall`: run the hall server in this process from start() (`kiosk run` without
+        --no-server and with [server] with_kiosk); tests that need no server leave it off."""
         self.settings = settings
+        self.serve_hall = serve_hall
+        self.hall_server: Any = None  # the InProcessHallServer once it serves
         hall = open_hall(settings, clock, enforce_hours=enforce_hours, cache_dir=cache_dir)
         self.hall = hall
         self.clock = hall.clock
@@ -95,6 +99,8 @@ class KioskRuntime:
         self.maintenance.start()  # the retention purge now and once a day
         self._start_printer()
         self._start_reader()
+        if self.serve_hall:
+            self._start_hall_server()
         if self.settings.dropoff.enabled:
             try:
                 self._build_camera()
@@ -105,7 +111,8 @@ class KioskRuntime:
         return self
 
     def stop(self) -> None:
-        for name, stop in (("camera", lambda: self.camera and self.camera.stop()),
+        for name, stop in (("hall server", lambda: self.hall_server and self.hall_server.stop()),
+                           ("camera", lambda: self.camera and self.camera.stop()),
                            ("reader", lambda: self.reader and self.reader.stop()),
                            ("printer", lambda: self.printer and self.printer.close()),
                            ("reader simulator", lambda: _stop_handle(self.reader_simulator)),
@@ -115,6 +122,7 @@ class KioskRuntime:
             except Exception:  # shutting down: report, carry on with the rest
                 log.exception("stopping the %s failed", name)
         self.reader = self.printer = self.reader_simulator = self.printer_simulator = None
+        self.hall_server = None
         self.camera = self.camera_simulator = None
         self.features.dropoff = self.camera_works = False
         self.printing.attach(None)
@@ -124,6 +132,38 @@ class KioskRuntime:
         except Exception:
             log.exception("closing the database failed")
         self.started = False
+
+    def _start_hall_server(self) -> None:
+        """The hall server on [server] host/port; QR links on only once it answers.
+
+        A port another program holds, or a server that fails to start, leaves the kiosk
+        running without QR codes (nothing printed leads nowhere): an error in the log
+        and a staff alert say why.
+        """
+        from kiosk import texts_zh
+        from kiosk.root.hall import mark_links_served
+        from kiosk.root.in_process_server import InProcessHallServer, ServerStartFailed
+
+        server_settings = self.settings.server
+        server = InProcessHallServer(self.hall, server_settings.host, server_settings.port)
+        try:
+            server.start()
+        except ServerStartFailed as failed:
+            log.error("no hall server in this kiosk, tickets print without a QR code: %s", failed.reason)
+            self.alerts.raise_alert("server", "error", "server_failed",
+                                    texts_zh.HALL_SERVER_FAILED.format(port=server_settings.port),
+                                    f"hall server not started: {failed.reason}", update=True)
+            return
+        except Exception:  # whatever it is, the touch screen goes on
+            log.exception("no hall server in this kiosk, tickets print without a QR code")
+            self.alerts.raise_alert("server", "error", "server_failed",
+                                    texts_zh.HALL_SERVER_FAILED.format(port=server_settings.port),
+                                    "hall server not started: unexpected error (see the log)", update=True)
+            return
+        self.hall_server = server
+        self.alerts.resolve("server")
+        _warn_if_public_url_misses(self.settings.hall.public_url, server.port)
+        mark_links_served(self.hall)
 
     def _start_printer(self) -> None:
         from devices.printer.service import TicketPrinterService
@@ -256,6 +296,21 @@ class KioskRuntime:
             self.alerts.resolve("idcard")
         if self._on_card_event is not None:
             self._on_card_event(event)
+
+
+def _warn_if_public_url_misses(public_url: str, port: int) -> None:
+    """[hall] public_url is what the QR codes open: a port other than the server's is
+    most likely a settings mistake (a proxy in front is the rare exception), so say so."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(public_url)
+        url_port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        url_port = None
+    if public_url and url_port != port:
+        log.warning("[hall] public_url %s is not this server's port %d: check that QR codes reach it",
+                    public_url, port)
 
 
 def _stop_handle(handle: Any) -> None:

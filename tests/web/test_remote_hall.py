@@ -101,3 +101,28 @@ def test_the_refusals_of_the_hall_come_with_its_own_words(served):
         service.link.stop()
     assert refused.value.code == "unknown_queue" and refused.value.message_zh == "没有这个业务，请重新选择"
     assert service.link.available is True
+
+
+def test_the_device_token_is_found_like_the_dropoff_key_and_never_echoed(tmp_path, monkeypatch):
+    from devices.base.errors import ConfigError
+    from kiosk.services.remote_hall import find_device_token
+
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    # GIVEN no token anywhere THEN the error names where it looked and what to run
+    with pytest.raises(ConfigError) as missing:
+        find_device_token(tmp_path)
+    assert "device.token" in missing.value.message_en and "kiosk device add" in missing.value.message_en
+    # GIVEN a file that holds something else THEN it is refused without repeating it
+    (tmp_path / "device.token").write_text("secret-but-not-a-token\n")
+    with pytest.raises(ConfigError) as wrong:
+        find_device_token(tmp_path)
+    assert "secret-but-not-a-token" not in wrong.value.message_en
+    # GIVEN the data folder's file and a systemd credential THEN the credential wins
+    token = "qxk_" + "a" * 43
+    (tmp_path / "device.token").write_text(token + "\n")
+    assert find_device_token(tmp_path) == token
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "qinxin-device-token").write_text("qxk_" + "b" * 43)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
+    assert find_device_token(tmp_path) == "qxk_" + "b" * 43

@@ -63,7 +63,7 @@ def bench_first_frame(runs: int) -> None:
         data = tempfile.mkdtemp(prefix="bench-kiosk-")
         env = dict(os.environ, KIOSK_DATA_DIR=data, PYTHONUNBUFFERED="1")
         started = time.time()
-        process = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--at", "2026-11-27T09:30", "--mute"],
+        process = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--at", "2026-11-27T09:30", "--mute", "--no-server"],
                                    cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
             line = process.stdout.readline()

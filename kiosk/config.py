@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -290,6 +291,15 @@ class ServerSettings:
     port: int = 8080
     # A staff login lasts this long (one working day), then staff log in again.
     session_hours: int = 10
+    # `kiosk run` serves the hall server itself (one box is a whole hall); false when
+    # `kiosk serve` runs as its own process on this box (`kiosk run --no-server` for one run).
+    with_kiosk: bool = True
+    # A second kiosk: the hall box's server, e.g. "http://192.168.1.20:8080". Numbers and the
+    # hall's figures then come from its API (this box draws none); empty on the hall box itself.
+    hall_url: str = ""
+    # Where the second kiosk's device token is (else $CREDENTIALS_DIRECTORY/qinxin-device-token
+    # or <data_dir>/device.token); relative to this file. Never the token itself here.
+    device_token_file: str = ""
 
     def check(self, file: str, prefix: str) -> None:
         require(bool(self.host.strip()) and self.host == self.host.strip() and " " not in self.host, file,
@@ -297,6 +307,11 @@ class ServerSettings:
                 'the hall LAN address of this box, or "0.0.0.0" (every network of this box)')
         require(1 <= self.port <= 65535, file, f"{prefix}.port", f"{self.port} is not a TCP port", "use 8080")
         require(1 <= self.session_hours <= 24, file, f"{prefix}.session_hours", "must be 1-24", "use 10")
+        require(self.hall_url == "" or (re.match(r"^https?://[^\s/]+(:\d+)?/?$", self.hall_url) is not None), file,
+                f"{prefix}.hall_url", f"{self.hall_url!r} is not the address of a hall server",
+                'write it like "http://192.168.1.20:8080", or "" on the hall box itself')
+        require(not self.device_token_file.startswith("qxk_"), file, f"{prefix}.device_token_file",
+                "holds a token, not the name of a file", "save the token in a file (chmod 600) and name the file here")
 
 
 @dataclass(frozen=True)

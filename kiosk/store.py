@@ -348,6 +348,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             BEGIN SELECT RAISE(ABORT, 'rating_audit is append-only'); END;
         """,
     ),
+    (
+        9,
+        "issue requests: a kiosk device's tap (idempotency key) -> the one ticket it drew",
+        # A second kiosk sends a key per tap with POST /api/kiosk/tickets. The key is
+        # recorded in the very transaction that draws the number, so a retry after a
+        # timeout finds the ticket already drawn and gets it back instead of a second one.
+        # `request_key` is "<device name>:<key>": one device cannot replay another's taps.
+        """
+        CREATE TABLE issue_requests (
+            request_key TEXT PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 

@@ -27,6 +27,15 @@ HALL_CLOSED_UNKNOWN = "现在不是办公时间，请在工作日办公时间来
 ISSUING_PAUSED_TODAY = "现在暂停取号，请在今天{time}以后再来取号"
 ISSUING_STOPPED = "今天的取号已经结束，请在{date}（{weekday}）{time}以后再来"
 
+# Staff alert: the hall server inside `kiosk run` did not start.
+HALL_SERVER_FAILED = ("本机的大厅服务（柜台、叫号屏、手机查询）没有启动：{port}端口被占用或启动出错。"
+                      "取号照常，小票上暂时不印二维码。请联系技术人员")
+
+# A second kiosk: the hall box (where numbers are drawn) cannot be reached.
+HALL_UNAVAILABLE = "服务暂不可用，请到窗口取号"
+HALL_LINK_DOWN = "本机连不上大厅主机（{url}），暂时不能取号。请检查网络和大厅主机"
+CLOCK_ON_HALL_BOX = "请在大厅主机上确认机器时间"
+
 # Counter operations (shown to staff).
 UNKNOWN_WINDOW = "没有这个窗口号"
 WINDOW_NOT_SERVING = "{window}号窗口不办理{queue}业务"

@@ -477,7 +477,7 @@ class KioskApp(App):
         if issued is None or issued.ticket.id != ticket_id:
             return  # the citizen has already gone; nothing to update on screen
         self.session.print_outcome = result
-        qr_url = self.runtime.links.ticket(issued.ticket.id) if result.show_on_screen else ""
+        qr_url = self.runtime.links.issued_ticket(issued) if result.show_on_screen else ""
         self.screen("ticket").show_print_result(result.printed, result.message_zh, qr_url)
         if not result.printed:
             log.warning("ticket %s not printed: %s", issued.code, result.message_en)

@@ -115,9 +115,13 @@ class HomeScreen(Screen):
         self.serving_lines = [_serving_line(w, overview.issuing.open, waiting) for w in overview.windows]
 
     def _overview_failed(self, error: BaseException) -> None:
-        # The figures stay as they were; the next refresh asks again.
+        # The figures stay as they were; the next refresh asks again. A second kiosk that
+        # cannot reach the hall server shows none rather than old ones.
         self._refreshing = False
         log.error("hall overview failed: %s", error)
+        if getattr(error, "code", "") == "hall_unavailable":
+            self.waiting_lines = []
+            self.serving_lines = []
 
     def next_notice(self) -> None:
         app = App.get_running_app()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from kivy.app import App
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
@@ -10,6 +12,8 @@ from screens import icons
 from screens import texts_zh as zh
 from screens.kvload import load_kv_beside
 from screens.widgets import KButton
+
+log = logging.getLogger(__name__)
 
 
 class QueueChoiceScreen(Screen):
@@ -32,7 +36,13 @@ class QueueChoiceScreen(Screen):
         self.please_wait = ""
         self._build_buttons(app, {})
         # The waiting counts come from the database: asked off the UI thread.
-        app.calls.run(app.runtime.tickets.overview, lambda overview: self._show_waiting(app, overview))
+        app.calls.run(app.runtime.tickets.overview, lambda overview: self._show_waiting(app, overview),
+                      self._waiting_unknown)
+
+    def _waiting_unknown(self, error: BaseException) -> None:
+        # The counts cannot be had now (a second kiosk's hall server is away): the buttons
+        # keep their names and still answer; a tap then says what is wrong.
+        log.warning("waiting counts unavailable: %s", error)
 
     def _show_waiting(self, app, overview) -> None:
         # The buttons stay the same widgets (a tap meanwhile is never lost): only their text changes.

@@ -45,3 +45,72 @@ def round_the_clock_config(path, windows: int = 3, daily_cap: int = 300):
     source = source.replace("[policy]", blocks + "[policy]", 1)
     Path(path).write_text(source, encoding="utf-8")
     return Path(path)
+
+
+class ServedHall:
+    """A real `kiosk serve` (uvicorn) as its own process on a free loopback port, over a hall
+    open round the clock in its own data folder, with a kiosk device added for a second kiosk.
+
+    `stop()` ends it as systemd would (SIGTERM); `start()` brings it back on the same port
+    and database, as after a restart of the hall box."""
+
+    def __init__(self, tmp_path, device: str = "kiosk-2") -> None:
+        import json
+        import os
+        import socket
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        self.root = Path(__file__).resolve().parents[1]
+        self.config = round_the_clock_config(tmp_path / "hall-box.toml")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        source = self.config.read_text(encoding="utf-8")
+        self.config.write_text(source.replace('public_url = "http://127.0.0.1:8080"', f'public_url = "{self.url}"'),
+                               encoding="utf-8")
+        self.env = {**os.environ, "KIOSK_DATA_DIR": str(tmp_path / "hall-box-data"), "PYTHONPATH": str(self.root)}
+        self.env.pop("KIOSK_CONFIG", None)
+        added = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(self.config), "device", "add", device,
+                                "--json"], cwd=self.root, env=self.env, capture_output=True, text=True, timeout=60)
+        assert added.returncode == 0, added.stderr
+        self.token = json.loads(added.stdout)["token"]
+        self.process = None
+
+    def start(self) -> "ServedHall":
+        import subprocess
+        import sys
+
+        import httpx
+        from waiting import wait_until
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kiosk", "--config", str(self.config), "serve", "--port", str(self.port)],
+            cwd=self.root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+        def healthy() -> bool:
+            assert self.process.poll() is None, self.process.stdout.read()
+            try:
+                return httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(healthy, 30, 0.1, "the hall server to answer")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except Exception:
+                self.process.kill()
+                self.process.wait(5)
+        self.process = None
+
+    def get(self, path: str):
+        import httpx
+
+        return httpx.get(f"{self.url}{path}", headers={"Authorization": f"Bearer {self.token}"}, timeout=10)

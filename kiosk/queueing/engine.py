@@ -114,12 +114,17 @@ class QueueEngine:
         holder_id_number: str | None = None,
         channel: str = "kiosk",
         still_wanted: Callable[[], bool] | None = None,
+        request_key: str | None = None,
     ) -> IssuedTicket:
         """Draw the next number of `queue_id` for today, or raise a typed refusal.
 
         `still_wanted` is asked once the write lock is held: a front end whose
         citizen left while the database was busy gets DrawCancelled instead of a
         number drawn for nobody.
+
+        `request_key` (a remote kiosk's tap): recorded in the same transaction as the
+        ticket; a request with a key already seen draws nothing and returns the ticket
+        that key drew (`IssuedTicket.replayed`), with today's people ahead and estimate.
         """
         queue = self._queue(queue_id)
         if priority not in self.settings.priority_ids():
@@ -139,6 +144,11 @@ class QueueEngine:
         holder_hash = self.holder_key.holder_hash(holder_id_number) if holder_id_number and one_per_person else None
 
         with self.store.write() as conn:
+            if request_key is not None:
+                row = conn.execute("SELECT ticket_id FROM issue_requests WHERE request_key = ?",
+                                   (request_key,)).fetchone()
+                if row is not None:
+                    return self._replayed(conn, row["ticket_id"], now)
             if still_wanted is not None and not still_wanted():
                 raise DrawCancelled("the citizen left before the number was drawn", texts_zh.DRAW_CANCELLED)
             self._require_clock_not_behind(conn, now, stamp)
@@ -176,6 +186,9 @@ class QueueEngine:
                 (queue.id, day, number, code, priority, holder_hash, channel, stamp, stamp, stamp),
             ).lastrowid
             _event(conn, stamp, "issue", ticket_id, None, queue.id, channel, {"code": code, "priority": priority})
+            if request_key is not None:
+                conn.execute("INSERT INTO issue_requests (request_key, ticket_id, created_at) VALUES (?, ?, ?)",
+                             (request_key, ticket_id, stamp))
             # Inside the write lock, so nobody is called or drawn meanwhile: the
             # tickets of this queue that call_next would call before this one.
             ahead = self._people_ahead(conn, queue, day, ticket_id)
@@ -185,6 +198,15 @@ class QueueEngine:
                         None, None, None, None, 0, None, None)
         log.info("issued %s (queue %s, priority %s, %d ahead)", code, queue.id, priority, ahead)
         return IssuedTicket(ticket, queue.name, ahead, estimate)
+
+    def _replayed(self, conn, ticket_id: int, now: dt.datetime) -> IssuedTicket:
+        """The ticket an earlier request with the same key drew, as it stands now."""
+        ticket = self._ticket_by_id(conn, ticket_id)
+        queue = self._queue(ticket.queue_id)
+        ahead = self._people_ahead(conn, queue, ticket.business_day, ticket.id) if ticket.status == "waiting" else 0
+        estimate = self.estimator.estimate(conn, queue, ticket.business_day, ahead, now, ticket.priority)
+        log.info("request for %s repeated: the same ticket, no new number", ticket.code)
+        return IssuedTicket(ticket, queue.name, ahead, estimate, replayed=True)
 
     def _require_clock_not_behind(self, conn, now: dt.datetime, stamp: str) -> None:
         """Refuse to number tickets while the clock reads earlier than the last ticket.

@@ -107,6 +107,11 @@ class IssuedTicket:
     queue_name: str
     people_ahead: int
     estimate: WaitEstimate
+    # True when a repeated request (same idempotency key) got back the ticket it drew before.
+    replayed: bool = False
+    # The progress page for the ticket's QR code when the hall server gave it (a second
+    # kiosk's ticket); "" here means: ask this process's PublicLinks.
+    link: str = ""
 
     @property
     def code(self) -> str:
@@ -122,6 +127,8 @@ class IssuedTicket:
             "wait_minutes_low": self.estimate.low_minutes,
             "wait_minutes_high": self.estimate.high_minutes,
             "wait_text": self.estimate.text_zh,
+            "wait_basis": self.estimate.basis,
+            "wait_open_windows": self.estimate.open_windows,
             "issued_at": self.ticket.issued_at.isoformat(),
             "business_day": self.ticket.business_day,
             "ticket_id": self.ticket.id,

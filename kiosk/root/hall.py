@@ -82,7 +82,8 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
         store.close()
         raise
     alerts = AlertLog(store, clock)
-    # Nothing serves public_url yet (the hall server is still to come): no QR codes.
+    # No QR codes until this process serves public_url (mark_links_served: `kiosk serve`,
+    # or `kiosk run` once its in-process server answers).
     links = PublicLinks(settings.hall.public_url, engine.holder_key, served=False)
     guides = GuideService(cache_dir or settings.data_dir / "cache", _hall_matters(settings))
     vault = Vault(settings.data_dir)
@@ -122,8 +123,8 @@ def open_hall(settings: Settings, clock: Clock | None = None, *, database: Path 
 def mark_links_served(hall: Hall) -> None:
     """The hall server now serves `public_url`: tickets and guides get their QR codes.
 
-    Called by the composition root wherever it starts the server (`kiosk serve`
-    today; `kiosk run` when it starts the server in-process). The printer service
+    Called by the composition root wherever it starts the server (`kiosk serve`, and
+    `kiosk run` once its in-process server answers: KioskRuntime._start_hall_server). The printer service
     and the screens read the same PublicLinks and Features objects, so from here
     on every ticket printed carries its progress QR.
     """

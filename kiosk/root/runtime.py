@@ -46,8 +46,23 @@ class OffsetClock:
 
 class KioskRuntime:
     def __init__(self, settings: Settings, clock: Clock | None = None, enforce_hours: bool = True,
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None, serve_hall: bool = False) -> None:
+        """`serve_hall`: run the hall server in this process from start() (`kiosk run` without
+        --no-server and with [server] with_kiosk); tests that need no server leave it off.
+
+        With `[server] hall_url` this is a second kiosk: numbers and the hall overview come
+        from that hall server (RemoteTicketService); it serves no hall server itself and
+        offers no drop-off (see _second_kiosk). Raises ConfigError without a device token.
+        """
+        token = ""
+        if settings.server.hall_url:
+            settings, token = _second_kiosk(settings)
+            if serve_hall:
+                log.info("a second kiosk serves no hall server: %s does", settings.server.hall_url)
+            serve_hall = False
         self.settings = settings
+        self.serve_hall = serve_hall
+        self.hall_server: Any = None  # the InProcessHallServer once it serves
         hall = open_hall(settings, clock, enforce_hours=enforce_hours, cache_dir=cache_dir)
         self.hall = hall
         self.clock = hall.clock
@@ -57,6 +72,12 @@ class KioskRuntime:
         self.maintenance = hall.maintenance
         self.links = hall.links
         self.tickets = hall.tickets
+        self.hall_link: Any = None  # a second kiosk's HallLink to the hall server
+        if token:
+            from kiosk.services.remote_hall import HallLink, RemoteTicketService
+
+            self.hall_link = HallLink(settings.server.hall_url, token, on_change=self._hall_link_changed)
+            self.tickets = RemoteTicketService(settings, hall.clock, self.hall_link)
         self.printing = hall.printing
         self.guides = hall.guides
         self.features = hall.features
@@ -93,8 +114,12 @@ class KioskRuntime:
         self._on_camera_event = on_camera_event
         self.store.start_idle_checkpoints()
         self.maintenance.start()  # the retention purge now and once a day
+        if self.hall_link is not None:
+            self.hall_link.start()  # asks the hall server now and every few seconds
         self._start_printer()
         self._start_reader()
+        if self.serve_hall:
+            self._start_hall_server()
         if self.settings.dropoff.enabled:
             try:
                 self._build_camera()
@@ -105,7 +130,9 @@ class KioskRuntime:
         return self
 
     def stop(self) -> None:
-        for name, stop in (("camera", lambda: self.camera and self.camera.stop()),
+        for name, stop in (("hall server", lambda: self.hall_server and self.hall_server.stop()),
+                           ("hall link", lambda: self.hall_link and self.hall_link.stop()),
+                           ("camera", lambda: self.camera and self.camera.stop()),
                            ("reader", lambda: self.reader and self.reader.stop()),
                            ("printer", lambda: self.printer and self.printer.close()),
                            ("reader simulator", lambda: _stop_handle(self.reader_simulator)),
@@ -115,6 +142,7 @@ class KioskRuntime:
             except Exception:  # shutting down: report, carry on with the rest
                 log.exception("stopping the %s failed", name)
         self.reader = self.printer = self.reader_simulator = self.printer_simulator = None
+        self.hall_server = None
         self.camera = self.camera_simulator = None
         self.features.dropoff = self.camera_works = False
         self.printing.attach(None)
@@ -124,6 +152,49 @@ class KioskRuntime:
         except Exception:
             log.exception("closing the database failed")
         self.started = False
+
+    def _start_hall_server(self) -> None:
+        """The hall server on [server] host/port; QR links on only once it answers.
+
+        A port another program holds, or a server that fails to start, leaves the kiosk
+        running without QR codes (nothing printed leads nowhere): an error in the log
+        and a staff alert say why.
+        """
+        from kiosk import texts_zh
+        from kiosk.root.hall import mark_links_served
+        from kiosk.root.in_process_server import InProcessHallServer, ServerStartFailed
+
+        server_settings = self.settings.server
+        server = InProcessHallServer(self.hall, server_settings.host, server_settings.port)
+        try:
+            server.start()
+        except ServerStartFailed as failed:
+            log.error("no hall server in this kiosk, tickets print without a QR code: %s", failed.reason)
+            self.alerts.raise_alert("server", "error", "server_failed",
+                                    texts_zh.HALL_SERVER_FAILED.format(port=server_settings.port),
+                                    f"hall server not started: {failed.reason}", update=True)
+            return
+        except Exception:  # whatever it is, the touch screen goes on
+            log.exception("no hall server in this kiosk, tickets print without a QR code")
+            self.alerts.raise_alert("server", "error", "server_failed",
+                                    texts_zh.HALL_SERVER_FAILED.format(port=server_settings.port),
+                                    "hall server not started: unexpected error (see the log)", update=True)
+            return
+        self.hall_server = server
+        self.alerts.resolve("server")
+        _warn_if_public_url_misses(self.settings.hall.public_url, server.port)
+        mark_links_served(self.hall)
+
+    def _hall_link_changed(self, available: bool, reason_en: str) -> None:
+        """A second kiosk's hall server answers again, or stopped answering: the staff alert."""
+        from kiosk import texts_zh
+
+        if available:
+            self.alerts.resolve("hall_link")
+        else:
+            self.alerts.raise_alert("hall_link", "error", "unreachable",
+                                    texts_zh.HALL_LINK_DOWN.format(url=self.settings.server.hall_url), reason_en,
+                                    update=True)
 
     def _start_printer(self) -> None:
         from devices.printer.service import TicketPrinterService
@@ -256,6 +327,37 @@ class KioskRuntime:
             self.alerts.resolve("idcard")
         if self._on_card_event is not None:
             self._on_card_event(event)
+
+
+def _warn_if_public_url_misses(public_url: str, port: int) -> None:
+    """[hall] public_url is what the QR codes open: a port other than the server's is
+    most likely a settings mistake (a proxy in front is the rare exception), so say so."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(public_url)
+        url_port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        url_port = None
+    if public_url and url_port != port:
+        log.warning("[hall] public_url %s is not this server's port %d: check that QR codes reach it",
+                    public_url, port)
+
+
+def _second_kiosk(settings: Settings) -> tuple[Settings, str]:
+    """A second kiosk's settings and its device token (raises ConfigError without one).
+
+    The drop-off stays on the hall box: its scans are sealed under the hall box's key and
+    reviewed from its database, and a second kiosk has neither, so the Home tile, the
+    progress lookup and the drop-off notices are off here. Guides are read from this box's
+    own catalogue folder (the same packaged or hall files), which needs no server.
+    """
+    from kiosk.services.remote_hall import find_device_token
+
+    token = find_device_token(settings.data_dir, settings.server.device_token_file, settings.source or "")
+    if settings.dropoff.enabled:
+        log.info("a second kiosk takes no drop-offs: they are handed in at the hall box")
+    return _replace_keep_source(settings, dropoff=dataclasses.replace(settings.dropoff, enabled=False)), token
 
 
 def _stop_handle(handle: Any) -> None:

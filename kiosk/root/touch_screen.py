@@ -27,6 +27,9 @@ def register(cli) -> None:
     parser.add_argument("--size", help="window size as WIDTHxHEIGHT, e.g. 1280x800")
     parser.add_argument("--at", help="run the hall clock from this local time, e.g. 2026-11-27T09:30 (demos, tests)")
     parser.add_argument("--mute", action="store_true", help="no voice prompts")
+    parser.add_argument("--no-server", action="store_true",
+                        help="do not run the hall server (console, display, QR pages) in this process "
+                             "(also [server] with_kiosk = false; e.g. when `kiosk serve` runs separately)")
 
 
 def _size(args: argparse.Namespace) -> tuple[int, int]:
@@ -63,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
 
     clock = OffsetClock(parse_local(args.at)) if args.at else SystemClock()
     try:
-        runtime, idle = build_kiosk(settings, clock)
+        runtime, idle = build_kiosk(settings, clock, serve_hall=settings.server.with_kiosk and not args.no_server)
     except KioskError as problem:  # the database cannot be opened or read, a setting the app cannot use
         return _out_of_service(args, problem, settings=settings)
     font = register_cjk_font()
@@ -87,13 +90,14 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_kiosk(settings, clock=None):
+def build_kiosk(settings, clock=None, serve_hall: bool = False):
     """What the app is handed that the settings decide, built before any window: the
     runtime (database, services, devices not yet started) and the idle timer.
 
     `kiosk run` and the out-of-service screen's re-check both build it here, so a
     setting the app cannot use shows 本机暂停服务 (and keeps showing it until fixed)
     instead of crashing in the app and restarting in a loop. Raises KioskError.
+    `serve_hall`: the runtime runs the hall server in this process once started.
     """
     from devices.base.errors import ConfigError
     from kiosk.idle import IdleTimer
@@ -105,7 +109,7 @@ def build_kiosk(settings, clock=None):
     except ValueError as exc:  # the settings' own check should have caught it; never crash here
         raise ConfigError(settings.source, "kiosk.idle_warning_seconds", str(exc),
                           "use a number below kiosk.idle_seconds, e.g. 15") from None
-    return KioskRuntime(settings, clock), idle
+    return KioskRuntime(settings, clock, serve_hall=serve_hall), idle
 
 
 def _prepare_kivy(data_dir, fullscreen: bool, size: tuple[int, int]) -> None:

@@ -25,6 +25,11 @@ class PublicLinks:
         # A MAC of the id, not the id: progress pages cannot be walked by counting.
         return f"{self.base}/t/{self.holder_key.ticket_link_token(ticket_id)}"
 
+    def issued_ticket(self, issued) -> str:
+        """The QR link of a ticket just issued: the one the hall server gave a second kiosk's
+        ticket (its own page, under its key), else this process's `ticket()`."""
+        return getattr(issued, "link", "") or self.ticket(issued.ticket.id)
+
     def ticket_address(self, ticket_id: int) -> str:
         """The ticket's page whether or not this process serves it ('' without a public_url).
 

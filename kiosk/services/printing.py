@@ -70,7 +70,7 @@ class PrintService:
             wait_minutes_high=issued.estimate.high_minutes,
             wait_text=issued.estimate.text_zh,  # word for word what the screen and the phone page say
             issued_at=issued.ticket.issued_at,
-            qr_url=self.links.ticket(issued.ticket.id),
+            qr_url=self.links.issued_ticket(issued),
             masked_name=masked_name,
             window_hint=texts_zh.window_hint(window_numbers),
             ticket_id=str(issued.ticket.id),
@@ -111,7 +111,8 @@ class PrintService:
             if outcome.printed and not outcome.maybe_incomplete:
                 self.alerts.resolve("printer")
             message_zh = outcome.message_zh
-            if outcome.show_on_screen and self.links.served and getattr(job, "qr_url", ""):
+            # A job carries a QR link only while its page is served (PublicLinks, or the hall server).
+            if outcome.show_on_screen and getattr(job, "qr_url", ""):
                 # The screen then shows the ticket's QR: say it can be scanned instead.
                 message_zh += texts_zh.PRINT_FAILED_SCAN_QR
             on_done(PrintResult(outcome.printed, message_zh, outcome.message_en, outcome.show_on_screen))

@@ -42,25 +42,20 @@ class HallOverview:
     windows: list[WindowStatus]
 
 
-class TicketService:
-    def __init__(self, settings: Settings, engine: QueueEngine, alerts: AlertLog, clock: Clock) -> None:
-        self.settings = settings
-        self.engine = engine
-        self.alerts = alerts
-        self.clock = clock
-        self._clock_alert_open = False
+class HallRules:
+    """What the hall's settings and the clock answer alone (no database): shared by the
+    local ticket service and the second kiosk's remote one (kiosk.services.remote_hall)."""
 
-    # -- the hall's state -----------------------------------------------------------------
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+
     def now(self) -> dt.datetime:
         return self.clock.now()
 
     def issuing_state(self) -> IssuingState:
         """Pure computation from the opening hours and the clock: no I/O."""
         return issuing_state(self.settings.hours, self.clock.now())
-
-    def overview(self) -> HallOverview:
-        """Queues and windows from the read connection (never waits for a writer)."""
-        return HallOverview(self.issuing_state(), self.engine.status(), self.engine.windows())
 
     def priority_for_age(self, age: int | None) -> str:
         """The priority class a card holder gets by age ("normal" below the configured age)."""
@@ -72,12 +67,28 @@ class TicketService:
         """Which windows serve a queue, as the citizen reads it: "1、2号窗口"."""
         return texts_zh.window_hint([w.number for w in self.settings.windows if queue_id in w.queues])
 
+
+class TicketService(HallRules):
+    def __init__(self, settings: Settings, engine: QueueEngine, alerts: AlertLog, clock: Clock) -> None:
+        super().__init__(settings, clock)
+        self.engine = engine
+        self.alerts = alerts
+        self._clock_alert_open = False
+
+    # -- the hall's state -----------------------------------------------------------------
+    def overview(self) -> HallOverview:
+        """Queues and windows from the read connection (never waits for a writer)."""
+        return HallOverview(self.issuing_state(), self.engine.status(), self.engine.windows())
+
     # -- issuing ----------------------------------------------------------------------------
     def take_number(self, queue_id: str, priority: str = "normal", id_number: str | None = None, *,
                     channel: str = "kiosk", wait_seconds: float | None = None,
                     on_still_waiting: Callable[[float], None] | None = None,
-                    cancelled: threading.Event | None = None) -> IssuedTicket:
+                    cancelled: threading.Event | None = None, request_key: str | None = None) -> IssuedTicket:
         """Issue a ticket (one transaction) or raise a KioskError with its Chinese message.
+
+        `request_key`: a kiosk device's idempotency key (already scoped to the device); the
+        same key again returns the ticket it drew (QueueEngine.issue).
 
         With `wait_seconds` the database may be held by another process for that
         long: each attempt waits ATTEMPT_SECONDS for the lock, `on_still_waiting`
@@ -87,7 +98,7 @@ class TicketService:
         Without `wait_seconds` one attempt waits the store's default.
         """
         if wait_seconds is None:
-            return self._issue_once(queue_id, priority, id_number, channel)
+            return self._issue_once(queue_id, priority, id_number, channel, request_key=request_key)
         started = time.monotonic()
         deadline = started + wait_seconds
         while True:
@@ -98,7 +109,7 @@ class TicketService:
             remaining = deadline - time.monotonic()
             with self.engine.store.waiting_at_most(max(0.0, min(ATTEMPT_SECONDS, remaining))):
                 try:
-                    return self._issue_once(queue_id, priority, id_number, channel, cancelled)
+                    return self._issue_once(queue_id, priority, id_number, channel, cancelled, request_key)
                 except StoreBusy:
                     waited = time.monotonic() - started
                     if time.monotonic() >= deadline:
@@ -108,13 +119,13 @@ class TicketService:
                         on_still_waiting(waited)
 
     def _issue_once(self, queue_id: str, priority: str, id_number: str | None, channel: str,
-                    cancelled: threading.Event | None = None) -> IssuedTicket:
+                    cancelled: threading.Event | None = None, request_key: str | None = None) -> IssuedTicket:
         # Asked again once the lock is held: a citizen who left while this attempt
         # waited for the database gets no number drawn in their name.
         still_wanted = (lambda: not cancelled.is_set()) if cancelled is not None else None
         try:
             issued = self.engine.issue(queue_id, priority=priority, holder_id_number=id_number, channel=channel,
-                                       still_wanted=still_wanted)
+                                       still_wanted=still_wanted, request_key=request_key)
         except ClockBehind as exc:
             # The citizen is told to ask staff; staff need to know why nobody gets a number.
             log.error("%s", exc.message_en)

@@ -6,7 +6,7 @@ import json
 from collections import OrderedDict
 from typing import Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
@@ -188,16 +188,34 @@ def add_routes(app: FastAPI, ctx) -> None:
         return {"entries": accounts.audit()}
 
     # -- kiosk devices -------------------------------------------------------------------------------
+    device_token = Depends(DeviceToken(hall.kiosk_devices))
+
     @app.post("/api/kiosk/tickets", tags=["kiosk"], status_code=201, response_model=out.IssuedTicketOut,
               responses=errors(400, 401, 403, 409, 422, 503))
-    def kiosk_take_number(body: TakeNumberBody, device: KioskDevice = Depends(DeviceToken(hall.kiosk_devices))
+    def kiosk_take_number(body: TakeNumberBody, device: KioskDevice = device_token,
+                          idempotency_key: str | None = Header(
+                              default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                              description="one per tap: a repeated request with the same key (a retry after a "
+                                          "timeout) returns the ticket the first drew, never a second number")
                           ) -> dict:
         """A kiosk device takes a number (`Authorization: Bearer <device token>`, from `kiosk device add`).
         No cookie and no CSRF header: a browser cannot send this header to another site unasked."""
         issued = hall.tickets.take_number(body.queue, body.priority, channel=f"kiosk:{device.name}",
-                                          wait_seconds=KIOSK_WAIT_SECONDS)
-        ctx.feed.poke()
-        return {**issued.as_dict(), "link": hall.links.ticket(issued.ticket.id)}
+                                          wait_seconds=KIOSK_WAIT_SECONDS,
+                                          request_key=f"{device.name}:{idempotency_key}" if idempotency_key
+                                          else None)
+        if not issued.replayed:
+            ctx.feed.poke()
+        return {**issued.as_dict(), "link": hall.links.ticket(issued.ticket.id), "replayed": issued.replayed}
+
+    @app.get("/api/kiosk/overview", tags=["kiosk"], response_model=out.KioskOverviewOut, responses=errors(401, 403))
+    def kiosk_overview(device: KioskDevice = device_token) -> dict:
+        """What a kiosk device's screens show: each queue's counts and wait, each window's current ticket."""
+        overview = hall.tickets.overview()
+        return {"business_day": hall.engine.today(),
+                "queues": [kiosk_queue(status) for status in overview.queues],
+                "windows": [{"number": w.number, "name": w.name, "queues": list(w.queues), "paused": w.paused,
+                             "current": w.current.as_dict() if w.current else None} for w in overview.windows]}
 
     # -- public: the hall display and the ticket pages --------------------------------------------
     @app.get("/api/board", tags=["public"], response_model=out.BoardOut)
@@ -268,6 +286,14 @@ def add_routes(app: FastAPI, ctx) -> None:
     @app.get("/api/health", tags=["public"], response_model=out.HealthOut)
     def health() -> dict:
         return {"ok": True, "hall": hall.settings.hall.name, "live_clients": ctx.feed.subscribers}
+
+
+def kiosk_queue(status) -> dict:
+    estimate = status.estimate_for_next
+    return {**{k: v for k, v in status.__dict__.items() if k != "estimate_for_next"},
+            "estimate_for_next": {"low": estimate.low_minutes, "high": estimate.high_minutes,
+                                  "text": estimate.text_zh, "open_windows": estimate.open_windows,
+                                  "basis": estimate.basis}}
 
 
 def progress_by_token(hall, token: str):

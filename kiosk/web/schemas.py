@@ -261,6 +261,72 @@ class IssuedTicketOut(Closed):
     business_day: str
     ticket_id: int
     link: str = Field(description="the ticket's progress page for its QR code; empty when no page is served")
+    wait_basis: str = Field(description='"today" (today\'s service times) or "norm" (the configured minutes)')
+    wait_open_windows: int
+    replayed: bool = Field(description="true when the Idempotency-Key was seen before: the ticket that "
+                                       "request drew, no new number")
+
+
+class KioskTicketOut(Closed):
+    """A ticket as a kiosk screen shows it (no holder data: the database has none to give)."""
+
+    id: int
+    queue_id: str
+    business_day: str
+    number: int
+    code: str
+    priority: str
+    status: str
+    channel: str
+    arrival_at: str
+    issued_at: str
+    called_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    window_number: int | None
+    recall_count: int
+    origin_ticket_id: int | None
+    transferred_to_id: int | None
+
+
+class KioskEstimateOut(Closed):
+    low: int | None
+    high: int | None
+    text: str
+    open_windows: int
+    basis: str
+
+
+class KioskQueueOut(Closed):
+    queue_id: str
+    name: str
+    issued: int
+    waiting: int
+    at_window: int
+    suspended: int
+    finished: int
+    no_show: int
+    transferred_out: int
+    transferred_in: int
+    open_windows: int
+    last_code: str | None
+    estimate_for_next: KioskEstimateOut
+
+
+class KioskWindowOut(Closed):
+    number: int
+    name: str
+    queues: list[str]
+    paused: bool
+    current: KioskTicketOut | None
+
+
+class KioskOverviewOut(Closed):
+    """What a second kiosk's screens show of the hall: each queue's counts and each window's ticket."""
+
+    business_day: str
+    queues: list[KioskQueueOut]
+    windows: list[KioskWindowOut]
 
 
 # -- alerts, the 差评 follow-up, the drop-off inbox ------------------------------------------------------

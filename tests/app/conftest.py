@@ -166,7 +166,7 @@ _SHARED_CACHE = (Path(tempfile.gettempdir()) / f"kiosk-cache-{_RUN_ID}" if _RUN_
                  else Path(tempfile.mkdtemp(prefix="kiosk-cache-")))
 
 
-def _start_app(window, settings, clock, tmp_path, size, voice_enabled=True):
+def _start_app(window, settings, clock, tmp_path, size, voice_enabled=True, serve_hall=False):
     from kivy.core.window import Window
 
     from kiosk.root.runtime import KioskRuntime
@@ -174,7 +174,7 @@ def _start_app(window, settings, clock, tmp_path, size, voice_enabled=True):
     from screens.app import KioskApp
 
     Window.size = size
-    runtime = KioskRuntime(settings, clock, cache_dir=_SHARED_CACHE)
+    runtime = KioskRuntime(settings, clock, cache_dir=_SHARED_CACHE, serve_hall=serve_hall)
     voice = VoicePrompter(enabled=voice_enabled, wav_dir=tmp_path / "voice")
     app = KioskApp(runtime, voice=voice)
     _forget_previous_app()
@@ -216,7 +216,9 @@ def hall_settings():
 
 @pytest.fixture
 def start_kiosk(window, hall_settings, tmp_path):
-    """`start_kiosk(moment=..., portrait=False, settings=None)` -> a running Kiosk; stopped after the test.
+    """`start_kiosk(moment=..., portrait=False, settings=None, serve_hall=False)` -> a running Kiosk; stopped
+    after the test. `serve_hall`: with the hall server in the process, as `kiosk run` (give settings whose
+    [server] port is free).
 
     The simulated reader is polled every FAST_POLL_MS, whichever settings are given."""
     from devices.base.clock import ManualClock
@@ -224,13 +226,13 @@ def start_kiosk(window, hall_settings, tmp_path):
     started: list[Kiosk] = []
 
     def start(moment: dt.datetime = OPEN_MOMENT, portrait: bool = False, settings=None,
-              voice_enabled: bool = True, size: tuple[int, int] | None = None) -> Kiosk:
+              voice_enabled: bool = True, size: tuple[int, int] | None = None, serve_hall: bool = False) -> Kiosk:
         # Behaviour tests draw a smaller landscape window: software GL renders a frame in
         # proportion to its pixels, and a tap's outcome does not depend on the size. The
         # screenshot test asks for the real 1920x1080 and 1080x1920.
         size = size or (PORTRAIT if portrait else BEHAVIOUR_LANDSCAPE)
         kiosk = _start_app(window, _with_fast_reader(settings or hall_settings), ManualClock(moment), tmp_path,
-                           size, voice_enabled)
+                           size, voice_enabled, serve_hall)
         started.append(kiosk)
         return kiosk
 

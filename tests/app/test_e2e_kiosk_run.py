@@ -59,7 +59,7 @@ def test_installed_kiosk_run_takes_a_number_with_mouse_clicks_and_stops_on_sigte
     log_path = tmp_path / "kiosk.log"
     with open(log_path, "w") as log_file:
         process = subprocess.Popen(
-            [str(kiosk), "-v", "run", "--at", "2026-11-27T09:30", "--mute"],
+            [str(kiosk), "-v", "run", "--at", "2026-11-27T09:30", "--mute", "--no-server"],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=log_file, text=True)
     try:
         started = time.monotonic()

@@ -42,7 +42,7 @@ def _start(tmp_path: Path, config: Path, data_dir: Path) -> tuple[subprocess.Pop
         env.pop(name, None)
     log_path = tmp_path / "kiosk.log"
     with open(log_path, "w") as log_file:
-        process = subprocess.Popen([sys.executable, "-m", "kiosk", "-v", "run", "--at", "2026-11-27T09:30", "--mute"],
+        process = subprocess.Popen([sys.executable, "-m", "kiosk", "-v", "run", "--at", "2026-11-27T09:30", "--mute", "--no-server"],
                                    cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=log_file, text=True)
     return process, log_path
 

@@ -77,3 +77,40 @@ def test_kiosk_device_commands(capsys):
     assert json.loads(capsys.readouterr().out)["device"]["active"] is False
     assert main(["device", "list", "--json"]) == 0
     assert [d["name"] for d in json.loads(capsys.readouterr().out)["devices"]] == ["kiosk-2"]
+
+
+def test_a_repeated_request_with_the_same_idempotency_key_gets_the_same_number(client, hall):
+    # GIVEN a second kiosk whose first request's answer was lost (a timeout after the number was drawn)
+    _device, token = hall.kiosk_devices.add("kiosk-2")
+    tap = {**bearer(token), "Idempotency-Key": "tap-0001-abcdef"}
+    first = client.post(TAKE, json={"queue": "A"}, headers=tap)
+    # WHEN it sends the same request again with the same key
+    again = client.post(TAKE, json={"queue": "A"}, headers=tap)
+    # THEN it gets the same ticket back, and the hall has drawn one number
+    assert first.status_code == again.status_code == 201
+    assert (first.json()["code"], again.json()["code"]) == ("A001", "A001")
+    assert (first.json()["replayed"], again.json()["replayed"]) == (False, True)
+    assert again.json()["ticket_id"] == first.json()["ticket_id"]
+    assert [t.code for t in hall.engine.tickets()] == ["A001"]
+    # AND the next tap (a new key) draws the next number; another device's same key is its own
+    assert client.post(TAKE, json={"queue": "A"}, headers={**bearer(token), "Idempotency-Key": "tap-0002-abcdef"}
+                       ).json()["code"] == "A002"
+    _other, other_token = hall.kiosk_devices.add("kiosk-3")
+    assert client.post(TAKE, json={"queue": "A"}, headers={**bearer(other_token), "Idempotency-Key": "tap-0001-abcdef"}
+                       ).json()["code"] == "A003"
+    assert client.post(TAKE, json={"queue": "A"}, headers={**bearer(token), "Idempotency-Key": "bad key!"}
+                       ).status_code == 422
+
+
+def test_a_device_reads_the_hall_overview_its_screens_show(client, hall):
+    _device, token = hall.kiosk_devices.add("kiosk-2")
+    assert client.get("/api/kiosk/overview").status_code == 401
+    client.post(TAKE, json={"queue": "A"}, headers=bearer(token))
+    hall.engine.call_next(1)
+    client.post(TAKE, json={"queue": "A"}, headers=bearer(token))
+    overview = client.get("/api/kiosk/overview", headers=bearer(token))
+    assert overview.status_code == 200, overview.text
+    queues = {q["queue_id"]: q for q in overview.json()["queues"]}
+    assert queues["A"]["waiting"] == 1 and queues["A"]["issued"] == 2 and queues["A"]["last_code"] == "A002"
+    window = next(w for w in overview.json()["windows"] if w["number"] == 1)
+    assert window["current"]["code"] == "A001" and window["current"]["status"] == "called"

@@ -152,10 +152,12 @@ class WindowTablet:
 
     async def __call__(self, request: Request,
                        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:
-        if credentials is not None:
-            device = self.devices.cached(credentials.credentials)
+        if credentials is not None or request.headers.get("authorization"):
+            # A credential was given: it must be a device's, whatever cookie comes with it.
+            token = credentials.credentials if credentials is not None else None
+            device = self.devices.cached(token)
             if device is None:
-                device = await run_in_threadpool(self.devices.authenticate, credentials.credentials)
+                device = await run_in_threadpool(self.devices.authenticate, token)
             if device is None:
                 raise HTTPException(401, detail=texts_zh.WINDOW_TABLET_REFUSED, headers={"WWW-Authenticate": "Bearer"})
             return f"device:{device.name}"

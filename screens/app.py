@@ -36,6 +36,7 @@ from kiosk.voice import VoicePrompter
 from screens import texts_zh as zh
 from screens.background import BackgroundCalls
 from screens.dropoff_flow import DropoffFlow
+from screens.rating_flow import RatingFlow
 from screens.theme import Theme
 
 log = logging.getLogger("screens.app")
@@ -98,6 +99,8 @@ class KioskApp(App):
         self.calls = BackgroundCalls()
         # The drop-off (自助投递): its draft, the camera's events, its steps.
         self.dropoff = DropoffFlow(self)
+        # 服务评价: the ticket being rated, the camera while its QR is awaited.
+        self.rating = RatingFlow(self)
         # Set while a number is being drawn: a second tap never draws a second number.
         self._drawing: threading.Event | None = None
         self._visits = 0  # counts visits, so a late answer is never shown to the next citizen
@@ -147,7 +150,7 @@ class KioskApp(App):
 
     def _start_devices(self) -> None:
         try:
-            self.runtime.start(self.post_card_event, self.dropoff.post_camera_event)
+            self.runtime.start(self.post_card_event, self.post_camera_event)
             self.runtime.guides.warm_up()
         except Exception:
             log.exception("starting the devices failed")
@@ -251,6 +254,7 @@ class KioskApp(App):
             self._drawing = None
         self.session.wipe(reason)
         self.dropoff.wipe()  # the draft's pages, the phone, thumbnails and the preview
+        self.rating.wipe()  # the ticket being rated
         self.voice.stop()
         # The visit is over: no screen keeps anything of it (texts, typed letters, the tab chosen).
         for name in self.manager.screen_names:
@@ -353,6 +357,11 @@ class KioskApp(App):
     def post_card_event(self, event: Any) -> None:
         """Called on the reader thread: hand the event to the UI thread."""
         Clock.schedule_once(partial(self._card_event, event), 0)
+
+    def post_camera_event(self, event: Any) -> None:
+        """Called on the camera thread: the drop-off's camera screen or the rating's QR lookup."""
+        self.dropoff.post_camera_event(event)
+        self.rating.post_camera_event(event)
 
     def _card_event(self, event: Any, _dt: float = 0) -> None:
         from devices.idcard.service import CardRead, ReaderProblem, ReaderReady
@@ -542,6 +551,13 @@ class KioskApp(App):
         """A ready result: a number for 综合出件, through the usual take-a-number flow."""
         self.go("queue")
         self.choose_queue(self.settings.dropoff.collect_queue)
+
+    # -- 服务评价 ---------------------------------------------------------------------------------
+    def open_rating(self) -> None:
+        """Home tile 服务评价: the ticket's number on the keypad, or its QR under the camera."""
+        self.session.wipe("rating")
+        self._visits += 1
+        self.rating.begin()
 
     # -- guides ------------------------------------------------------------------------------
     def open_guides(self) -> None:

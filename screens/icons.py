@@ -26,6 +26,12 @@ CODEPOINTS = {
     "account-card-details": 0xF5D2,
     "check-circle": 0xF5E0,
     "account-multiple": 0xF00E,
+    "emoticon-happy": 0xF1F5,
+    "emoticon": 0xF1F2,
+    "emoticon-neutral": 0xF1F6,
+    "emoticon-sad": 0xF1F8,
+    "thumb-down": 0xF511,
+    "thumb-up": 0xF513,
 }
 
 # What each place in the kiosk shows.
@@ -40,6 +46,9 @@ PRINT = "printer"
 SEARCH = "magnify"
 CARD = "account-card-details"
 DONE = "check-circle"
+RATING = "thumb-up"
+# The five levels' faces, 5 非常满意 … 1 非常不满意 (kiosk.satisfaction).
+RATING_FACES = {5: "emoticon-happy", 4: "emoticon", 3: "emoticon-neutral", 2: "emoticon-sad", 1: "thumb-down"}
 # Per queue, by what the citizen comes to do; a hall's own queue ids fall back to a ticket.
 QUEUE_ICONS = {"A": "file-document", "B": "file-check", "C": "help-circle"}
 

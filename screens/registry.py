@@ -25,6 +25,8 @@ SCREENS: dict[str, tuple[str, str]] = {
     "dropoff_consent": ("screens.dropoff_consent", "DropoffConsentScreen"),
     "dropoff_receipt": ("screens.dropoff_receipt", "DropoffReceiptScreen"),
     "dropoff_progress": ("screens.dropoff_progress", "DropoffProgressScreen"),
+    "rating_lookup": ("screens.rating_lookup", "RatingLookupScreen"),
+    "rating": ("screens.rating", "RatingScreen"),
     "staff_pin": ("screens.staff", "StaffPinScreen"),
     "staff": ("screens.staff", "StaffScreen"),
 }

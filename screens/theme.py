@@ -36,6 +36,10 @@ BRAND = (0.70, 0.09, 0.09, 1)
 DANGER = (0.62, 0.07, 0.07, 1)
 OK = (0.04, 0.40, 0.16, 1)
 NOTICE_BG = (0.99, 0.93, 0.80, 1)
+# The five rating levels' buttons (5 非常满意 … 1 非常不满意): greens to reds, each dark enough
+# for white words (≥ 4.5:1, checked in tests/app/test_idle_and_elderly.py like the rest).
+LEVEL_COLOURS = {5: (0.04, 0.40, 0.16, 1), 4: (0.13, 0.42, 0.22, 1), 3: (0.30, 0.36, 0.45, 1),
+                 2: (0.62, 0.30, 0.00, 1), 1: (0.62, 0.07, 0.07, 1)}
 
 
 class Theme(EventDispatcher):

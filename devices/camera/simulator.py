@@ -136,11 +136,13 @@ class SimulatedCamera:
         self._placed_count = 0
 
     # -- live control ------------------------------------------------------------
-    def place_page(self, kind: str = "", seed: int | None = None, coverage: float = 0.75) -> str:
+    def place_page(self, kind: str = "", seed: int | None = None, coverage: float = 0.75,
+                   qr_text: str = "") -> str:
         """Lay a synthetic page on the platen (it stays until taken away); returns its kind.
 
         Without `kind` the pages go round a4_text, form, id_copy, certificate. Each
-        placement lies a little differently, as a person's hand would leave it.
+        placement lies a little differently, as a person's hand would leave it. A form
+        or slip carries `qr_text` in its QR code (e.g. a queue ticket's link).
         """
         kinds = ("a4_text", "form", "id_copy", "certificate")
         with self._lock:
@@ -152,7 +154,7 @@ class SimulatedCamera:
             corners = synthetic.place_page(rng, kind, aspect, coverage if kind != "id_card" else 0.35,
                                            angle_deg=float(rng.uniform(-5, 5)), perspective=0.005,
                                            centre=(0.5, 0.5))
-            self._held = _EMPTY_PLATEN.with_page(kind, corners, seed=int(rng.integers(0, 4)))
+            self._held = replace(_EMPTY_PLATEN.with_page(kind, corners, seed=int(rng.integers(0, 4))), qr_text=qr_text)
         return kind
 
     def take_page_away(self) -> None:

@@ -117,8 +117,11 @@ def _draw_seal(canvas: np.ndarray, center: tuple[int, int], radius: int) -> None
 
 
 @functools.lru_cache(maxsize=48)
-def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0) -> np.ndarray:
+def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0, qr_text: str = "") -> np.ndarray:
     """An upright page of `kind` as BGR, at `px_per_mm` (6 px/mm ≈ 150 dpi).
+
+    Forms and slips carry a QR code: `qr_text`, or by default `page_qr_text(kind, seed)`
+    (a slip with a ticket's link is a printed queue ticket as the camera sees it).
 
     Cached: the same page is placed in many frames. Callers must not modify it.
     """
@@ -196,7 +199,7 @@ def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0) -> np.ndarray:
     page = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
     if kind in ("form", "slip"):
         qr_px = int((22 if kind == "form" else 30) * mm)
-        qr = _qr_image(f"QXB-{kind.upper()}-{seed:04d}", qr_px)
+        qr = _qr_image(qr_text or page_qr_text(kind, seed), qr_px)
         y0, x0 = (int(8 * mm), int(w - 8 * mm - qr_px)) if kind == "form" else (int(h - 8 * mm - qr_px), int((w - qr_px) / 2))
         page[y0:y0 + qr_px, x0:x0 + qr_px] = np.minimum(page[y0:y0 + qr_px, x0:x0 + qr_px], qr)
     if kind in ("certificate", "a4_text"):
@@ -304,6 +307,8 @@ class Scene:
     # the page's own top, position along that side 0-1, thumb length as a fraction of
     # the page's short side). Empty = no hand.
     hand: tuple[float, ...] = ()
+    # The text of the page's QR code (forms and slips); "" = the kind's own (page_qr_text).
+    qr_text: str = ""
 
     def with_page(self, kind: str | None, corners=(), seed: int | None = None) -> "Scene":
         return replace(self, page_kind=kind, corners=tuple(map(tuple, corners)),
@@ -448,7 +453,7 @@ def render_scene(scene: Scene, width: int, height: int, rng: np.random.Generator
         mm_h = PAGE_SIZE_MM[scene.page_kind][1]
         px_per_mm = float(np.clip(page_h_px / mm_h * 1.3, 2.0, 9.0))
         px_per_mm = round(px_per_mm * 2) / 2
-        page = render_page(scene.page_kind, scene.page_seed, px_per_mm)
+        page = render_page(scene.page_kind, scene.page_seed, px_per_mm, scene.qr_text)
         h, w = page.shape[:2]
         bgr, alpha, pad = _curled_page(page, scene.curl)
         if scene.page_kind == "id_card":

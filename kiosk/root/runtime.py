@@ -83,6 +83,7 @@ class KioskRuntime:
         self.features = hall.features
         self.staff_access = hall.staff_access
         self.dropoff = hall.dropoff
+        self.ratings = hall.ratings
         self.device_health = DeviceHealth(settings.devices.camera)
         self.reader: Any = None
         self.printer: Any = None

@@ -1,7 +1,8 @@
 """Satisfaction ratings (好差评): one per finished ticket or closed drop-off, and the 差评 follow-up.
 
 A citizen rates a service on the national five levels (kiosk.satisfaction) on
-the ticket's phone page (later also on the kiosk and a counter pad). Rules:
+the ticket's phone page, at the kiosk (the ticket's number typed, or its QR code held
+under the document camera) or on the tablet facing the citizen at the window. Rules:
 
 - only a ticket that was finished (办结) can be rated; a transferred ticket is rated
   where it was finished (the ticket's link follows the transfer);
@@ -15,6 +16,20 @@ The rating records the ticket's queue, window, the staff member who finished it
 (the actor of the ``finish`` event: ``staff:<name>`` from the console) and the
 ticket's channel, so reports count by window and staff without rereading events.
 Plain Python over the store, clock injected.
+
+Finding the ticket to rate (every front end asks here, none decodes or looks up itself):
+
+- by the number printed on it (`find_ticket_by_number`, the kiosk's keypad): the queue's
+  letter and the digits, leading zeros optional ("A12" = "A012"); today's tickets
+  only; a transferred ticket is found as its live copy (the number on the paper stays).
+  The queue letters are unique in a hall and numbers never wrap within a day, so a
+  letter and a number name one ticket. A number is easy to guess (they count up), so
+  the refusals (no such number, not finished, already rated) are limited per source:
+  NUMBER_MAX_WRONG in NUMBER_WINDOW_MINUTES pause typed numbers there (the QR code,
+  which carries the link's MAC, is never paused). The count lives in this process.
+- by the texts of the codes the camera read on a page (`find_ticket_by_codes`): the
+  ticket's link `/t/<token>`, checked against the hall's key.
+- by the window that has just finished it (`window_prompt`, the window's tablet).
 """
 
 from __future__ import annotations
@@ -22,6 +37,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
+import threading
+from collections import deque
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -34,7 +52,18 @@ from kiosk.store import Store
 
 log = logging.getLogger(__name__)
 
-RATING_CHANNELS = ("phone", "kiosk", "counter_pad", "staff_entry")
+RATING_CHANNELS = ("phone", "kiosk", "window", "counter_pad", "staff_entry")
+# Wrong typed numbers (unknown, not finished, already rated) per source before typed numbers pause.
+NUMBER_MAX_WRONG = 5
+NUMBER_WINDOW_MINUTES = 10
+# The window's tablet asks for a rating this long after the window finished a ticket (unless
+# it has called somebody since), and takes the rating this long after the finish.
+WINDOW_PROMPT_MINUTES = 3
+WINDOW_RATE_MINUTES = 10
+# Events that end what the tablet asks about: the window has moved on to somebody else.
+WINDOW_MOVED_ON = ("call", "finish", "transfer", "no_show", "resume")
+_TYPED_NUMBER = re.compile(r"([A-Z])0*(\d{1,6})")
+_TICKET_LINK = re.compile(r"/t/([0-9a-z-]{3,40})/?$")
 # A drop-off case is rated once it is closed: its result collected, or rejected.
 DROPOFF_RATEABLE = ("collected", "rejected")
 
@@ -69,6 +98,22 @@ class RatingNotFound(RatingError):
 
 class FollowupRefused(RatingError):
     code = "followup_refused"
+
+
+class RatingLookupPaused(RatingError):
+    code = "lookup_paused"
+
+
+@dataclass(frozen=True)
+class RatingTarget:
+    """A ticket that may be rated now: what the rating screen shows and hands back."""
+
+    ticket_id: int
+    code: str
+    window_number: int | None
+
+    def as_dict(self) -> dict:
+        return {"ticket_id": self.ticket_id, "code": self.code, "window": self.window_number}
 
 
 @dataclass(frozen=True)
@@ -144,6 +189,10 @@ class RatingService:
         self.store = store
         self.engine = engine
         self.clock = clock
+        self.number_max_wrong = NUMBER_MAX_WRONG
+        self.number_window_minutes = NUMBER_WINDOW_MINUTES
+        self._wrong: dict[str, deque] = {}
+        self._wrong_lock = threading.Lock()
 
     # -- the vocabulary, for forms -----------------------------------------------------------
     @staticmethod
@@ -197,6 +246,124 @@ class RatingService:
                                      service_channel=ticket.channel, channel=channel)
         log.info("ticket %s rated %d (%s)", ticket.code, level, channel)
         return self.rating(rating_id)
+
+    # -- finding the ticket ------------------------------------------------------------------------
+    def ticket_letters(self) -> list[str]:
+        """The letters a ticket number can start with here (the queues' prefixes), for a keypad."""
+        return [queue.prefix for queue in self.settings.queues]
+
+    def normalise_number(self, text: str) -> str | None:
+        """"a12" / "A0012" -> "A012"; None when it is not a letter of this hall and a number."""
+        match = _TYPED_NUMBER.fullmatch((text or "").strip().upper())
+        if match is None or match.group(1) not in self.ticket_letters() or int(match.group(2)) == 0:
+            return None
+        return f"{match.group(1)}{int(match.group(2)):03d}"
+
+    def find_ticket_by_number(self, text: str, source: str = "kiosk") -> RatingTarget:
+        """Today's ticket with this number, if it may be rated now; refusals are counted per source."""
+        self._check_not_paused(source)
+        code = self.normalise_number(text)
+        ticket = None
+        if code is not None:
+            with self.store.read() as conn:
+                row = conn.execute("SELECT id FROM tickets WHERE business_day = ? AND code = ? "
+                                   "ORDER BY id DESC LIMIT 1", (self._today(), code)).fetchone()
+            ticket = self.engine.ticket_by_id(row["id"]) if row is not None else None
+        try:
+            if ticket is None:
+                raise RatingNotFound(f"no ticket {text!r} today", "今天没有这个号，请对照小票再输入")
+            return self._target(ticket)
+        except (RatingNotFound, NotRateable, RatingExists) as refusal:
+            left = self._count_wrong(source)
+            if left > 0:
+                refusal.message_zh += f"（还可以试{left}次）"
+            raise
+
+    def find_ticket_by_codes(self, texts: Iterable[str]) -> RatingTarget:
+        """The ticket whose link is among the codes read on a page (the printed ticket's QR)."""
+        ticket_id = None
+        for text in texts:
+            match = _TICKET_LINK.search(str(text).strip().split("?")[0].split("#")[0])
+            if match:
+                ticket_id = self.engine.holder_key.ticket_id_from_link(match.group(1))
+                if ticket_id is not None:
+                    break
+        ticket = self.engine.ticket_by_id(ticket_id) if ticket_id is not None else None
+        if ticket is None:
+            raise RatingNotFound("no ticket link of this hall among the codes read",
+                                 "没有认出小票上的二维码，请把号码输入在左边")
+        return self._target(ticket)
+
+    def window_prompt(self, window_number: int) -> RatingTarget | None:
+        """The ticket window N has just finished, while the tablet there should ask for its rating."""
+        now = self.clock.now()
+        with self.store.read() as conn:
+            marks = ",".join("?" * len(WINDOW_MOVED_ON))
+            row = conn.execute(f"SELECT kind, ticket_id, at FROM events WHERE window_number = ? AND kind IN ({marks}) "
+                               "ORDER BY id DESC LIMIT 1", (int(window_number), *WINDOW_MOVED_ON)).fetchone()
+        if row is None or row["kind"] != "finish":
+            return None
+        if now - from_stamp(row["at"]) > dt.timedelta(minutes=WINDOW_PROMPT_MINUTES):
+            return None
+        ticket = self.engine.ticket_by_id(row["ticket_id"])
+        try:
+            return self._target(ticket) if ticket is not None else None
+        except RatingError:
+            return None
+
+    def rate_at_window(self, window_number: int, code: str, level: int, reasons: Iterable[str] = (),
+                       comment: str = "") -> Rating:
+        """The tablet at window N rates a ticket that window finished in the last minutes."""
+        ticket = None
+        normalised = self.normalise_number(code)
+        if normalised is not None:
+            with self.store.read() as conn:
+                row = conn.execute("SELECT id FROM tickets WHERE business_day = ? AND code = ? "
+                                   "ORDER BY id DESC LIMIT 1", (self._today(), normalised)).fetchone()
+            ticket = self.engine.ticket_by_id(row["id"]) if row is not None else None
+        if ticket is None or ticket.window_number != int(window_number):
+            raise RatingNotFound(f"no ticket {code!r} finished at window {window_number} today",
+                                 "这张号不是在这个窗口办的，不能在这里评价")
+        if (ticket.status == "finished" and ticket.finished_at is not None
+                and self.clock.now() - ticket.finished_at > dt.timedelta(minutes=WINDOW_RATE_MINUTES)):
+            raise RatingTooLate(f"ticket {ticket.code} finished more than {WINDOW_RATE_MINUTES} min ago",
+                                "这张号办完已经有一会儿了，请用小票上的二维码评价")
+        return self.rate_ticket(ticket.id, level, reasons, comment, channel="window")
+
+    def _target(self, ticket) -> RatingTarget:
+        """The ticket as a rating target, or the plain reason why it cannot be rated now."""
+        if self._by_subject("ticket_id", ticket.id) is not None:
+            raise RatingExists(f"ticket {ticket.code} was already rated", "这张号已经评价过了，谢谢您")
+        if ticket.business_day != self._today():
+            raise RatingTooLate(f"ticket {ticket.code} of {ticket.business_day} can no longer be rated",
+                                "评价只能在办事当天进行，这张号已经过了评价时间")
+        if ticket.status != "finished":
+            raise NotRateable(f"ticket {ticket.code} is {ticket.status}, not finished",
+                              f"{ticket.code}号还没有办完，办完后才能评价")
+        return RatingTarget(ticket.id, ticket.code, ticket.window_number)
+
+    def _check_not_paused(self, source: str) -> None:
+        with self._wrong_lock:
+            wrong = self._recent_wrong(source)
+            if len(wrong) >= self.number_max_wrong:
+                raise RatingLookupPaused(
+                    f"{len(wrong)} wrong ticket numbers from {source} in {self.number_window_minutes} min",
+                    f"输错次数太多，请{self.number_window_minutes}分钟后再试，或把小票上的二维码放在高拍仪下面")
+
+    def _count_wrong(self, source: str) -> int:
+        """Count one refusal for `source`; how many tries are left."""
+        with self._wrong_lock:
+            wrong = self._recent_wrong(source)
+            wrong.append(self.clock.now())
+            log.info("a typed ticket number from %s could not be rated (%d recent)", source, len(wrong))
+            return self.number_max_wrong - len(wrong)
+
+    def _recent_wrong(self, source: str) -> deque:
+        wrong = self._wrong.setdefault(source, deque())
+        since = self.clock.now() - dt.timedelta(minutes=self.number_window_minutes)
+        while wrong and wrong[0] < since:
+            wrong.popleft()
+        return wrong
 
     # -- drop-offs -------------------------------------------------------------------------------
     def rate_dropoff(self, code: str, level: int, reasons: Iterable[str] = (), comment: str = "",

@@ -21,6 +21,7 @@ from kiosk.web.security import (
     SESSION_COOKIE,
     DeviceToken,
     Permission,
+    WindowTablet,
     clear_session_cookies,
     client_label,
     set_session_cookies,
@@ -69,6 +70,10 @@ class RatingBody(BaseModel):
     level: int = Field(ge=1, le=5)  # 5 非常满意 … 1 非常不满意 (kiosk.satisfaction)
     reasons: list[str] = Field(default_factory=list, max_length=8)
     comment: str = Field(default="", max_length=200)
+
+
+class WindowRatingBody(RatingBody):
+    code: str = Field(min_length=2, max_length=12)  # the ticket the tablet asked about
 
 
 class DropoffLookupBody(BaseModel):
@@ -216,6 +221,32 @@ def add_routes(app: FastAPI, ctx) -> None:
                 "queues": [kiosk_queue(status) for status in overview.queues],
                 "windows": [{"number": w.number, "name": w.name, "queues": list(w.queues), "paused": w.paused,
                              "current": w.current.as_dict() if w.current else None} for w in overview.windows]}
+
+    # -- the tablet facing the citizen at a window ---------------------------------------------------
+    tablet = Depends(WindowTablet(hall.kiosk_devices, accounts))
+
+    def known_window(window: int) -> int:
+        if all(w.number != window for w in hall.settings.windows):
+            raise HTTPException(404, detail=texts_zh.UNKNOWN_WINDOW)
+        return window
+
+    @app.get("/api/kiosk/windows/{window}/rating", tags=["kiosk"], response_model=out.WindowRatingPromptOut,
+             responses=errors(401, 403, 404))
+    def window_rating_prompt(window: int = Path(ge=1, le=9999), who: str = tablet) -> dict:
+        """What the tablet at this window asks now: the ticket it has just finished (for a few minutes,
+        until it calls somebody else, and only while unrated), or nothing (the tablet says 欢迎).
+        A device token (`Authorization: Bearer`) or a staff session allowed to work a counter."""
+        prompt = hall.ratings.window_prompt(known_window(window))
+        return {"window": window, "ticket": {"code": prompt.code} if prompt else None}
+
+    @app.post("/api/kiosk/windows/{window}/rating", tags=["kiosk"], status_code=201, response_model=out.RatingOut,
+              responses=errors(401, 403, 404, 409, 422))
+    def window_rating(body: WindowRatingBody, window: int = Path(ge=1, le=9999), who: str = tablet) -> dict:
+        """The citizen rates, on the tablet at this window, the ticket the window finished in the last
+        minutes (channel "window"). 422 for a 差评 without a reason, 409 already rated or too late."""
+        rating = hall.ratings.rate_at_window(known_window(window), body.code, body.level, body.reasons, body.comment)
+        return {"rating": {"level": rating.level, "level_zh": rating.level_zh, "followup": rating.followup},
+                "message_zh": texts_zh.RATING_THANKS_BAD if rating.is_bad else texts_zh.RATING_THANKS}
 
     # -- public: the hall display and the ticket pages --------------------------------------------
     @app.get("/api/board", tags=["public"], response_model=out.BoardOut)

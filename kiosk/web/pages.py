@@ -69,6 +69,16 @@ def add_routes(app: FastAPI, ctx) -> None:
         return ctx.page(request, "dropoffs_inbox.html", account=account,
                         may_review=account.may("review_dropoffs"), reasons=list(CORRECTION_REASONS.items()))
 
+    # -- the tablet facing the citizen at a window -------------------------------------------------------
+    @app.get("/window/{window}", response_class=HTMLResponse, include_in_schema=False)
+    def window_rating_page(request: Request, window: int):
+        # The page holds nothing: what it shows comes from /api/kiosk/windows/N/rating, which asks
+        # for a device token (kept in the tablet's browser) or a counter session.
+        if all(w.number != window for w in hall.settings.windows):
+            return ctx.plain_page(request, texts_zh.UNKNOWN_WINDOW, status_code=404)
+        return ctx.page(request, "window_rating.html", window=window, levels=hall.ratings.levels(),
+                        reasons=hall.ratings.reasons())
+
     # -- the wall display ----------------------------------------------------------------------
     @app.get("/display", response_class=HTMLResponse, include_in_schema=False)
     def display(request: Request):

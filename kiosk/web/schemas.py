@@ -206,6 +206,15 @@ class RatingOut(Closed):
     message_zh: str
 
 
+class WindowRatingTicket(Closed):
+    code: str
+
+
+class WindowRatingPromptOut(Closed):
+    window: int
+    ticket: WindowRatingTicket | None
+
+
 class TicketProgressOut(Closed):
     code: str
     queue_name: str

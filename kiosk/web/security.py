@@ -137,3 +137,31 @@ class DeviceToken:
         if device is None:
             raise HTTPException(401, detail=texts_zh.DEVICE_REFUSED, headers={"WWW-Authenticate": "Bearer"})
         return device
+
+
+class WindowTablet:
+    """A FastAPI dependency for the tablet facing the citizen at a window: an active kiosk
+    device's bearer token (a tablet set up once by the hall manager), or the session of a
+    logged-in staff member allowed to work a counter (the view opened from the counter
+    console). A session's state-changing request needs its CSRF header, as everywhere.
+    Returns who it is, for the log: `device:<name>` or `staff:<username>`; else 401/403."""
+
+    def __init__(self, devices: KioskDeviceService, accounts: AccountService) -> None:
+        self.devices = devices
+        self.staff = Permission(accounts, "counter")
+
+    async def __call__(self, request: Request,
+                       credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:
+        if credentials is not None or request.headers.get("authorization"):
+            # A credential was given: it must be a device's, whatever cookie comes with it.
+            token = credentials.credentials if credentials is not None else None
+            device = self.devices.cached(token)
+            if device is None:
+                device = await run_in_threadpool(self.devices.authenticate, token)
+            if device is None:
+                raise HTTPException(401, detail=texts_zh.WINDOW_TABLET_REFUSED, headers={"WWW-Authenticate": "Bearer"})
+            return f"device:{device.name}"
+        if not request.cookies.get(SESSION_COOKIE):
+            raise HTTPException(401, detail=texts_zh.WINDOW_TABLET_REFUSED)
+        account = await self.staff(request)
+        return f"staff:{account.username}"

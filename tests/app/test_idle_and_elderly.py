@@ -129,6 +129,8 @@ def test_theme_colours_keep_text_readable():
              (theme.BRAND, theme.BACKGROUND), (theme.TEXT, theme.NOTICE_BG),
              # a grey button that takes no taps; the windows line and 请稍候 in the primary colour
              (theme.ON_SECONDARY, theme.DISABLED), (theme.PRIMARY, theme.SURFACE)]
+    # the five rating buttons, white words on each level's colour
+    pairs += [(theme.ON_PRIMARY, colour) for colour in theme.LEVEL_COLOURS.values()]
     for fg, bg in pairs:
         assert contrast_ratio(fg, bg) >= 4.5, (fg, bg, contrast_ratio(fg, bg))
 

@@ -219,6 +219,28 @@ def _prepare_every_screen(kiosk, ui):
             "城乡居民养老保险参保登记\n投递码 XH4N7TRA　需要补正材料\n说明：照片看不清；户口本本人页请重拍"], True)
         ui.pump(3)
 
+    def rating_lookup():
+        app.go_home()
+        kiosk.runtime.tickets.take_number("C")
+        kiosk.runtime.engine.call_next(3)
+        finished = kiosk.runtime.engine.finish(3).ticket
+        app.open_rating()
+        lookup = kiosk.screen("rating_lookup")
+        lookup.ids.keypad.value = finished.code
+        lookup.problem = "A001号还没有办完，办完后才能评价（还可以试4次）"
+        ui.pump(3)
+
+    def rating_levels():
+        lookup = kiosk.screen("rating_lookup")
+        lookup.problem = ""
+        lookup.typed()
+        ui.wait_until(lambda: kiosk.current == "rating", 5, "the rating screen")
+
+    def rating_reasons():
+        kiosk.screen("rating").choose(1)
+        kiosk.screen("rating").problem = "选择“非常不满意”时，请至少选择一个原因"
+        ui.pump(3)
+
     return [("home", home), ("card", card), ("queue", queue), ("queue_refused", queue_refused),
             ("ticket_not_printed", ticket), ("dropoff_identity", dropoff_identity),
             ("dropoff_matter", dropoff_matter), ("dropoff_capture", dropoff_capture),
@@ -227,7 +249,8 @@ def _prepare_every_screen(kiosk, ui):
             ("dropoff_progress", dropoff_progress_asking), ("dropoff_progress_result", dropoff_progress_result),
             ("guides", guides), ("guide_list", guide_list),
             ("guide_search", guide_search), ("guide_detail", guide_detail), ("idle_countdown", idle_overlay),
-            ("staff_pin_not_set", staff_pin_not_set), ("staff_pin", staff_pin), ("staff", staff)]
+            ("staff_pin_not_set", staff_pin_not_set), ("staff_pin", staff_pin), ("staff", staff),
+            ("rating_lookup", rating_lookup), ("rating_levels", rating_levels), ("rating_reasons", rating_reasons)]
 
 
 @pytest.mark.parametrize("elderly", [False, True], ids=["normal", "elderly"])

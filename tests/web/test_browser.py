@@ -213,3 +213,35 @@ def test_a_clerk_sees_the_alert_opens_a_dropoff_sees_its_pages_and_accepts_it(se
     assert view.status == "accepted"
     assert ("accepted", "staff:zhaomin") in [(a[1], a[2]) for a in view.audit]
     clerk.wait_for_function(f"!document.querySelector(\"tr[data-code='{submitted.code}']\")")  # out of the inbox
+
+
+def test_the_window_tablet_asks_for_a_rating_right_after_the_clerk_finishes(server, browser, hall):
+    _device, token = hall.kiosk_devices.add("window-2-pad")
+    tablet = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    tablet.goto(f"{server.url}/window/2#device={token}")
+    tablet.wait_for_function("document.getElementById('tablet').dataset.state === 'welcome'")
+    assert "#" not in tablet.url  # the token left the address bar (it stays in this browser only)
+    issued = hall.tickets.take_number("A")
+    hall.engine.call_next(2, actor="staff:zhaomin")
+    tablet.wait_for_function("window.tablet !== undefined")
+    started = time.monotonic()
+    hall.engine.finish(2, actor="staff:zhaomin")  # as the console's 办结 does, from any process
+    tablet.wait_for_function("document.getElementById('tablet').dataset.state === 'ask'", timeout=2000)
+    print(f"rating prompt shown {time.monotonic() - started:.2f} s after the finish")
+    assert issued.code in tablet.inner_text("#ask")
+
+    tablet.click(".level-2")  # 不满意: which things were not right
+    tablet.click("#submit")
+    tablet.wait_for_function("document.getElementById('reasons-error').textContent.includes('原因')")
+    tablet.check("input[value=slow]")
+    tablet.click("#submit")
+    tablet.wait_for_function("document.getElementById('tablet').dataset.state === 'thanks'")
+    [rating] = hall.ratings.ratings("2026-11-27", "2026-11-27")
+    assert (rating.ticket_id, rating.level, rating.channel, rating.reasons, rating.window_number) == \
+        (issued.ticket.id, 2, "window", ("slow",), 2)
+
+    stranger = browser.new_context().new_page()  # no device token, no session
+    stranger.goto(f"{server.url}/window/2")
+    stranger.wait_for_function("document.getElementById('tablet').dataset.state === 'refused'")
+    assert "还没有授权" in stranger.inner_text("#refused")
+    assert stranger.request.get(f"{server.url}/api/kiosk/windows/2/rating").status == 401

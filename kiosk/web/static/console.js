@@ -19,6 +19,9 @@ document.addEventListener("DOMContentLoaded", () => {
     picker.hidden = Boolean(number);
     counter.hidden = !number;
     qxText(document.getElementById("window-label"), number ? `${number}号窗口` : "");
+    // The citizen-facing rating view of this window, on a second screen or tablet (this session).
+    const tabletLink = document.getElementById("tablet-link");
+    if (tabletLink) tabletLink.href = number ? `/window/${number}` : "#";
     if (number) refresh();
   }
 

@@ -129,6 +129,14 @@ class IssuedTicket:
             "wait_text": self.estimate.text_zh,
             "wait_basis": self.estimate.basis,
             "wait_open_windows": self.estimate.open_windows,
+            # The lunch-break and closing facts behind wait_text, so a second kiosk that
+            # rebuilds the estimate shows the very words this one would.
+            "wait_after_break": self.estimate.after_break,
+            "wait_low_at": self.estimate.low_at,
+            "wait_high_at": self.estimate.high_at,
+            "wait_break_stop_at": self.estimate.break_stop_at,
+            "wait_break_resume_at": self.estimate.break_resume_at,
+            "wait_past_closing": self.estimate.past_closing,
             "issued_at": self.ticket.issued_at.isoformat(),
             "business_day": self.ticket.business_day,
             "ticket_id": self.ticket.id,

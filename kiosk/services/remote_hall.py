@@ -280,6 +280,10 @@ def _issued(data: dict) -> IssuedTicket:
     ticket = Ticket(data["ticket_id"], data["queue"], data["business_day"], number, data["code"], data["priority"],
                     "waiting", "remote", issued_at, issued_at, None, None, None, None, 0, None, None)
     estimate = WaitEstimate(data["wait_minutes_low"], data["wait_minutes_high"], data["wait_open_windows"],
-                            data["wait_basis"])
+                            data["wait_basis"], after_break=data.get("wait_after_break") or "",
+                            low_at=data.get("wait_low_at") or "", high_at=data.get("wait_high_at") or "",
+                            break_stop_at=data.get("wait_break_stop_at") or "",
+                            break_resume_at=data.get("wait_break_resume_at") or "",
+                            past_closing=bool(data.get("wait_past_closing")))
     return IssuedTicket(ticket, data["queue_name"], data["people_ahead"], estimate,
                         replayed=bool(data.get("replayed")), link=data.get("link") or "")

@@ -13,6 +13,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# At least one character a person can see. Not r"\S": pydantic's regex engine counts the
+# control characters U+001C-U+001F as visible while Python's str.strip() removes them, so
+# a note of only those passed the schema and was then refused as empty (schemathesis).
+SOME_VISIBLE_TEXT = r"[^\s\x00-\x1f\x7f]"
+
 Role = Literal["window_staff", "hall_manager", "county_auditor"]
 
 
@@ -272,6 +277,12 @@ class IssuedTicketOut(Closed):
     link: str = Field(description="the ticket's progress page for its QR code; empty when no page is served")
     wait_basis: str = Field(description='"today" (today\'s service times) or "norm" (the configured minutes)')
     wait_open_windows: int
+    wait_after_break: str = Field(default="", description='"HH:MM" the break ends when the call is expected after it')
+    wait_low_at: str = Field(default="", description='"HH:MM" of the quick end of the range, near a break')
+    wait_high_at: str = Field(default="", description='"HH:MM" of the slow end of the range, near a break')
+    wait_break_stop_at: str = Field(default="", description='"HH:MM" the break starts, when the call may fall before it')
+    wait_break_resume_at: str = Field(default="", description='"HH:MM" the break ends, when the call may fall after it')
+    wait_past_closing: bool = Field(default=False, description="even the quick end is after today's last call")
     replayed: bool = Field(description="true when the Idempotency-Key was seen before: the ticket that "
                                        "request drew, no new number")
 

@@ -126,3 +126,23 @@ def test_the_device_token_is_found_like_the_dropoff_key_and_never_echoed(tmp_pat
     (credentials / "qinxin-device-token").write_text("qxk_" + "b" * 43)
     monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
     assert find_device_token(tmp_path) == "qxk_" + "b" * 43
+
+
+def test_the_second_kiosk_shows_the_hall_boxs_lunch_break_wording_word_for_word():
+    """A call expected after lunch: the text the second kiosk rebuilds from the API's answer is
+    the hall box's own (not a bare minute range across the break)."""
+    import datetime as dt
+
+    from kiosk.queueing.models import IssuedTicket, Ticket, WaitEstimate
+    from kiosk.services.remote_hall import _issued
+
+    issued_at = dt.datetime(2026, 11, 27, 11, 40, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    ticket = Ticket(7, "A", "2026-11-27", 31, "A031", "normal", "waiting", "kiosk", issued_at, issued_at,
+                    None, None, None, None, 0, None, None)
+    for estimate in (WaitEstimate(170, 195, 2, "today", after_break="14:30", low_at="14:30", high_at="14:55"),
+                     WaitEstimate(20, 45, 2, "today", break_resume_at="14:30"),
+                     WaitEstimate(300, 340, 1, "norm", past_closing=True)):
+        local = IssuedTicket(ticket, "综合受理", 14, estimate)
+        remote = _issued({**local.as_dict(), "link": "", "replayed": False})
+        assert remote.estimate.text_zh == local.estimate.text_zh
+        assert remote.estimate == local.estimate

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from kiosk.dropoff.models import CORRECTION_REASONS, OPEN_STATUSES, STATUS_ZH
 from kiosk.services.accounts import Account
 from kiosk.web import schemas as out
-from kiosk.web.schemas import errors
+from kiosk.web.schemas import SOME_VISIBLE_TEXT, errors
 from kiosk.web.security import Permission
 
 SQLITE_MAX_INTEGER = 2**63 - 1
@@ -32,7 +32,7 @@ DropoffCode = Path(min_length=1, max_length=32, description="the drop-off's code
 
 
 class FollowupBody(BaseModel):
-    note: str = Field(min_length=1, max_length=500, pattern=r"\S", description="what was done, e.g. 已电话回访并致歉")
+    note: str = Field(min_length=1, max_length=500, pattern=SOME_VISIBLE_TEXT, description="what was done, e.g. 已电话回访并致歉")
 
 
 class CorrectionBody(BaseModel):
@@ -41,7 +41,7 @@ class CorrectionBody(BaseModel):
 
 
 class RejectBody(BaseModel):
-    reason: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    reason: str = Field(min_length=1, max_length=200, pattern=SOME_VISIBLE_TEXT)
 
 
 def add_routes(app: FastAPI, ctx) -> None:

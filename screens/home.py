@@ -39,6 +39,7 @@ class HomeScreen(Screen):
         self._notice_index = -1
         self._events = []
         self._refreshing = False
+        self._refresh_again = False
 
     def on_kv_post(self, _base_widget) -> None:
         # Strong references: only one of the two is in the tree at a time.
@@ -98,8 +99,12 @@ class HomeScreen(Screen):
             app.calls.run(app.runtime.dropoff_availability, self._show_dropoff_availability,
                           lambda error: log.error("drop-off availability failed: %s", error))
         if self._refreshing:
+            # One question at a time, but never a lost one: a refresh asked while the last
+            # is on its way (a number just drawn elsewhere) asks again when it answers.
+            self._refresh_again = True
             return
         self._refreshing = True
+        self._refresh_again = False
         app.calls.run(app.runtime.tickets.overview, self._show_overview, self._overview_failed)
 
     def _show_dropoff_availability(self, availability) -> None:
@@ -108,6 +113,8 @@ class HomeScreen(Screen):
 
     def _show_overview(self, overview) -> None:
         self._refreshing = False
+        if self._refresh_again:
+            self.refresh()
         self.issuing_open = overview.issuing.open
         self.closed_message = overview.issuing.message_zh
         self.waiting_lines = [zh.WAITING_LINE.format(name=q.name, waiting=q.waiting) for q in overview.queues]
@@ -118,6 +125,7 @@ class HomeScreen(Screen):
         # The figures stay as they were; the next refresh asks again. A second kiosk that
         # cannot reach the hall server shows none rather than old ones.
         self._refreshing = False
+        self._refresh_again = False  # the periodic refresh asks again; no retry storm on a failing store
         log.error("hall overview failed: %s", error)
         if getattr(error, "code", "") == "hall_unavailable":
             self.waiting_lines = []

@@ -9,6 +9,8 @@ content type and schema.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -20,7 +22,9 @@ from kiosk.web.app import create_app
 
 # The SSE stream never ends, and logging out would end the session the other cases use.
 EXCLUDED_PATHS = ("/api/live", "/api/logout")
-EXAMPLES_PER_OPERATION = 40
+# 12 examples per operation in the everyday suite (40 cost it a minute of CPU);
+# `KIOSK_FUZZ_EXAMPLES=200 ./bootstrap.sh test tests/web/test_schema_fuzz.py` digs deeper.
+EXAMPLES_PER_OPERATION = int(os.environ.get("KIOSK_FUZZ_EXAMPLES", "12"))
 # A request the schema allows may still be refused for what it says (a wrong password, a locked
 # account, nothing waiting at that window, an unknown queue): not 422, which would mean the
 # schema let through something malformed.

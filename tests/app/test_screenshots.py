@@ -1,5 +1,6 @@
 """Every screen at 1920×1080 and 1080×1920, normal and elderly mode: rendered to PNG
-for a person to look at (test-artifacts/app/), and checked by machine for the two
+for a person to look at (test-artifacts/app/; `export_to_png` draws the widget tree
+into its own framebuffer, so the window need not present frames), and checked by machine for the two
 faults a person would see first: text set in a font without Chinese (tofu), and
 text that sticks out of or is cut off by its box."""
 
@@ -141,9 +142,15 @@ def _prepare_every_screen(kiosk, ui):
         ui.pump(3)
 
     def dropoff_consent():
-        from dropoff_kiosk import give_phone
+        from dropoff_kiosk import PHONE, key
+        from screens import texts_zh as zh
 
-        give_phone(kiosk, ui)
+        # Typed straight into the keypad: typing key by key is the phone step's own test,
+        # and eleven drawn taps cost this test seconds per mode.
+        keypad = kiosk.screen("dropoff_phone").ids.keypad
+        keypad.value = PHONE
+        ui.tap(key(keypad, zh.KEY_OK))
+        ui.wait_until(lambda: kiosk.current == "dropoff_consent", 5, "the consent step")
 
     def dropoff_receipt():
         kiosk.printer.set_state("paper_out")
@@ -270,6 +277,7 @@ def test_every_screen_renders_without_tofu_or_clipped_text(start_kiosk, hall_set
     kiosk.app.hide_idle_overlay()
     for name, setup in _prepare_every_screen(kiosk, ui):
         setup()
+        ui.settle()  # the screen's own service calls (e.g. Home's waiting counts) have answered
         ui.pump(4)
         root = kiosk.app.root
         tag = f"{'portrait' if portrait else 'landscape'}-{'elderly' if elderly else 'normal'}-{name}"

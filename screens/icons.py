@@ -47,8 +47,10 @@ SEARCH = "magnify"
 CARD = "account-card-details"
 DONE = "check-circle"
 RATING = "thumb-up"
-# The five levels' faces, 5 非常满意 … 1 非常不满意 (kiosk.satisfaction).
-RATING_FACES = {5: "emoticon-happy", 4: "emoticon", 3: "emoticon-neutral", 2: "emoticon-sad", 1: "thumb-down"}
+# The five levels' faces, 5 非常满意 … 1 非常不满意 (kiosk.satisfaction). In this font
+# "emoticon" is the open-mouthed grin and "emoticon-happy" the plain smile; it has no
+# angry face, so the lowest level is a thumb down.
+RATING_FACES = {5: "emoticon", 4: "emoticon-happy", 3: "emoticon-neutral", 2: "emoticon-sad", 1: "thumb-down"}
 # Per queue, by what the citizen comes to do; a hall's own queue ids fall back to a ticket.
 QUEUE_ICONS = {"A": "file-document", "B": "file-check", "C": "help-circle"}
 

@@ -25,7 +25,8 @@ as_root() {
 # (xvfb; xauth for xvfb-run's cookie), xdpyinfo (x11-utils), xdotool, espeak-ng.
 # Screenshots are taken with Pillow (a Python dependency), not with a program.
 # The icon font on the tiles: Material Design Icons (SIL OFL), fonts-materialdesignicons-webfont.
-# Tesseract with its orientation model (osd) turns scanned pages upright by their text.
+# Tesseract with its orientation model (osd): bench/scan_bench.py compares the page turning
+# (devices/camera/page_orient.py, ONNX models from a wheel) with the OSD it replaced.
 # chromium: the hall server's browser tests drive the system's chromium through Playwright
 # (`playwright install` is never run); libatomic1: Playwright's bundled node driver needs it
 # (a clean Debian 12 root has no libatomic.so.1).

@@ -20,6 +20,15 @@ Per case: wrong-quad rate (accepted but IoU < 0.9), missed rate (no accepted qua
 upright rate of the finished page, and time per page; then the wrong/missed trade-off
 at several confidence thresholds (how ACCEPT_CONFIDENCE was chosen).
 
+The "upright" part lays pages of every kind in all four turns on 12 MP stills and turns
+the finished pages upright with today's method (Tesseract OSD, page_make.py as of
+ORIENT_BASE_COMMIT, loaded from git) and the current one (page_orient: text lines and
+QR codes) on the same pages: upright rate per kind and turn, wrong-rotation rate,
+unsure rate, wall and CPU time per page; "orientation" does the same on clean rendered
+pages.
+
+    nice -n 10 .venv/bin/python bench/scan_bench.py --parts upright,orientation [--quick]
+
 Prints figures only; nothing here asserts.
 """
 
@@ -302,7 +311,10 @@ def _orienters():
     git) and the current one (text lines + QR code), each timed with its code reading."""
     from devices.camera import page_make
 
+    from devices.camera.page_orient import models_available
+
     old_make = load_from_git("devices/camera/page_make.py", "page_make_orient_base", commit=ORIENT_BASE_COMMIT)
+    models_available()  # loaded before the first page is timed
 
     def today(page, page_class):
         return old_make.upright_rotation(page, page_class)
@@ -311,15 +323,30 @@ def _orienters():
         _, turns = page_make.read_codes_and_turns(page)
         return page_make.upright_rotation(page, page_class, qr_turns=turns)
 
-    return {"OSD (today)": today, "lines+QR": new}
+    def lines_only(page, page_class):  # what a page without a QR code gets (the synthetic forms and slips have one)
+        return page_make.upright_rotation(page, page_class)
+
+    return {"OSD (today)": today, "lines+QR": new, "lines only": lines_only}
+
+
+def _timed(orient, page, page_class) -> tuple[int, bool, float, float]:
+    """(turn, sure, wall ms, CPU ms): CPU of this thread plus child processes (tesseract),
+    which a box loaded by other work inflates far less than the wall time."""
+    wall, cpu, children = time.perf_counter(), time.thread_time(), os.times()
+    got, sure = orient(page, page_class)
+    after = os.times()
+    cpu_ms = (time.thread_time() - cpu + after.children_user - children.children_user
+              + after.children_system - children.children_system) * 1000
+    return got, sure, (time.perf_counter() - wall) * 1000, cpu_ms
 
 
 class _Tally:
     def __init__(self) -> None:
         self.cells: dict[tuple[str, int], list[int]] = {}  # (kind, turn) -> [upright, wrong, unsure, n]
         self.ms: list[float] = []
+        self.cpu_ms: list[float] = []
 
-    def add(self, kind: str, turn: int, need: int, got: int, sure: bool, ms: float) -> None:
+    def add(self, kind: str, turn: int, need: int, got: int, sure: bool, ms: float, cpu_ms: float) -> None:
         cell = self.cells.setdefault((kind, turn), [0, 0, 0, 0])
         cell[3] += 1
         if got == need:
@@ -329,6 +356,7 @@ class _Tally:
         if not sure:
             cell[2] += 1
         self.ms.append(ms)
+        self.cpu_ms.append(cpu_ms)
 
     def totals(self, kind: str | None = None) -> list[int]:
         rows = [c for (k, _), c in self.cells.items() if kind is None or k == kind]
@@ -353,9 +381,11 @@ def _print_tallies(title: str, tallies: dict[str, _Tally], kinds: tuple[str, ...
     for name, tally in tallies.items():
         up, wrong, unsure, n = tally.totals()
         ms = tally.ms or [float("nan")]
+        cpu = tally.cpu_ms or [float("nan")]
         print(f"ALL {name:12s}: upright {_pct(up, n)}  wrong {_pct(wrong, n)}  unsure {_pct(unsure, n)}  "
-              f"({n} pages); time per page median {statistics.median(ms):6.0f} ms, "
-              f"p90 {np.percentile(ms, 90):6.0f} ms, max {max(ms):6.0f} ms")
+              f"({n} pages); per page: wall median {statistics.median(ms):5.0f} ms, p90 "
+              f"{np.percentile(ms, 90):5.0f}, max {max(ms):5.0f}; CPU median {statistics.median(cpu):5.0f} ms, "
+              f"p90 {np.percentile(cpu, 90):5.0f}, max {max(cpu):5.0f}")
 
 
 def run_upright(per_cell: int, seed: int, width: int = 4032, height: int = 3024) -> None:
@@ -396,9 +426,8 @@ def run_upright(per_cell: int, seed: int, width: int = 4032, height: int = 3024)
                 warped = page_make.warp_page(frame, corners_found, page_class)
                 enhanced, _ = page_make.enhance(warped)
                 for name, orient in orienters.items():
-                    t = time.perf_counter()
-                    got, sure = orient(enhanced, page_class)
-                    tallies[name].add(kind, turn, need, got, sure, (time.perf_counter() - t) * 1000)
+                    got, sure, ms, cpu_ms = _timed(orient, enhanced, page_class)
+                    tallies[name].add(kind, turn, need, got, sure, ms, cpu_ms)
     _print_tallies(f"upright on {width}x{height} stills, {per_cell} per kind and turn "
                    f"(today = {ORIENT_BASE_COMMIT}); {skipped} pages not detected, left out", tallies,
                    UPRIGHT_KINDS)
@@ -422,9 +451,8 @@ def run_orientation(pages_per_kind: int, seed: int) -> None:
                 image = page_make.rotate(page, turn)
                 need = (360 - turn) % 360
                 for name, orient in orienters.items():
-                    t = time.perf_counter()
-                    got, sure = orient(image, page_class)
-                    tallies[name].add(kind, turn, need, got, sure, (time.perf_counter() - t) * 1000)
+                    got, sure, ms, cpu_ms = _timed(orient, image, page_class)
+                    tallies[name].add(kind, turn, need, got, sure, ms, cpu_ms)
     _print_tallies(f"orientation on rendered pages, {pages_per_kind} per kind x 4 turns", tallies, UPRIGHT_KINDS)
 
 

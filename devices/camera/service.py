@@ -266,6 +266,10 @@ class CameraService:
 
     def _make_pages(self, stills: queue.Queue) -> None:
         """The page thread: each still taken becomes a finished page, in order."""
+        if self.settings.upright_by_text:
+            from devices.camera.page_orient import models_available
+
+            models_available()  # load the models now (~0.3 s), not when the first page waits
         while True:
             job = stills.get()
             if job is None:

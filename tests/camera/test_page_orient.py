@@ -51,3 +51,11 @@ def test_a_qr_code_decides_when_the_text_cannot():
     page[y0:y0 + qr_px, x0:x0 + qr_px] = code
     for placed in (90, 180, 270):
         assert _turned_upright(rotate(page, placed), PageClass("A4", 210, 297, 127)) == ((360 - placed) % 360, True)
+
+
+def test_text_and_qr_code_that_disagree_leave_the_page_as_placed_and_flagged():
+    """A QR code pasted on upside down (a sticker) against the page's own text lines:
+    neither is trusted over the other."""
+    page = rotate(synthetic.render_page("a4_text", 1, PX_PER_MM), 90)
+    assert upright_rotation(page, PageClass("A4", 210, 297, 127), qr_turns=[270]) == (270, True)
+    assert upright_rotation(page, PageClass("A4", 210, 297, 127), qr_turns=[90]) == (0, False)

@@ -345,6 +345,14 @@ class _Tally:
         self.cells: dict[tuple[str, int], list[int]] = {}  # (kind, turn) -> [upright, wrong, unsure, n]
         self.ms: list[float] = []
         self.cpu_ms: list[float] = []
+        self.by_typeface: dict[str, list[int]] = {}  # typeface -> [upright, wrong, unsure, n]
+
+    def add_typeface(self, typeface: str, need: int, got: int, sure: bool) -> None:
+        row = self.by_typeface.setdefault(typeface, [0, 0, 0, 0])
+        row[0] += int(got == need)
+        row[1] += int(got != need and sure)
+        row[2] += int(not sure)
+        row[3] += 1
 
     def add(self, kind: str, turn: int, need: int, got: int, sure: bool, ms: float, cpu_ms: float) -> None:
         cell = self.cells.setdefault((kind, turn), [0, 0, 0, 0])
@@ -386,6 +394,9 @@ def _print_tallies(title: str, tallies: dict[str, _Tally], kinds: tuple[str, ...
               f"({n} pages); per page: wall median {statistics.median(ms):5.0f} ms, p90 "
               f"{np.percentile(ms, 90):5.0f}, max {max(ms):5.0f}; CPU median {statistics.median(cpu):5.0f} ms, "
               f"p90 {np.percentile(cpu, 90):5.0f}, max {max(cpu):5.0f}")
+        for typeface, (up, wrong, unsure, n) in sorted(tally.by_typeface.items()):
+            print(f"    text set in {typeface:4s}: upright {_pct(up, n)}  wrong {_pct(wrong, n)}  "
+                  f"unsure {_pct(unsure, n)}  ({n} pages)")
 
 
 def run_upright(per_cell: int, seed: int, width: int = 4032, height: int = 3024) -> None:
@@ -403,7 +414,11 @@ def run_upright(per_cell: int, seed: int, width: int = 4032, height: int = 3024)
     rng = np.random.default_rng(seed)
     for kind in UPRIGHT_KINDS:
         for turn in (0, 90, 180, 270):
-            for _ in range(per_cell):
+            for k in range(per_cell):
+                # Half the pages set in a Song face, as official documents are (when installed).
+                typeface = synthetic.TYPEFACES[(k + turn // 90) % 2]
+                if not synthetic.typeface_installed(typeface):
+                    typeface = "sans"
                 background = str(rng.choice(synthetic.BACKGROUNDS))
                 base = synthetic.random_scene(rng, background, aspect=width / height, page_kind=kind, hard=False)
                 coverage = {"slip": rng.uniform(0.5, 0.8), "id_card": rng.uniform(0.3, 0.45)}.get(
@@ -412,7 +427,7 @@ def run_upright(per_cell: int, seed: int, width: int = 4032, height: int = 3024)
                                                angle_deg=turn + float(rng.uniform(-6, 6)), perspective=0.01)
                 scene = replace(base, corners=corners, noise=float(rng.uniform(1.5, 3.5)),
                                 shadow=float(rng.uniform(0, 0.25)), jpeg_quality=int(rng.integers(80, 93)),
-                                page_seed=int(rng.integers(0, 4)))
+                                page_seed=int(rng.integers(0, 4)), typeface=typeface)
                 frame = synthetic.render_scene(scene, width, height)
                 truth = scene.corners_px(width, height)
                 found = detect_page(frame, None)
@@ -428,6 +443,7 @@ def run_upright(per_cell: int, seed: int, width: int = 4032, height: int = 3024)
                 for name, orient in orienters.items():
                     got, sure, ms, cpu_ms = _timed(orient, enhanced, page_class)
                     tallies[name].add(kind, turn, need, got, sure, ms, cpu_ms)
+                    tallies[name].add_typeface(typeface, need, got, sure)
     _print_tallies(f"upright on {width}x{height} stills, {per_cell} per kind and turn "
                    f"(today = {ORIENT_BASE_COMMIT}); {skipped} pages not detected, left out", tallies,
                    UPRIGHT_KINDS)
@@ -446,13 +462,15 @@ def run_orientation(pages_per_kind: int, seed: int) -> None:
         page_class = {"slip": page_make.PageClass("slip", 80, 150, 200), "id_card": page_make.ID_CARD,
                       "certificate": page_make.A4}.get(kind, page_make.A4)
         for seed_k in range(pages_per_kind):
-            page = synthetic.render_page(kind, seed + seed_k, page_class.dpi / 25.4)
+            typeface = synthetic.TYPEFACES[seed_k % 2] if synthetic.typeface_installed("song") else "sans"
+            page = synthetic.render_page(kind, seed + seed_k, page_class.dpi / 25.4, typeface)
             for turn in (0, 90, 180, 270):
                 image = page_make.rotate(page, turn)
                 need = (360 - turn) % 360
                 for name, orient in orienters.items():
                     got, sure, ms, cpu_ms = _timed(orient, image, page_class)
                     tallies[name].add(kind, turn, need, got, sure, ms, cpu_ms)
+                    tallies[name].add_typeface(typeface, need, got, sure)
     _print_tallies(f"orientation on rendered pages, {pages_per_kind} per kind x 4 turns", tallies, UPRIGHT_KINDS)
 
 

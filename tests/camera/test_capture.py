@@ -26,8 +26,9 @@ from devices.camera.simulator import Show, SimulatedCamera, Slide, Unplug
 EMPTY = synthetic.Scene(background="dark_mat", background_seed=2, noise=0.0)
 # The read watchdog leaves room for a loaded 2-core CI box: the simulator's first frame
 # of a new scene takes ~0.1 s idle and well over 0.5 s under load (a false "blocked").
-# These tests are about capturing (once per page, through a lost camera): the text's
-# direction (1-3 s of OSD per page) is tested in test_page_make / test_scan_quality.
+# These tests are about capturing (once per page, through a lost camera): which way is
+# up (~0.5 s of a core per page) is tested in test_page_orient, and once here through the
+# service (test_preview_goes_on_while_the_captured_page_is_turned_upright).
 FAST = CameraSettings(preview_width=640, preview_height=480, still_width=1600, still_height=1200, stable_frames=5,
                       read_timeout_seconds=2.0, reopen_interval_seconds=0.1, frozen_frames=5, read_codes=False,
                       upright_by_text=False)

@@ -12,7 +12,14 @@ time), run by onnxruntime on one thread:
 
 A page is turned only when the vote is clear (`MIN_LINES` lines and `MIN_AGREEMENT`
 of the weight on one side); otherwise the caller leaves it as placed and says so.
-Measured against Tesseract's OSD by bench/scan_bench.py --parts cases,orientation.
+Measured against Tesseract's OSD by bench/scan_bench.py --parts upright,orientation.
+
+Known limit: text set in columns (竖排, read top to bottom) looks to these models exactly
+like lines lying on their side — the models are trained to read such columns turned a
+quarter — so an upright page typeset vertically would be turned a quarter round. Official
+documents are set in horizontal lines (GB/T 9704); a traditional certificate may not be.
+Telling the two apart needs the glyphs' own way up; the stroke-direction statistic that
+separates them for a sans face inverts for a Song face, so it is not used.
 """
 
 from __future__ import annotations
@@ -128,7 +135,8 @@ def _line_pieces(image: np.ndarray, box: np.ndarray, standing: bool) -> list[np.
 
 def text_direction(page: np.ndarray) -> OrientationVote | None:
     """The clockwise turn (0/90/180/270) that makes `page` read upright, and whether the
-    text said so clearly; None when the models are not installed or no line was found."""
+    text said so clearly (a page with no text line: 0, not sure); None when the models
+    are not installed."""
     models = _Models.get()
     if models is None:
         return None
@@ -154,13 +162,13 @@ def text_direction(page: np.ndarray) -> OrientationVote | None:
     if across == 0 and standing == 0:
         return OrientationVote(0, False)
     vertical = standing > across
-    axis_ratio = max(across, standing) / max(1e-6, min(across, standing))
+    axis_ratio = min(999.0, max(across, standing) / max(1e-6, min(across, standing)))
     chosen = sorted((line for line in lines if line[1] == vertical), key=lambda line: -line[0])[:MAX_LINES]
     crops, weights = [], []
     for length, _, box in chosen:
         pieces = _line_pieces(image, box, vertical)
         crops += pieces
-        weights += [length / len(pieces)] * len(pieces)
+        weights += [length / max(1, len(pieces))] * len(pieces)
     if not crops:
         return OrientationVote(0, False)
     with models.run_lock:

@@ -88,7 +88,7 @@ class FinishedPage:
     dpi: int = 200
     rotation: int = 0  # degrees turned clockwise to make it upright
     # False: the text did not say clearly which way is up, so the page was left as it
-    # lay (staff may need to turn it); True: turned (or kept) by its text.
+    # lay (staff may need to turn it); True: turned (or kept) by its text or QR code.
     orientation_confident: bool = False
     mode: str = "document"
     sharpness: float | None = None

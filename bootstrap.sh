@@ -25,12 +25,15 @@ as_root() {
 # (xvfb; xauth for xvfb-run's cookie), xdpyinfo (x11-utils), xdotool, espeak-ng.
 # Screenshots are taken with Pillow (a Python dependency), not with a program.
 # The icon font on the tiles: Material Design Icons (SIL OFL), fonts-materialdesignicons-webfont.
-# Tesseract with its orientation model (osd) turns scanned pages upright by their text.
+# Tesseract with its orientation model (osd): bench/scan_bench.py compares the page turning
+# (devices/camera/page_orient.py, ONNX models from a wheel) with the OSD it replaced.
+# A Song (Ming) typeface, fonts-arphic-uming: synthetic pages set as official documents are
+# (GB/T 9704: 仿宋/宋体), for the camera tests and benches.
 # chromium: the hall server's browser tests drive the system's chromium through Playwright
 # (`playwright install` is never run); libatomic1: Playwright's bundled node driver needs it
 # (a clean Debian 12 root has no libatomic.so.1).
 SYSTEM_PACKAGES=(xvfb xauth x11-utils libgl1 libegl1 libgl1-mesa-dri fonts-wqy-microhei fontconfig
-                 tesseract-ocr tesseract-ocr-osd
+                 tesseract-ocr tesseract-ocr-osd fonts-arphic-uming
                  fonts-materialdesignicons-webfont xdotool espeak-ng libmtdev1 python3-venv libatomic1)
 # glib was renamed on newer Ubuntu (t64 transition): either name will do.
 GLIB_PACKAGES=(libglib2.0-0t64 libglib2.0-0)

@@ -20,6 +20,15 @@ Per case: wrong-quad rate (accepted but IoU < 0.9), missed rate (no accepted qua
 upright rate of the finished page, and time per page; then the wrong/missed trade-off
 at several confidence thresholds (how ACCEPT_CONFIDENCE was chosen).
 
+The "upright" part lays pages of every kind in all four turns on 12 MP stills and turns
+the finished pages upright with today's method (Tesseract OSD, page_make.py as of
+ORIENT_BASE_COMMIT, loaded from git) and the current one (page_orient: text lines and
+QR codes) on the same pages: upright rate per kind and turn, wrong-rotation rate,
+unsure rate, wall and CPU time per page; "orientation" does the same on clean rendered
+pages.
+
+    nice -n 10 .venv/bin/python bench/scan_bench.py --parts upright,orientation [--quick]
+
 Prints figures only; nothing here asserts.
 """
 
@@ -292,45 +301,186 @@ def run_resolution_agreement(frames: int, seed: int) -> None:
               f"{arr[:, 1].min():.3f}; scenes where they differ by > 0.05: {disagree}")
 
 
-def run_orientation(pages_per_kind: int, seed: int) -> None:
-    """Tesseract OSD (what make_page uses) against the projection-profile heuristic
-    make_page had before (loaded from git), on clean rendered Chinese pages at 200 dpi."""
+# "Today's" orientation (Tesseract OSD) is read from the commit this branch started from.
+ORIENT_BASE_COMMIT = "33c1246"
+UPRIGHT_KINDS = TEXT_KINDS + ("id_card",)
+
+
+def _orienters():
+    """name -> f(enhanced page, page class) -> (clockwise turn, sure): today's (OSD, from
+    git) and the current one (text lines + QR code), each timed with its code reading."""
     from devices.camera import page_make
 
-    old_make = load_from_git("devices/camera/page_make.py", "page_make_base",
-                             replace={"zh.UNSURE_EDGES": "zh.REPLACE_PAGE"})
-    print(f"\n== orientation on rendered pages at 200 dpi, {pages_per_kind} per kind x 4 turns ==")
-    print(f"{'kind':12s} {'OSD upright':>11s} {'OSD unsure':>10s} {'OSD ms':>7s} {'profile upright':>15s} {'ms':>6s}")
-    for kind in TEXT_KINDS:
-        osd_ok = osd_unsure = prof_ok = total = 0
-        osd_ms, prof_ms = [], []
+    from devices.camera.page_orient import models_available
+
+    old_make = load_from_git("devices/camera/page_make.py", "page_make_orient_base", commit=ORIENT_BASE_COMMIT)
+    models_available()  # loaded before the first page is timed
+
+    def today(page, page_class):
+        return old_make.upright_rotation(page, page_class)
+
+    def new(page, page_class):
+        _, turns = page_make.read_codes_and_turns(page)
+        return page_make.upright_rotation(page, page_class, qr_turns=turns)
+
+    def lines_only(page, page_class):  # what a page without a QR code gets (the synthetic forms and slips have one)
+        return page_make.upright_rotation(page, page_class)
+
+    return {"OSD (today)": today, "lines+QR": new, "lines only": lines_only}
+
+
+def _timed(orient, page, page_class) -> tuple[int, bool, float, float]:
+    """(turn, sure, wall ms, CPU ms): CPU of this thread plus child processes (tesseract),
+    which a box loaded by other work inflates far less than the wall time."""
+    wall, cpu, children = time.perf_counter(), time.thread_time(), os.times()
+    got, sure = orient(page, page_class)
+    after = os.times()
+    cpu_ms = (time.thread_time() - cpu + after.children_user - children.children_user
+              + after.children_system - children.children_system) * 1000
+    return got, sure, (time.perf_counter() - wall) * 1000, cpu_ms
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.cells: dict[tuple[str, int], list[int]] = {}  # (kind, turn) -> [upright, wrong, unsure, n]
+        self.ms: list[float] = []
+        self.cpu_ms: list[float] = []
+        self.by_typeface: dict[str, list[int]] = {}  # typeface -> [upright, wrong, unsure, n]
+
+    def add_typeface(self, typeface: str, need: int, got: int, sure: bool) -> None:
+        row = self.by_typeface.setdefault(typeface, [0, 0, 0, 0])
+        row[0] += int(got == need)
+        row[1] += int(got != need and sure)
+        row[2] += int(not sure)
+        row[3] += 1
+
+    def add(self, kind: str, turn: int, need: int, got: int, sure: bool, ms: float, cpu_ms: float) -> None:
+        cell = self.cells.setdefault((kind, turn), [0, 0, 0, 0])
+        cell[3] += 1
+        if got == need:
+            cell[0] += 1
+        elif sure:
+            cell[1] += 1  # turned the wrong way (or left wrong while claiming to be sure)
+        if not sure:
+            cell[2] += 1
+        self.ms.append(ms)
+        self.cpu_ms.append(cpu_ms)
+
+    def totals(self, kind: str | None = None) -> list[int]:
+        rows = [c for (k, _), c in self.cells.items() if kind is None or k == kind]
+        return [sum(c[i] for c in rows) for i in range(4)]
+
+
+def _print_tallies(title: str, tallies: dict[str, _Tally], kinds: tuple[str, ...]) -> None:
+    print(f"\n== {title} ==")
+    print("upright rate per page kind and the turn it lay in (0/90/180/270), then over all turns: "
+          "upright / wrong / unsure")
+    print(f"{'kind':12s} {'method':12s} " + " ".join(f"{t:>7d}" for t in (0, 90, 180, 270))
+          + f" {'upright':>8s} {'wrong':>7s} {'unsure':>7s}")
+    for kind in kinds:
+        for name, tally in tallies.items():
+            cells = []
+            for turn in (0, 90, 180, 270):
+                c = tally.cells.get((kind, turn), [0, 0, 0, 0])
+                cells.append(f"{_pct(c[0], c[3]):>7s}")
+            up, wrong, unsure, n = tally.totals(kind)
+            print(f"{kind:12s} {name:12s} " + " ".join(cells)
+                  + f" {_pct(up, n):>8s} {_pct(wrong, n):>7s} {_pct(unsure, n):>7s}")
+    for name, tally in tallies.items():
+        up, wrong, unsure, n = tally.totals()
+        ms = tally.ms or [float("nan")]
+        cpu = tally.cpu_ms or [float("nan")]
+        print(f"ALL {name:12s}: upright {_pct(up, n)}  wrong {_pct(wrong, n)}  unsure {_pct(unsure, n)}  "
+              f"({n} pages); per page: wall median {statistics.median(ms):5.0f} ms, p90 "
+              f"{np.percentile(ms, 90):5.0f}, max {max(ms):5.0f}; CPU median {statistics.median(cpu):5.0f} ms, "
+              f"p90 {np.percentile(cpu, 90):5.0f}, max {max(cpu):5.0f}")
+        for typeface, (up, wrong, unsure, n) in sorted(tally.by_typeface.items()):
+            print(f"    text set in {typeface:4s}: upright {_pct(up, n)}  wrong {_pct(wrong, n)}  "
+                  f"unsure {_pct(unsure, n)}  ({n} pages)")
+
+
+def run_upright(per_cell: int, seed: int, width: int = 4032, height: int = 3024) -> None:
+    """Pages of every kind lying in each of the four turns (plus a few degrees) on 12 MP
+    stills: detected, warped and enhanced as make_page does, then turned upright by
+    today's method and by the current one, on the same pages."""
+    from dataclasses import replace
+
+    from devices.camera import page_make
+    from devices.camera.page_detect import ACCEPT_CONFIDENCE
+
+    orienters = _orienters()
+    tallies = {name: _Tally() for name in orienters}
+    skipped = 0
+    rng = np.random.default_rng(seed)
+    for kind in UPRIGHT_KINDS:
+        for turn in (0, 90, 180, 270):
+            for k in range(per_cell):
+                # Half the pages set in a Song face, as official documents are (when installed).
+                typeface = synthetic.TYPEFACES[(k + turn // 90) % 2]
+                if not synthetic.typeface_installed(typeface):
+                    typeface = "sans"
+                background = str(rng.choice(synthetic.BACKGROUNDS))
+                base = synthetic.random_scene(rng, background, aspect=width / height, page_kind=kind, hard=False)
+                coverage = {"slip": rng.uniform(0.5, 0.8), "id_card": rng.uniform(0.3, 0.45)}.get(
+                    kind, rng.uniform(0.7, 0.92))
+                corners = synthetic.place_page(rng, kind, width / height, float(coverage),
+                                               angle_deg=turn + float(rng.uniform(-6, 6)), perspective=0.01)
+                scene = replace(base, corners=corners, noise=float(rng.uniform(1.5, 3.5)),
+                                shadow=float(rng.uniform(0, 0.25)), jpeg_quality=int(rng.integers(80, 93)),
+                                page_seed=int(rng.integers(0, 4)), typeface=typeface)
+                frame = synthetic.render_scene(scene, width, height)
+                truth = scene.corners_px(width, height)
+                found = detect_page(frame, None)
+                if found is None or found.confidence < ACCEPT_CONFIDENCE or \
+                        synthetic.quad_iou(found.corners, truth) < 0.9:
+                    skipped += 1
+                    continue
+                corners_found = page_detect_order(found.corners)
+                need = needed_rotation(corners_found, truth)
+                page_class = page_make.classify_page(found)
+                warped = page_make.warp_page(frame, corners_found, page_class)
+                enhanced, _ = page_make.enhance(warped)
+                for name, orient in orienters.items():
+                    got, sure, ms, cpu_ms = _timed(orient, enhanced, page_class)
+                    tallies[name].add(kind, turn, need, got, sure, ms, cpu_ms)
+                    tallies[name].add_typeface(typeface, need, got, sure)
+    _print_tallies(f"upright on {width}x{height} stills, {per_cell} per kind and turn "
+                   f"(today = {ORIENT_BASE_COMMIT}); {skipped} pages not detected, left out", tallies,
+                   UPRIGHT_KINDS)
+    print("wrong = turned the wrong way; unsure = left as placed and flagged (upright only when it lay upright); "
+          "time per page includes reading the codes for lines+QR")
+
+
+def run_orientation(pages_per_kind: int, seed: int) -> None:
+    """Today's orientation (OSD, loaded from git) against the current one on clean
+    rendered Chinese pages (200 dpi, ID card 300 dpi) in all four turns."""
+    from devices.camera import page_make
+
+    orienters = _orienters()
+    tallies = {name: _Tally() for name in orienters}
+    for kind in UPRIGHT_KINDS:
+        page_class = {"slip": page_make.PageClass("slip", 80, 150, 200), "id_card": page_make.ID_CARD,
+                      "certificate": page_make.A4}.get(kind, page_make.A4)
         for seed_k in range(pages_per_kind):
-            page = synthetic.render_page(kind, seed + seed_k, 200 / 25.4)
-            page_class = page_make.A4 if kind != "slip" else page_make.PageClass("slip", 80, 150, 200)
+            typeface = synthetic.TYPEFACES[seed_k % 2] if synthetic.typeface_installed("song") else "sans"
+            page = synthetic.render_page(kind, seed + seed_k, page_class.dpi / 25.4, typeface=typeface)
             for turn in (0, 90, 180, 270):
                 image = page_make.rotate(page, turn)
                 need = (360 - turn) % 360
-                t = time.perf_counter()
-                rotation, sure = page_make.upright_rotation(image, page_class)
-                osd_ms.append((time.perf_counter() - t) * 1000)
-                t = time.perf_counter()
-                old = old_make.upright_rotation(image, page_class)
-                prof_ms.append((time.perf_counter() - t) * 1000)
-                total += 1
-                osd_ok += int(rotation == need)
-                osd_unsure += int(not sure)
-                prof_ok += int(old == need)
-        print(f"{kind:12s} {_pct(osd_ok, total):>11s} {_pct(osd_unsure, total):>10s} {statistics.median(osd_ms):7.0f} "
-              f"{_pct(prof_ok, total):>15s} {statistics.median(prof_ms):6.0f}")
+                for name, orient in orienters.items():
+                    got, sure, ms, cpu_ms = _timed(orient, image, page_class)
+                    tallies[name].add(kind, turn, need, got, sure, ms, cpu_ms)
+                    tallies[name].add_typeface(typeface, need, got, sure)
+    _print_tallies(f"orientation on rendered pages, {pages_per_kind} per kind x 4 turns", tallies, UPRIGHT_KINDS)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer frames (about a minute)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--parts", default="accuracy,preview,still,cases,resolution,orientation",
-                        help="comma-separated subset of accuracy, preview, still, cases, resolution, orientation "
-                             "(default: all)")
+    parser.add_argument("--parts", default="accuracy,preview,still,cases,resolution,orientation,upright",
+                        help="comma-separated subset of accuracy, preview, still, cases, resolution, orientation, "
+                             "upright (default: all)")
     args = parser.parse_args(argv)
     per_bg_1080 = 3 if args.quick else 40
     per_bg_12mp = 1 if args.quick else 6
@@ -371,6 +521,8 @@ def main(argv: list[str] | None = None) -> int:
         run_resolution_agreement(2 if args.quick else 10, args.seed)
     if "orientation" in parts:
         run_orientation(1 if args.quick else 3, args.seed)
+    if "upright" in parts:
+        run_upright(1 if args.quick else 4, args.seed)
 
     if "still" in parts:
         timings = run_still_pipeline(3 if args.quick else 15, args.seed)

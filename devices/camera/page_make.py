@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import re
 import struct
-import subprocess
 from dataclasses import dataclass, field
 
 import cv2
@@ -22,6 +19,8 @@ import numpy as np
 
 from devices.camera import messages_zh as zh
 from devices.camera.page_detect import ACCEPT_CONFIDENCE, Detection
+
+_log = logging.getLogger("devices.camera")
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class FinishedPage:
     dpi: int = 200
     rotation: int = 0  # degrees turned clockwise to make it upright
     # False: the text did not say clearly which way is up, so the page was left as it
-    # lay (staff may need to turn it); True: turned (or kept) by its text.
+    # lay (staff may need to turn it); True: turned (or kept) by its text or QR code.
     orientation_confident: bool = False
     mode: str = "document"
     sharpness: float | None = None
@@ -163,62 +162,45 @@ def thumbnail(page: np.ndarray, width: int = 400) -> np.ndarray:
     return cv2.resize(page, (width, max(1, int(round(h * width / w)))), interpolation=cv2.INTER_AREA)
 
 
-# Tesseract's orientation-and-script detection (OSD), chosen over the projection-profile
-# heuristic make_page had before, measured by bench/scan_bench.py --parts orientation,cases:
-# on rendered Chinese pages at 200 dpi (4 turns each) OSD's right answers on text pages
-# had confidence 1.56-9.2 and its wrong ones (ID copies: little text) under 0.6; one
-# wrong answer at 1.18 came from a 1080p frame. On 12 MP stills in all four rotations
-# OSD (>= 1.5) turned no page the wrong way — the unsure ones are left as placed —
-# while the heuristic turned ~17 % wrong with no way to tell it was unsure.
-# The cost is ~0.6-1.5 s per page on one core, once per still.
-OSD_MIN_CONFIDENCE = 1.5
-# Past this the page is left as placed (and said unsure). 1-3 s is usual; a box
-# loaded 4-5x over its cores (a test run beside other work) took more than 10 s.
-OSD_TIMEOUT_SECONDS = 20.0
-_log = logging.getLogger("devices.camera")
-_osd_missing_logged = False
+# Which way is up, by the page's text lines (page_orient: RapidOCR's ONNX text detector
+# and 0/180 line classifier) and, when the page carries one, a QR code's finder
+# patterns. Chosen over Tesseract's OSD (what make_page used before), both measured on
+# the same pages by bench/scan_bench.py --parts upright,orientation: on 96 rotated 12 MP
+# stills (6 kinds x 4 turns, half set in a Song face) OSD turned 79 % upright and left
+# 27 % unsure (forms, ID copies and cards: too little running text for it) at a median
+# 1.0 s (p90 2.5 s) of CPU; text lines + QR turned 100 % upright, none wrong, none
+# unsure, at 0.57 s (p90 0.70 s); text lines alone (a form without its QR code) 100 %
+# upright with 4 % unsure. None was turned the wrong way by either.
 
 
-def osd_rotation(page: np.ndarray) -> tuple[int, float] | None:
-    """(clockwise degrees that make the page upright, confidence) from Tesseract OSD,
-    or None when Tesseract is missing, fails, or finds no text to go by."""
-    global _osd_missing_logged
-    gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY) if page.ndim == 3 else page
-    ok, buffer = cv2.imencode(".pgm", gray)
-    if not ok:
-        return None
-    # One thread: the capture thread and the UI share two cores; OSD on one is ~as fast.
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    try:
-        result = subprocess.run(["tesseract", "stdin", "stdout", "--psm", "0", "-l", "osd"], input=buffer.tobytes(),
-                                capture_output=True, timeout=OSD_TIMEOUT_SECONDS, env=env, check=False)
-    except FileNotFoundError:
-        if not _osd_missing_logged:
-            _osd_missing_logged = True
-            _log.warning("tesseract is not installed: pages are left as placed (./bootstrap.sh installs it)")
-        return None
-    except (OSError, subprocess.TimeoutExpired):
-        _log.warning("tesseract orientation detection failed or timed out", exc_info=True)
-        return None
-    text = result.stdout.decode("utf-8", "replace") + result.stderr.decode("utf-8", "replace")
-    rotate_match = re.search(r"Rotate:\s*(\d+)", text)
-    confidence_match = re.search(r"Orientation confidence:\s*([\d.]+)", text)
-    if result.returncode != 0 or not rotate_match or not confidence_match:
-        return None  # e.g. "Too few characters": a blank or photo-only page
-    return int(rotate_match.group(1)) % 360, float(confidence_match.group(1))
+def qr_rotation(codes_turns: list[int]) -> int | None:
+    """The clockwise turn that makes the page upright according to its QR codes, None
+    when there is none or they disagree. A QR code printed on a document stands
+    upright with it (its three finder patterns say exactly which way it lies)."""
+    turns = {turn for turn in codes_turns}
+    return turns.pop() if len(turns) == 1 else None
 
 
-def upright_rotation(page: np.ndarray, page_class: PageClass, by_text: bool = True) -> tuple[int, bool]:
+def upright_rotation(page: np.ndarray, page_class: PageClass, by_text: bool = True,
+                     qr_turns: list[int] | None = None) -> tuple[int, bool]:
     """(clockwise degrees 0/90/180/270 that turn the page upright, whether we are sure).
 
-    Decided by the page's text (Tesseract OSD). When the text does not say clearly,
-    the page is left as it was placed and reported as not sure — a guess would turn
-    a correctly placed page upside down as often as it fixes a wrong one. The ID card
-    is read landscape, so a card seen portrait is at least turned on its side.
+    Decided by the page's text lines and its QR codes (`qr_turns`: the turn each QR
+    code found on the page asks for). Text and code must not disagree. When neither
+    says clearly, the page is left as it was placed and reported as not sure — a guess
+    would turn a correctly placed page upside down as often as it fixes a wrong one.
+    The ID card is read landscape, so a card seen portrait is at least turned on its side.
     """
-    found = osd_rotation(page) if by_text else None
-    if found is not None and found[1] >= OSD_MIN_CONFIDENCE:
-        return found[0], True
+    from devices.camera.page_orient import text_direction
+
+    vote = text_direction(page) if by_text else None
+    by_code = qr_rotation(qr_turns or []) if by_text else None
+    if vote is not None and vote.sure:
+        if by_code is None or by_code == vote.rotation:
+            return vote.rotation, True
+        _log.info("text lines (%d deg) and QR code (%d deg) disagree: page left as placed", vote.rotation, by_code)
+    elif by_code is not None:
+        return by_code, True
     if page_class is ID_CARD and page.shape[0] > page.shape[1]:
         return 90, False
     return 0, False
@@ -381,11 +363,22 @@ def quality_problems(detection: Detection, warped: np.ndarray, page_class: PageC
 # --------------------------------------------------------------------------- codes, JPEG
 
 def read_codes(page: np.ndarray) -> tuple[DecodedCode, ...]:
-    """Bar and QR codes on the finished page (zxing-cpp).
+    """Bar and QR codes on the finished page (zxing-cpp)."""
+    return read_codes_and_turns(page)[0]
+
+
+# Code formats whose symbol has one way up that is printed upright with the page.
+_ORIENTED_FORMATS = ("QRCode", "MicroQRCode", "RMQRCode")  # zxingcpp.BarcodeFormat names
+
+
+def read_codes_and_turns(page: np.ndarray) -> tuple[tuple[DecodedCode, ...], list[int]]:
+    """The bar and QR codes on `page` (zxing-cpp), and for each QR code the clockwise
+    turn (0/90/180/270) that would stand it — and so the page — upright.
 
     Read first at half size (100 dpi: ~20 ms, enough for QR codes and most bar codes),
     and only when nothing is found once more at full size without the slow
-    inverted/downscaled retries (~50 ms) for fine 1-D bars.
+    inverted/downscaled retries (~50 ms) for fine 1-D bars. Which way a code lies does
+    not change what it says, so the codes of a page are read once, before it is turned.
     """
     import zxingcpp
 
@@ -394,15 +387,22 @@ def read_codes(page: np.ndarray) -> tuple[DecodedCode, ...]:
     results = zxingcpp.read_barcodes(half)
     if not results:
         results = zxingcpp.read_barcodes(gray, try_invert=False, try_downscale=False)
+    oriented = {getattr(zxingcpp.BarcodeFormat, name) for name in _ORIENTED_FORMATS
+                if hasattr(zxingcpp.BarcodeFormat, name)}
     codes = []
+    turns = []
     seen = set()
     for result in results:
+        name = str(result.format).split(".")[-1]
+        if result.format in oriented:
+            # zxing-cpp gives the code's own turn in degrees (clockwise, -90 for 270).
+            turns.append((360 - 90 * int(round(float(result.orientation) / 90))) % 360)
         key = (str(result.format), result.text)
         if key in seen:
             continue
         seen.add(key)
-        codes.append(DecodedCode(str(result.format).split(".")[-1], result.text))
-    return tuple(codes)
+        codes.append(DecodedCode(name, result.text))
+    return tuple(codes), turns
 
 
 def set_jpeg_dpi(jpeg: bytes, dpi: int) -> bytes:
@@ -426,8 +426,8 @@ def make_page(image: np.ndarray, detection: Detection, *, mode: str = "auto", jp
               upright_by_text: bool = True) -> FinishedPage:
     """Warp, turn upright, enhance, gate and encode the page `detection` found in `image`.
 
-    `upright_by_text=False` skips reading the text's direction (Tesseract OSD, 0.5-3 s
-    of one core per page): the page is left as placed, `orientation_confident` False.
+    `upright_by_text=False` skips reading which way is up (page_orient: ~0.3-1 s of one
+    core per page): the page is left as placed, `orientation_confident` False.
 
     `detection` may come from a smaller image (the preview): it is scaled to `image`.
     The page is always returned; `quality_problems` says whether to ask for a retake.
@@ -440,11 +440,11 @@ def make_page(image: np.ndarray, detection: Detection, *, mode: str = "auto", jp
     thumb = thumbnail(warped)
     problems, score = quality_problems(detection, warped, page_class, min_sharpness, min_page_fraction, thumb)
     enhanced, used_mode = enhance(warped, "document" if mode == "colour" else mode, thumb=thumb)
-    # Orientation is read on the enhanced page: flat lighting and clean levels make the
-    # text easier for OSD to binarise than the raw warp with its shading.
-    rotation, orientation_confident = upright_rotation(enhanced, page_class, by_text=upright_by_text)
+    found_codes, qr_turns = read_codes_and_turns(enhanced) if codes else ((), [])
+    # Orientation is read on the enhanced page: flat lighting and clean levels.
+    rotation, orientation_confident = upright_rotation(enhanced, page_class, by_text=upright_by_text,
+                                                       qr_turns=qr_turns)
     finished = rotate(enhanced, rotation)
-    found_codes = read_codes(finished) if codes else ()
     jpeg = encode_jpeg(finished, jpeg_quality, page_class.dpi)
     return FinishedPage(
         jpeg_bytes=jpeg,

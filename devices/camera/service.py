@@ -1,9 +1,12 @@
 """The capture service that runs a camera source in its own thread with a watchdog.
 
 The service reads preview frames, finds the page on each, auto-captures a still when
-the page has lain still, makes the finished page, and reports everything through one
-callback, called on the service thread: the Kivy app wraps it in
-`Clock.schedule_once`. A read that blocks, fails or keeps returning the very same
+the page has lain still, and reports everything through one callback: the Kivy app
+wraps it in `Clock.schedule_once`. The finished page (warp, enhance, quality gate,
+codes, and which way is up: ~0.5-1.5 s of a core for a 12 MP still) is made on a
+thread of its own, "camera-pages", so the preview and the next auto-capture never wait
+for it: `PageCaptured` comes from that thread, preview frames and problems from the
+service thread. Pages are made one at a time, in the order they were taken. A read that blocks, fails or keeps returning the very same
 frame (what UVC cameras do after an unplug) is reported as a problem; the service then
 closes the camera and tries to open it again every couple of seconds, and says so when
 it is back — the kiosk never needs a restart.
@@ -12,6 +15,7 @@ it is back — the kiosk never needs a restart.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from typing import Callable
@@ -40,6 +44,9 @@ class CameraService:
     # Driver calls abandoned while hung (each holds a thread and the driver's handle):
     # with this many still stuck, no new open is tried until one of them returns.
     MAX_STUCK_CALLS = 2
+    # Stills (36 MB each at 12 MP) waiting for the page thread: a shutter tapped again and
+    # again takes no more until these are made.
+    MAX_WAITING_STILLS = 2
 
     def __init__(self, source: CameraSource, on_event: Callable[[CameraEvent], None],
                  settings: CameraSettings | None = None, reference: PlatenReference | None = None,
@@ -71,22 +78,38 @@ class CameraService:
         self._failures = 0
         self._empty_since: float | None = None
         self._last_detection: Detection | None = None
-        self.stats = {"frames": 0, "captures": 0, "problems": 0, "reconnects": 0}
+        # Stills waiting to be made into pages, and the thread that makes them.
+        self._stills: queue.Queue = queue.Queue()
+        self._page_thread: threading.Thread | None = None
+        # Set by the page thread when a still held no page: the capture thread arms again.
+        self._rearm = threading.Event()
+        self.stats = {"frames": 0, "stills": 0, "captures": 0, "problems": 0, "reconnects": 0}
 
     # -- public ------------------------------------------------------------------
     def start(self) -> None:
         if self._thread is not None:
             return
         self._stop.clear()
+        self._stills = queue.Queue()
+        self._page_thread = threading.Thread(target=self._make_pages, args=(self._stills,), name="camera-pages",
+                                             daemon=True)
+        self._page_thread.start()
         self._thread = threading.Thread(target=self._run, name="camera-service", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop reading; a still already taken is still made into its page (and reported)
+        within `timeout`, as when pages were made on the service thread."""
+        deadline = time.monotonic() + timeout
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
         self._release()
+        if self._page_thread is not None:
+            self._stills.put(None)
+            self._page_thread.join(max(0.1, deadline - time.monotonic()))
+            self._page_thread = None
 
     def capture_now(self) -> None:
         """Manual shutter: take the still at the next preview frame."""
@@ -237,20 +260,35 @@ class CameraService:
         except Exception as exc:  # noqa: BLE001
             self._problem(exc)
             return
-        try:
-            made = self._make_page(still, preview_detection)
-        except Exception:  # noqa: BLE001 - a page-making bug must not stop the camera
-            log.exception("making the page from the still failed")
-            made = None
-        if made is None:
-            # Nothing captured: arm again so the page still lying there is taken again,
-            # rather than leaving "captured" on screen for a page that was not.
-            self.trigger.reset()
-            return
-        page, detection = made
-        self.stats["captures"] += 1
-        log.info("page captured: %r", page)
-        self._emit(PageCaptured(page, detection, automatic))
+        self.stats["stills"] += 1
+        # Made on the page thread: the preview goes on while the page is made and turned.
+        self._stills.put((still, preview_detection, automatic))
+
+    def _make_pages(self, stills: queue.Queue) -> None:
+        """The page thread: each still taken becomes a finished page, in order."""
+        if self.settings.upright_by_text:
+            from devices.camera.page_orient import models_available
+
+            models_available()  # load the models now (~0.3 s), not when the first page waits
+        while True:
+            job = stills.get()
+            if job is None:
+                return
+            still, preview_detection, automatic = job
+            try:
+                made = self._make_page(still, preview_detection)
+            except Exception:  # noqa: BLE001 - a page-making bug must not stop the camera
+                log.exception("making the page from the still failed")
+                made = None
+            if made is None:
+                # Nothing captured: arm again so the page still lying there is taken again,
+                # rather than leaving "captured" on screen for a page that was not.
+                self._rearm.set()
+                continue
+            page, detection = made
+            self.stats["captures"] += 1
+            log.info("page captured: %r", page)
+            self._emit(PageCaptured(page, detection, automatic))
 
     def _make_page(self, still: np.ndarray,
                    preview_detection: Detection | None) -> tuple[FinishedPage, Detection] | None:
@@ -291,6 +329,9 @@ class CameraService:
                 log.exception("page detection failed")
                 detection = None
             self._maybe_learn_reference(frame, detection)
+            if self._rearm.is_set():
+                self._rearm.clear()
+                self.trigger.reset()
             fire = self.auto_capture and self.trigger.update(frame, detection)
             if self._manual.is_set():
                 self._manual.clear()
@@ -318,6 +359,10 @@ class CameraService:
                 self._frames_inside_since_cut_off = None
                 hint = zh.HOLD_STILL
             self._emit(PreviewFrame(frame, detection, hint, self.trigger.progress))
+            if fire and self._stills.qsize() >= self.MAX_WAITING_STILLS:
+                log.info("%d stills still being made into pages: this one is not taken", self._stills.qsize())
+                self.trigger.reset()
+                fire = False
             if fire:
                 self._take_still(detection, automatic)
         self._release()

@@ -47,8 +47,8 @@ class CameraSettings:
     min_sharpness: float = 0.22
     min_page_fraction: float = 0.02
     read_codes: bool = True
-    # Turn pages upright by their text (Tesseract OSD; 0.5-3 s of one core per page on
-    # a 2-core box). Off: pages stay as placed, which a slow box may prefer.
+    # Turn pages upright by their text lines and QR code (page_orient; ~0.3-1 s of one
+    # core per page, on the camera's page thread). Off: pages stay as placed.
     upright_by_text: bool = True
 
     def check(self, file: str, prefix: str) -> None:

@@ -51,18 +51,31 @@ _TEXT_LINES = (
 )
 
 
-def _font_path() -> str | None:
-    for path in FONT_PATHS:
+# A Song (Ming) typeface, as official documents set their text (GB/T 9704: 仿宋 body,
+# 小标宋 titles): AR PL UMing (Debian fonts-arphic-uming) or Noto Serif CJK.
+SONG_FONT_PATHS = (
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+)
+TYPEFACES = ("sans", "song")
+
+
+def _font_path(typeface: str = "sans") -> str | None:
+    for path in SONG_FONT_PATHS if typeface == "song" else FONT_PATHS:
         if Path(path).exists():
             return path
     return None
 
 
+def typeface_installed(typeface: str) -> bool:
+    return _font_path(typeface) is not None
+
+
 @functools.lru_cache(maxsize=32)
-def _font(size: int):
+def _font(size: int, typeface: str = "sans"):
     from PIL import ImageFont
 
-    path = _font_path()
+    path = _font_path(typeface) or _font_path("sans")
     if path is None:
         return ImageFont.load_default()
     return ImageFont.truetype(path, size)
@@ -117,8 +130,11 @@ def _draw_seal(canvas: np.ndarray, center: tuple[int, int], radius: int) -> None
 
 
 @functools.lru_cache(maxsize=48)
-def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0, qr_text: str = "") -> np.ndarray:
-    """An upright page of `kind` as BGR, at `px_per_mm` (6 px/mm ≈ 150 dpi).
+def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0, qr_text: str = "",
+                typeface: str = "sans") -> np.ndarray:
+    """An upright page of `kind` as BGR, at `px_per_mm` (6 px/mm ≈ 150 dpi), its text
+    set in `typeface` ("sans": WenQuanYi Micro Hei; "song": a Song/Ming face as
+    official documents use, when installed — else sans).
 
     Forms and slips carry a QR code: `qr_text`, or by default `page_qr_text(kind, seed)`
     (a slip with a ticket's link is a printed queue ticket as the camera sees it).
@@ -126,6 +142,8 @@ def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0, qr_text: str =
     Cached: the same page is placed in many frames. Callers must not modify it.
     """
     from PIL import Image, ImageDraw
+
+    font_of = functools.partial(_font, typeface=typeface)  # this page's typeface
 
     if kind not in PAGE_SIZE_MM:
         raise ValueError(f"unknown page kind {kind!r}; use one of {PAGE_KINDS}")
@@ -142,7 +160,7 @@ def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0, qr_text: str =
     ink = (25, 25, 30)
 
     def lines(x0: float, y0: float, y1: float, size_mm: float, gap: float = 1.8) -> None:
-        font = _font(max(6, int(size_mm * mm)))
+        font = font_of(max(6, int(size_mm * mm)))
         y = y0
         while y + size_mm * mm < y1:
             text = _TEXT_LINES[int(rng.integers(0, len(_TEXT_LINES)))]
@@ -153,10 +171,10 @@ def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0, qr_text: str =
 
     if kind in ("a4_text", "form", "id_copy"):
         title = {"a4_text": "证    明", "form": "最低生活保障申请表", "id_copy": "居民身份证复印件"}[kind]
-        draw.text((w / 2, 22 * mm), title, fill=ink, font=_font(int(8 * mm)), anchor="mm")
+        draw.text((w / 2, 22 * mm), title, fill=ink, font=font_of(int(8 * mm)), anchor="mm")
     if kind == "a4_text":
         lines(22 * mm, 40 * mm, h * float(rng.uniform(0.55, 0.8)), 4.2)
-        draw.text((w - 80 * mm, h - 60 * mm), "二〇二六年十一月二十日", fill=ink, font=_font(int(4.5 * mm)))
+        draw.text((w - 80 * mm, h - 60 * mm), "二〇二六年十一月二十日", fill=ink, font=font_of(int(4.5 * mm)))
     elif kind == "form":
         x0, x1 = 18 * mm, w - 18 * mm
         rows = np.linspace(38 * mm, h - 40 * mm, 15)
@@ -164,7 +182,7 @@ def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0, qr_text: str =
             draw.line((x0, y, x1, y), fill=ink, width=max(1, int(0.35 * mm)))
         for x in (x0, x0 + 40 * mm, x0 + 95 * mm, x1):
             draw.line((x, rows[0], x, rows[-1]), fill=ink, width=max(1, int(0.35 * mm)))
-        font = _font(int(4 * mm))
+        font = font_of(int(4 * mm))
         for i, y in enumerate(rows[:-1]):
             draw.text((x0 + 3 * mm, y + 2.5 * mm), ("姓名", "性别", "住址", "电话", "收入", "人口", "备注")[i % 7],
                       fill=ink, font=font)
@@ -173,7 +191,7 @@ def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0, qr_text: str =
             box = (w / 2 - 43 * mm, top, w / 2 + 43 * mm, top + 54 * mm)
             draw.rounded_rectangle(box, radius=int(3 * mm), fill=(200, 200, 200), outline=(120, 120, 120),
                                    width=max(1, int(0.3 * mm)))
-            font = _font(int(3 * mm))
+            font = font_of(int(3 * mm))
             for k in range(4):
                 draw.text((box[0] + 5 * mm, top + (8 + 9 * k) * mm), ("姓名 张三", "性别 男  民族 汉", "出生 1958年3月2日",
                                                                           "住址 沁水县嘉峰镇")[k], fill=(60, 60, 60), font=font)
@@ -182,17 +200,17 @@ def render_page(kind: str, seed: int = 0, px_per_mm: float = 6.0, qr_text: str =
         for inset, width in ((8, 1.6), (12, 0.5)):
             draw.rectangle((inset * mm, inset * mm, w - inset * mm, h - inset * mm), outline=(40, 60, 170),
                            width=max(1, int(width * mm)))
-        draw.text((w / 2, 40 * mm), "荣 誉 证 书", fill=(30, 30, 180), font=_font(int(14 * mm)), anchor="mm")
+        draw.text((w / 2, 40 * mm), "荣 誉 证 书", fill=(30, 30, 180), font=font_of(int(14 * mm)), anchor="mm")
         lines(40 * mm, 65 * mm, 150 * mm, 6.0, 2.0)
     elif kind == "id_card":
         draw.rectangle((56 * mm, 8 * mm, 80 * mm, 40 * mm), fill=(170, 160, 150))
-        font = _font(int(3.2 * mm))
+        font = font_of(int(3.2 * mm))
         for k, text in enumerate(("姓名 张三", "性别 男  民族 汉", "出生 1958 年 3 月 2 日", "住址 山西省沁水县")):
             draw.text((6 * mm, (7 + 8 * k) * mm), text, fill=ink, font=font)
         draw.text((6 * mm, 44 * mm), "公民身份号码 140521********1234", fill=ink, font=font)
     elif kind == "slip":
-        font = _font(int(3.6 * mm))
-        draw.text((w / 2, 10 * mm), "收  据", fill=ink, font=_font(int(6 * mm)), anchor="mm")
+        font = font_of(int(3.6 * mm))
+        draw.text((w / 2, 10 * mm), "收  据", fill=ink, font=font_of(int(6 * mm)), anchor="mm")
         for k in range(12):
             draw.text((6 * mm, (20 + 7 * k) * mm), ("项目", "金额", "日期", "经办人")[k % 4] + " ……………… " + str(10 * k + 3),
                       fill=ink, font=font)
@@ -309,6 +327,7 @@ class Scene:
     hand: tuple[float, ...] = ()
     # The text of the page's QR code (forms and slips); "" = the kind's own (page_qr_text).
     qr_text: str = ""
+    typeface: str = "sans"  # the page's text: "sans" or "song" (see render_page)
 
     def with_page(self, kind: str | None, corners=(), seed: int | None = None) -> "Scene":
         return replace(self, page_kind=kind, corners=tuple(map(tuple, corners)),
@@ -453,7 +472,7 @@ def render_scene(scene: Scene, width: int, height: int, rng: np.random.Generator
         mm_h = PAGE_SIZE_MM[scene.page_kind][1]
         px_per_mm = float(np.clip(page_h_px / mm_h * 1.3, 2.0, 9.0))
         px_per_mm = round(px_per_mm * 2) / 2
-        page = render_page(scene.page_kind, scene.page_seed, px_per_mm, scene.qr_text)
+        page = render_page(scene.page_kind, scene.page_seed, px_per_mm, scene.qr_text, scene.typeface)
         h, w = page.shape[:2]
         bgr, alpha, pad = _curled_page(page, scene.curl)
         if scene.page_kind == "id_card":

@@ -26,8 +26,9 @@ from devices.camera.simulator import Show, SimulatedCamera, Slide, Unplug
 EMPTY = synthetic.Scene(background="dark_mat", background_seed=2, noise=0.0)
 # The read watchdog leaves room for a loaded 2-core CI box: the simulator's first frame
 # of a new scene takes ~0.1 s idle and well over 0.5 s under load (a false "blocked").
-# These tests are about capturing (once per page, through a lost camera): the text's
-# direction (1-3 s of OSD per page) is tested in test_page_make / test_scan_quality.
+# These tests are about capturing (once per page, through a lost camera): which way is
+# up (~0.5 s of a core per page) is tested in test_page_orient, and once here through the
+# service (test_preview_goes_on_while_the_captured_page_is_turned_upright).
 FAST = CameraSettings(preview_width=640, preview_height=480, still_width=1600, still_height=1200, stable_frames=5,
                       read_timeout_seconds=2.0, reopen_interval_seconds=0.1, frozen_frames=5, read_codes=False,
                       upright_by_text=False)
@@ -109,6 +110,33 @@ def test_events_arrive_on_the_capture_thread_not_the_callers(event_log):
     assert threading.get_ident() not in threads
 
 
+def test_preview_goes_on_while_the_captured_page_is_turned_upright(event_log):
+    # GIVEN a page lying upside down, and a service that reads which way is up
+    upside_down = _placed("a4_text", 12, angle=183.0)
+    camera = _camera([Show(EMPTY, 3), Show(upside_down, 300), Show(EMPTY, 3)])
+    service = None
+    while_made = []
+
+    def on_event(event):
+        if isinstance(event, PreviewFrame) and service.stats["stills"] == 1 and not event_log.of(PageCaptured):
+            while_made.append(event)
+        event_log(event)
+
+    service = CameraService(camera, on_event, replace(FAST, upright_by_text=True))
+    # WHEN it captures the page
+    service.start()
+    try:
+        assert event_log.wait_for(lambda: len(event_log.of(PageCaptured)) == 1, 60), service.stats
+    finally:
+        service.stop()
+    # THEN the preview kept moving (saying 已拍摄) while the page was made and turned,
+    # and the page came out upright
+    assert len(while_made) >= 3, f"{len(while_made)} preview frames while the page was made"
+    assert {frame.hint_zh for frame in while_made} == {zh.CAPTURED}
+    page = event_log.of(PageCaptured)[0].page
+    assert (page.rotation, page.orientation_confident) == (180, True)
+
+
 @pytest.mark.parametrize("mode,seconds,message", [
     ("vanish", 1.0, zh.CAMERA_LOST),
     ("freeze", 3.0, zh.CAMERA_FROZEN),  # long enough for frozen_frames reads on a loaded box
@@ -126,8 +154,10 @@ def test_camera_vanishing_mid_session_is_reported_and_recovered(event_log, mode,
     problems = event_log.of(CameraProblem)
     assert len(problems) == 1 and problems[0].message_zh == message
     assert len(event_log.of(CameraReconnected)) == 1
-    kinds = [type(e) for e in event_log.events if not isinstance(e, PreviewFrame)]
-    assert kinds == [PageCaptured, CameraProblem, CameraReconnected, PageCaptured]
+    # Pages are made on their own thread: the first may be reported after the loss.
+    kinds = [type(e) for e in event_log.events if isinstance(e, (CameraProblem, CameraReconnected))]
+    assert kinds == [CameraProblem, CameraReconnected]
+    assert [c.page.page_class for c in event_log.of(PageCaptured)] == ["A4", "A4"]
     assert service.stats["reconnects"] == 1
 
 

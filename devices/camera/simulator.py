@@ -48,6 +48,8 @@ class Unplug:
 Step = Union[Show, Slide, Unplug]
 
 _SCRIPT = object()  # no scene held: the script plays
+NOISE_FIELDS = 8  # preview frames cycle through this many noise fields
+NOISE_FIELD_MAX_PIXELS = 2_500_000  # larger frames (stills) get fresh noise each time
 _EMPTY_PLATEN = synthetic.Scene(background="dark_mat", background_seed=1, noise=0.0)
 
 
@@ -114,6 +116,8 @@ class SimulatedCamera:
         self.script: list[Step] = list(script) if script is not None else ([] if video_path else demo_script(
             still_size[0] / still_size[1]))
         self._rng = np.random.default_rng(seed)
+        self._noise_fields: dict[tuple, list[np.ndarray]] = {}
+        self._noise_turn = 0
         self._lock = threading.Lock()
         self._step = 0
         self._frame_in_step = 0
@@ -236,10 +240,22 @@ class SimulatedCamera:
         return frame
 
     def _with_noise(self, frame: np.ndarray) -> np.ndarray:
+        """The frame plus sensor noise: one of NOISE_FIELDS Gaussian fields drawn once per
+        frame size, in turn. Drawing a fresh field per frame cost ~30 ms at 1280x720, a
+        third of the capture thread's frame budget, which a real camera does not spend."""
         if self.noise <= 0:
             return frame.copy()
-        noise = self._rng.normal(0, self.noise, frame.shape[:2] + (1,)).astype(np.int16)
-        return np.clip(frame.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+        if frame.shape[0] * frame.shape[1] > NOISE_FIELD_MAX_PIXELS:
+            # Stills (up to 12 MP) are rare: fresh noise, and no 70 MB fields kept.
+            noise = self._rng.normal(0, self.noise, frame.shape[:2] + (1,)).astype(np.int16)
+            return np.clip(frame.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+        key = frame.shape
+        fields = self._noise_fields.setdefault(key, [])
+        self._noise_turn = (self._noise_turn + 1) % NOISE_FIELDS
+        while len(fields) <= self._noise_turn:
+            field = self._rng.normal(0, self.noise, frame.shape[:2]).astype(np.int16)
+            fields.append(cv2.merge([field] * frame.shape[2]) if frame.ndim == 3 else field)
+        return cv2.add(frame, fields[self._noise_turn], dtype=cv2.CV_8U)
 
     def _unplugged(self) -> Unplug | None:
         if self._held_unplug is not None:

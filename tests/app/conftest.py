@@ -152,7 +152,7 @@ class Kiosk:
     def place_card(self, key: str, wait_for: str | None = "queue") -> None:
         self.reader.place_card(key)
         if wait_for:
-            wait_until(lambda: self.current == wait_for, 6, f"screen {wait_for} after placing card {key}")
+            wait_until(lambda: self.current == wait_for, 15, f"screen {wait_for} after placing card {key}")
 
     def remove_card(self) -> None:
         from devices.idcard.service import ABSENT_POLLS_TO_RELEASE

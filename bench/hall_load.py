@@ -5,7 +5,8 @@
 
 For each worker count and mode: a fresh data folder and a hall open round the clock
 (10 windows, caps 9999), `kiosk serve --workers N` started for real (uvicorn, HTTP on
-127.0.0.1), then for --seconds:
+127.0.0.1), then for --seconds (after 2 s of the same load, not measured: connections,
+threads and caches warm up, and all clients start at once):
 
   4 kiosks    POST /api/kiosk/tickets with their device tokens
   10 counters each logged in as its own staff member: POST /api/windows/N/call, then
@@ -25,8 +26,8 @@ Two ways to offer that load:
           client on its own fixed schedule (random phase). Latency runs from the
           time a request was *scheduled*, not from when it was sent, so a request
           held up behind a slow one counts its wait ("coordinated omission"). Before
-          the measured seconds the kiosks draw one second of calls, so the counters
-          find someone waiting. A client more than 5 s behind its schedule stops.
+          the measured seconds the kiosks draw --waiting tickets (20), so the
+          counters find someone waiting. A client more than 5 s behind its schedule stops.
 
 Prints, per operation, the count, rate and p50/p99; the achieved operations per
 second (every answered request); the server's CPU per operation (user + system of
@@ -81,7 +82,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--mode", choices=("closed", "open", "both"), default="both")
     parser.add_argument("--rate", type=float, default=TARGET_OPS, help="open loop: operations/s offered in all")
+    parser.add_argument("--waiting", type=int, default=2 * COUNTERS,
+                        help="open loop: tickets drawn before the measured seconds, so counters find someone")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
+    parser.add_argument("--profile", metavar="PREFIX",
+                        help="py-spy samples of the server during the measured seconds: PREFIX-<workers>w-<mode>.txt "
+                             "(collapsed stacks, for flamegraph.pl or speedscope)")
     args = parser.parse_args()
     seconds = 10.0 if args.quick else args.seconds
     modes = ("closed", "open") if args.mode == "both" else (args.mode,)
@@ -91,12 +97,14 @@ def main() -> int:
     for workers in args.workers:
         for mode in modes:
             with tempfile.TemporaryDirectory(prefix="hall-load-") as folder:
-                failed |= not run(Path(folder), workers, seconds, mode, args.rate, args.client)
+                profile = f"{args.profile}-{workers}w-{mode}.txt" if args.profile else None
+                failed |= not run(Path(folder), workers, seconds, mode, args.rate, args.waiting, args.client, profile)
     return 1 if failed else 0
 
 
 # -- one run -----------------------------------------------------------------------------------------
-def run(folder: Path, workers: int, seconds: float, mode: str, rate: float, client: str) -> bool:
+def run(folder: Path, workers: int, seconds: float, mode: str, rate: float, waiting: int, client: str,
+        profile: str | None) -> bool:
     config = round_the_clock_config(folder / "hall.toml", windows=COUNTERS, daily_cap=9999)
     data = folder / "data"
     env = {**os.environ, "KIOSK_CONFIG": str(config), "KIOSK_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
@@ -107,7 +115,9 @@ def run(folder: Path, workers: int, seconds: float, mode: str, rate: float, clie
     try:
         wait_until_up(f"http://127.0.0.1:{port}", server)
         hall = Hall(port, tokens, staff, client, lambda: tree_cpu_seconds(server.pid))
-        load = run_loop(hall.drive(seconds, mode, rate))
+        if profile:
+            hall.on_start = lambda: start_profiler(server.pid, seconds, profile)
+        load = run_loop(hall.drive(seconds, mode, rate, waiting))
     finally:
         server.terminate()
         try:
@@ -120,6 +130,17 @@ def run(folder: Path, workers: int, seconds: float, mode: str, rate: float, clie
                            load["told"])
     report(workers, mode, rate, load, check, errors)
     return check["lost"] == 0 and check["twice"] == 0 and not load["unexpected"]
+
+
+def start_profiler(pid: int, seconds: float, out: str) -> subprocess.Popen:
+    """py-spy on the server and its workers for the measured seconds (it runs on, and is waited
+    for after the run; its own CPU is not the server's). Only the thread holding the GIL is
+    sampled: where the server's Python spends CPU, not where its threads wait (SQLite's own
+    work and fsync run without the GIL and do not show)."""
+    beside = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen([str(beside) if beside.exists() else "py-spy", "record", "--pid", str(pid), "--subprocesses", "--duration",
+                             str(int(seconds)), "--rate", "100", "--gil", "--format", "raw", "--output", out, "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def run_loop(coroutine):
@@ -169,24 +190,25 @@ def wait_until_up(base: str, server: subprocess.Popen) -> None:
     raise SystemExit("the server did not start in 30 s")
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of the server and its worker processes so far (Linux /proc; 0 elsewhere).
+def tree_cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time (user, system) of the server and its worker processes so far (Linux /proc; 0 elsewhere).
 
     Divided by the operations served it gives the server's CPU per operation, a figure
     that, unlike latency, hardly moves when other work shares the box."""
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    total, todo = 0.0, [pid]
+    user, system, todo = 0.0, 0.0, [pid]
     while todo:
         current = todo.pop()
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            user += int(fields[11]) / tick
+            system += int(fields[12]) / tick
             for task in Path(f"/proc/{current}/task").iterdir():
                 children = (task / "children").read_text().split()
                 todo.extend(int(c) for c in children)
         except (OSError, ValueError, IndexError):
             continue
-    return total
+    return user, system
 
 
 # -- clients -------------------------------------------------------------------------------------------
@@ -213,10 +235,13 @@ class RawClient:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, path: str, body: bytes = b"") -> Answer:
+        return await self.request("POST", path, body)
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> Answer:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         self.writer.write(
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n{self.head}"
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n{self.head}"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode("latin-1") + body)
         try:
             return await self._answer()
@@ -293,6 +318,8 @@ class Hall:
         self.display_delay: list[float] = []
         self.display_events = [0] * DISPLAYS
         self.behind: list[str] = []
+        self.on_start = None
+        self.measure_from = 0.0
 
     # -- the requests, each timed from `since` (its scheduled time in the open loop) --
     async def issue(self, c, n: int, since: float | None = None) -> None:
@@ -302,7 +329,7 @@ class Hall:
         except CLIENT_ERRORS as exc:
             self.unexpected.append(f"issue: {type(exc).__name__} {exc}")
             return
-        self.latencies["issue"].append((time.perf_counter() - started) * 1000)
+        self._keep("issue", started)
         if answer.status == 201:
             self.told.append(answer.json())
         elif answer.status < 500:
@@ -318,13 +345,12 @@ class Hall:
         except CLIENT_ERRORS as exc:
             self.unexpected.append(f"call: {type(exc).__name__} {exc}")
             return False
-        took = (time.perf_counter() - started) * 1000
         if answer.status == 200:
-            self.latencies["call"].append(took)
+            self._keep("call", started)
             self.called_at[(window, answer.json()["ticket"]["code"])] = time.perf_counter()
             return True
         if answer.status == 409:
-            self.latencies["call (nobody waiting)"].append(took)
+            self._keep("call (nobody waiting)", started)
         else:
             self.unexpected.append(f"call: {answer.status} {answer.body[:200]!r}")
         return False
@@ -336,9 +362,14 @@ class Hall:
         except CLIENT_ERRORS as exc:
             self.unexpected.append(f"finish: {type(exc).__name__} {exc}")
             return
-        self.latencies["finish"].append((time.perf_counter() - started) * 1000)
+        self._keep("finish", started)
         if answer.status >= 400:
             self.unexpected.append(f"finish: {answer.status} {answer.body[:200]!r}")
+
+    def _keep(self, name: str, started: float) -> None:
+        """The latency of a request answered now, counted if it was sent (or due) after the warm-up."""
+        if started >= self.measure_from:
+            self.latencies[name].append((time.perf_counter() - started) * 1000)
 
     # -- closed loop --
     async def closed_kiosk(self, c, n: int, until: float) -> None:
@@ -418,21 +449,31 @@ class Hall:
             cookies = "; ".join(f"{k}={v}" for k, v in c.cookies.items())
             return {"Cookie": cookies, "X-CSRF-Token": c.cookies["qx_csrf"]}
 
-    async def drive(self, seconds: float, mode: str, rate: float) -> dict:
+    async def drive(self, seconds: float, mode: str, rate: float, waiting: int, warmup: float = 2.0) -> dict:
         # The logins first (scrypt: ~0.1 s of CPU each), so the measured seconds hold the hall's work only.
         kiosks = [self.client_class(self.port, {"Authorization": f"Bearer {t}"}) for t in self.tokens]
         counters = [self.client_class(self.port, await self.log_in(name)) for name in self.staff]
         if mode == "open":
-            # One second of calls waiting before the clock starts, so the counters find someone.
+            # Some tickets waiting before the clock starts, so the counters find someone.
             async def draw(c, n: int) -> None:
-                for i in range(int(rate / 3 / KIOSKS)):
-                    await self.issue(c, n + i)
+                for i in range(n, waiting, KIOSKS):
+                    await self.issue(c, i)
 
             await asyncio.gather(*[draw(c, n) for n, c in enumerate(kiosks)])
             self.latencies.clear()
-        cpu_before, client_cpu_before = self.server_cpu(), time.process_time()
         started = time.perf_counter()
-        until = started + seconds
+        # The first seconds are not measured: connections, the thread pool and the estimator's
+        # inputs warm up, and every client starts at once (up to 0.2 s answers in the first 0.5 s).
+        self.measure_from = started + warmup
+        until = self.measure_from + seconds
+        marks: dict = {}
+
+        async def mark() -> None:
+            await asyncio.sleep(warmup)
+            marks["profiler"] = self.on_start() if self.on_start else None
+            marks["cpu"], marks["client_cpu"] = self.server_cpu(), time.process_time()
+
+        marking = asyncio.ensure_future(mark())
         displays = [asyncio.ensure_future(self.display(n, until + 1.0)) for n in range(DISPLAYS)]
         if mode == "closed":
             await asyncio.gather(*[self.closed_kiosk(c, n, until) for n, c in enumerate(kiosks)],
@@ -443,17 +484,22 @@ class Hall:
             await asyncio.gather(
                 *[self.open_kiosk(c, n, started, until, kiosk_interval) for n, c in enumerate(kiosks)],
                 *[self.open_counter(c, n + 1, started, until, counter_interval) for n, c in enumerate(counters)])
-        cpu = self.server_cpu() - cpu_before
-        client_cpu = time.process_time() - client_cpu_before
-        elapsed = time.perf_counter() - started  # the requests' time: the displays' tail is not counted
+        await marking
+        user, system = (after - before for after, before in zip(self.server_cpu(), marks["cpu"]))
+        client_cpu = time.process_time() - marks["client_cpu"]
+        elapsed = time.perf_counter() - self.measure_from  # the displays' tail is not counted
+        profiler = marks["profiler"]
         await asyncio.wait(displays, timeout=5.0)
         for task in displays:
             task.cancel()
         for c in kiosks + counters:
             await c.close()
+        if profiler is not None:
+            await asyncio.to_thread(profiler.wait)
         return {"latencies": self.latencies, "told": self.told, "refused": self.refused,
                 "unexpected": self.unexpected, "display_delay": self.display_delay,
-                "display_events": self.display_events, "elapsed": elapsed, "server_cpu": cpu,
+                "display_events": self.display_events, "elapsed": elapsed, "server_cpu": user + system,
+                "server_system_cpu": system,
                 "client_cpu": client_cpu, "behind": self.behind}
 
 
@@ -472,11 +518,12 @@ def check_database(path: Path, told: list[dict]) -> dict:
         twice = conn.execute("SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE origin_ticket_id IS NULL "
                              "GROUP BY queue_id, business_day, number HAVING COUNT(*) > 1)").fetchone()[0]
         finished = conn.execute("SELECT COUNT(*) FROM tickets WHERE status = 'finished'").fetchone()[0]
+        waiting = conn.execute("SELECT COUNT(*) FROM tickets WHERE status = 'waiting'").fetchone()[0]
     finally:
         conn.close()
     lost = sum(1 for t in told if rows.get(t["ticket_id"]) != (t["queue"], t["business_day"], t["code"]))
     told_twice = len(told) - len({(t["queue"], t["business_day"], t["code"]) for t in told})
-    return {"stored": len(rows), "lost": lost, "twice": twice + told_twice, "finished": finished,
+    return {"stored": len(rows), "lost": lost, "twice": twice + told_twice, "finished": finished, "waiting": waiting,
             "not_told": len(rows) - len(told)}
 
 
@@ -510,9 +557,11 @@ def report(workers: int, mode: str, rate: float, load: dict, check: dict, errors
     print(f"operations per second: {ops:.0f}   target >= {TARGET_OPS:.0f}  {'ok' if ops >= TARGET_OPS else 'MISSED'}")
     if total:
         print(f"CPU per operation: server {load['server_cpu'] * 1000 / total:.2f} ms "
-              f"({load['server_cpu']:.1f} s in {elapsed:.1f} s), client {load['client_cpu'] * 1000 / total:.2f} ms "
+              f"(of it system {load['server_system_cpu'] * 1000 / total:.2f} ms; {load['server_cpu']:.1f} s in "
+              f"{elapsed:.1f} s), client {load['client_cpu'] * 1000 / total:.2f} ms "
               f"({load['client_cpu']:.1f} s); {os.cpu_count()} cores")
-    print(f"database: {check['stored']} tickets, {check['finished']} finished; told to kiosks {len(load['told'])}, "
+    print(f"database: {check['stored']} tickets, {check['finished']} finished, {check['waiting']} still waiting; "
+          f"told to kiosks {len(load['told'])}, "
           f"lost {check['lost']}, issued twice {check['twice']} (target 0: "
           f"{'ok' if check['twice'] == 0 and check['lost'] == 0 else 'FAILED'}), in the database but never told "
           f"{check['not_told']}")

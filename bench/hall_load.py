@@ -554,7 +554,9 @@ def report(workers: int, mode: str, rate: float, load: dict, check: dict, errors
     print(f"{'call -> display (SSE)':<24}{len(delay):>8}{'':>9}{percentile(delay, 50):>9.1f}{percentile(delay, 99):>9.1f}"
           f"   change events per display: {load['display_events']}")
     ops = total / elapsed
-    print(f"operations per second: {ops:.0f}   target >= {TARGET_OPS:.0f}  {'ok' if ops >= TARGET_OPS else 'MISSED'}")
+    served = sum(len(load["latencies"].get(name, [])) for name in ("issue", "call", "finish")) / elapsed
+    print(f"operations per second: {ops:.0f}   target >= {TARGET_OPS:.0f}  {'ok' if ops >= TARGET_OPS else 'MISSED'}"
+          f"   (issue, call and finish alone: {served:.0f}/s; the rest are calls with nobody waiting)")
     if total:
         print(f"CPU per operation: server {load['server_cpu'] * 1000 / total:.2f} ms "
               f"(of it system {load['server_system_cpu'] * 1000 / total:.2f} ms; {load['server_cpu']:.1f} s in "
@@ -566,8 +568,8 @@ def report(workers: int, mode: str, rate: float, load: dict, check: dict, errors
           f"{'ok' if check['twice'] == 0 and check['lost'] == 0 else 'FAILED'}), in the database but never told "
           f"{check['not_told']}")
     if load["behind"]:
-        print(f"fell more than {GIVE_UP_BEHIND_SECONDS:.0f} s behind the schedule and stopped: "
-              + ", ".join(load["behind"]))
+        print(f"OVERLOADED: fell more than {GIVE_UP_BEHIND_SECONDS:.0f} s behind the schedule and stopped: "
+              + ", ".join(load["behind"]) + " (the figures above are not those of the offered rate)")
     if load["refused"]:
         print("refusals: " + ", ".join(f"{k} {v}" for k, v in sorted(load["refused"].items())))
     if load["unexpected"]:

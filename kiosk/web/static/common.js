@@ -6,11 +6,13 @@ function qxCookie(name) {
 }
 
 // Resolves to the parsed JSON body; rejects with an Error whose .message is the Chinese
-// message of the server (or a plain one when the network is down).
-async function qxApi(method, url, body) {
+// message of the server (or a plain one when the network is down). With a device token
+// (a window tablet) the call is authorised by it instead of the session and its CSRF header.
+async function qxApi(method, url, body, deviceToken) {
   const options = { method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
+  if (deviceToken) options.headers["Authorization"] = `Bearer ${deviceToken}`;
   if (method !== "GET") {
-    options.headers["X-CSRF-Token"] = qxCookie("qx_csrf");
+    if (!deviceToken) options.headers["X-CSRF-Token"] = qxCookie("qx_csrf");
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body || {});
   }

@@ -26,25 +26,8 @@ const tablet = {
     return localStorage.getItem(TOKEN_KEY) || "";
   },
 
-  async call(method, body) {
-    const url = `/api/kiosk/windows/${this.window}/rating`;
-    const token = this.token();
-    const headers = { "Accept": "application/json" };
-    if (token) headers["Authorization"] = `Bearer ${token}`;
-    if (method !== "GET") {
-      headers["Content-Type"] = "application/json";
-      if (!token) headers["X-CSRF-Token"] = qxCookie("qx_csrf");
-    }
-    const response = await fetch(url, { method, headers, credentials: "same-origin",
-                                        body: method === "GET" ? undefined : JSON.stringify(body) });
-    let data = {};
-    try { data = await response.json(); } catch (err) { data = {}; }
-    if (!response.ok) {
-      const error = new Error(data.message_zh || "操作没有成功，请再试一次");
-      error.status = response.status;
-      throw error;
-    }
-    return data;
+  call(method, body) {
+    return qxApi(method, `/api/kiosk/windows/${this.window}/rating`, body, this.token());
   },
 
   show(step) {

@@ -60,6 +60,8 @@ def _show_view(args, view) -> int:
         print(f"  note: {view.status_note}")
     for page in view.pages:
         state = "" if page.available else " (deleted)"
+        if not page.upright_sure:
+            state += " (which way is up was not sure: check it)"
         print(f"  page {page.number}: {page.material_name} {page.width}x{page.height}{state}")
     for at, action, actor, detail in view.audit:
         print(f"  {at} {action} by {actor} {detail}")

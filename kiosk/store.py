@@ -363,6 +363,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    (
+        10,
+        "drop-off pages: whether the kiosk was sure which way is up",
+        # A page with no readable text or QR is kept as laid; staff are told to check it.
+        # Pages stored before this migration were not judged: they count as sure.
+        "ALTER TABLE dropoff_pages ADD COLUMN upright_sure INTEGER NOT NULL DEFAULT 1 CHECK (upright_sure IN (0, 1));",
+    ),
 )
 
 

@@ -281,7 +281,8 @@ class DropoffFlow:
             if visit == self._visit:
                 screen.show_status(error.message_zh, problem=True)
 
-        self.app.calls.run(partial(self.app.runtime.dropoff.add_page, draft, index, page.jpeg_bytes, width, height),
+        self.app.calls.run(partial(self.app.runtime.dropoff.add_page, draft, index, page.jpeg_bytes, width, height,
+                                   page.orientation_confident),
                            added, refused)
 
     def shoot(self) -> None:

@@ -33,13 +33,17 @@ def page_jpegs() -> tuple[tuple[bytes, int, int], ...]:
     return tuple(pages)
 
 
-def fill_draft(service, pages, matter=MATTER, layout=(2, 2, 1)):
+def fill_draft(service, pages, matter=MATTER, layout=(2, 2, 1), unsure_pages=()):
+    """`unsure_pages`: page numbers (from 1) the camera could not tell which way is up."""
     draft = service.start(matter, ID_NUMBER, NAME, from_card=True)
     pages = iter(pages)
+    number = 0
     for material_index, count in enumerate(layout):
         for _ in range(count):
             jpeg, width, height = next(pages)
-            service.add_page(draft, min(material_index, len(draft.pages) - 1), jpeg, width, height)
+            number += 1
+            service.add_page(draft, min(material_index, len(draft.pages) - 1), jpeg, width, height,
+                             upright_sure=number not in unsure_pages)
     draft.phone = PHONE
     draft.consent = True
     return draft

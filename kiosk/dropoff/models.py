@@ -48,6 +48,9 @@ class DraftPage:
     jpeg: bytes
     width: int
     height: int
+    # False when the camera could not tell which way is up (no readable text or QR):
+    # the page is kept as laid and staff are told to check it.
+    upright_sure: bool = True
 
     def __repr__(self) -> str:  # a page may show an ID card: never its bytes
         return f"DraftPage({self.width}x{self.height}, {len(self.jpeg) // 1024} kB)"
@@ -135,6 +138,7 @@ class PageInfo:
     height: int
     size_bytes: int
     available: bool
+    upright_sure: bool = True
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,8 @@ class StaffView:
             "accepted_at": self.accepted_at.isoformat() if self.accepted_at else None,
             "due_on": self.due_on.isoformat() if self.due_on else None, "status_note": self.status_note,
             "pages": [{"number": p.number, "material": p.material_name, "width": p.width, "height": p.height,
-                       "bytes": p.size_bytes, "available": p.available} for p in self.pages],
+                       "bytes": p.size_bytes, "available": p.available,
+                       "upright_sure": p.upright_sure} for p in self.pages],
             "scans_deleted": self.scans_deleted, "masked_name": self.masked_name,
             "audit": [{"at": a, "action": b, "actor": c, "detail": d} for a, b, c, d in self.audit],
         }

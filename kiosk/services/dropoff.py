@@ -173,7 +173,8 @@ class DropoffService:
             raise DropoffError(f"ID number refused: {verdict.message_en}", verdict.message_zh)
         return number
 
-    def add_page(self, draft: Draft, material_index: int, jpeg: bytes, width: int, height: int) -> DraftPage:
+    def add_page(self, draft: Draft, material_index: int, jpeg: bytes, width: int, height: int,
+                 upright_sure: bool = True) -> DraftPage:
         limits = self.settings.dropoff
         if not 0 <= material_index < len(draft.pages):
             raise DropoffError(f"no material {material_index}", "请先选择是哪一项材料")
@@ -182,7 +183,7 @@ class DropoffService:
                                f"这一项材料最多拍{limits.max_pages_per_material}页")
         if draft.page_count >= limits.max_pages:
             raise DropoffError("too many pages", f"一次最多投递{limits.max_pages}页")
-        page = DraftPage(jpeg, width, height)
+        page = DraftPage(jpeg, width, height, upright_sure)
         draft.pages[material_index].append(page)
         return page
 
@@ -192,7 +193,8 @@ class DropoffService:
 
         finished = page_from_file(Path(path), self.settings.devices.camera)
         width, height = finished.size_px
-        return self.add_page(draft, material_index, finished.jpeg_bytes, width, height)
+        return self.add_page(draft, material_index, finished.jpeg_bytes, width, height,
+                             finished.orientation_confident)
 
     @staticmethod
     def check_phone(phone: str):
@@ -249,8 +251,9 @@ class DropoffService:
                                  (self.vault.seal_text(holder, f"holder:{row_id}"), row_id))
                     conn.executemany(
                         "INSERT INTO dropoff_pages (dropoff_id, page_number, material_index, material_name, blob,"
-                        " width, height, size_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(row_id, number, index, name, blob, page.width, page.height, len(page.jpeg))
+                        " width, height, size_bytes, upright_sure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(row_id, number, index, name, blob, page.width, page.height, len(page.jpeg),
+                          int(page.upright_sure))
                          for number, ((index, name, page), blob) in enumerate(zip(pages, names), start=1)])
                     self._audit(conn, row_id, "submitted", actor, {"pages": len(pages), "channel": channel})
                 break
@@ -422,7 +425,7 @@ class DropoffService:
             review_on=_date(row["review_on"]), case_number=row["case_number"],
             accepted_at=_parse(row["accepted_at"]), due_on=_date(row["due_on"]), status_note=row["status_note"],
             pages=tuple(PageInfo(p["page_number"], p["material_index"], p["material_name"], p["width"], p["height"],
-                                 p["size_bytes"], p["blob"] is not None) for p in pages),
+                                 p["size_bytes"], p["blob"] is not None, bool(p["upright_sure"])) for p in pages),
             scans_deleted=row["scans_deleted_at"] is not None,
             audit=tuple((a["at"], a["action"], a["actor"], a["data"] or "") for a in audit),
             masked_name=row["masked_name"] or "")

@@ -427,6 +427,8 @@ class DropoffPageOut(Closed):
     width: int
     height: int
     available: bool = Field(description="false once the scans were deleted after the retention period")
+    upright_sure: bool = Field(True, description="false when the kiosk could not tell which way is up: "
+                                                 "the page is as laid, staff check it")
 
 
 class DropoffAuditOut(Closed):

@@ -58,6 +58,8 @@ def test_counter_submits_and_reviews_a_dropoff_through_the_command(photos, tmp_p
     shown = json.loads(run("dropoff", "show", code, "--staff", "li", "--json").stdout)
     assert shown["holder_name"] == NAME and shown["id_number"] != ID_NUMBER and shown["phone"] == PHONE
     assert [p["material"] for p in shown["pages"]] == ["身份证或社保卡、户口本", "《就（失）业登记表》", "照片"]
+    # Pages with printed text: the camera was sure which way is up.
+    assert [p["upright_sure"] for p in shown["pages"]] == [True, True, True]
 
     accepted = run("dropoff", "accept", code, "--staff", "li", "--at", "2026-11-30T09:00", "--json")
     assert accepted.returncode == 0, accepted.stderr

@@ -44,6 +44,15 @@ def test_a_submission_is_visible_to_staff_with_every_page_decryptable(hall, page
         assert len(pdf.pages) == 5
 
 
+def test_a_page_whose_top_the_camera_could_not_tell_is_flagged_for_staff(hall, page_jpegs):
+    """A page with no readable text or QR is kept as laid: staff are told to check which way is up."""
+    service = hall.dropoff
+    submitted = service.submit(fill_draft(service, page_jpegs, unsure_pages=(3,)))
+    view = service.show(submitted.code, "staff:li")
+    assert [p.upright_sure for p in view.pages] == [True, True, False, True, True]
+    assert [p["upright_sure"] for p in view.as_dict()["pages"]] == [True, True, False, True, True]
+
+
 def test_scans_and_the_holder_are_unreadable_on_disk_without_the_key(hall, page_jpegs, data_dir):
     service = hall.dropoff
     service.submit(fill_draft(service, page_jpegs))

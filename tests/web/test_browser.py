@@ -183,7 +183,7 @@ def test_a_clerk_sees_the_alert_opens_a_dropoff_sees_its_pages_and_accepts_it(se
 
     manager = hall.accounts.create_manager(*MANAGER)
     hall.accounts.create_account(manager, *STAFF, role="window_staff")
-    submitted = hall.dropoff.submit(fill_draft(hall.dropoff, page_jpegs()))
+    submitted = hall.dropoff.submit(fill_draft(hall.dropoff, page_jpegs(), unsure_pages=(4,)))
     hall.tickets.take_number("A")
     clock.set(parse_local("2026-11-27T10:10"))
     hall.thresholds.check_live()  # what the server's watch does every 5 minutes
@@ -204,6 +204,12 @@ def test_a_clerk_sees_the_alert_opens_a_dropoff_sees_its_pages_and_accepts_it(se
                             "[...document.querySelectorAll('#detail-pages img')].every(i => i.complete && i.naturalWidth > 0)",
                             timeout=10000)
     assert clerk.is_visible("#accept-button") and not clerk.is_visible("#ready-button")
+    # The page whose top the kiosk could not tell says so, and can be turned to be read.
+    captions = clerk.eval_on_selector_all("#detail-pages figcaption", "els => els.map(e => e.textContent)")
+    assert ["未能判断方向" in c for c in captions] == [False, False, False, True, False]
+    fourth = "#detail-pages figure:nth-child(4)"
+    clerk.click(f"{fourth} button.turn")
+    assert clerk.eval_on_selector(f"{fourth} img", "i => i.style.transform") == "rotate(90deg)"
 
     clerk.click("#accept-button")
     clerk.wait_for_function("document.getElementById('inbox-message').textContent.includes('已受理')")

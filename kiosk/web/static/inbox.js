@@ -72,6 +72,21 @@ document.addEventListener("DOMContentLoaded", () => {
           img.dataset.page = String(p.number);
           img.src = `/api/dropoffs/${encodeURIComponent(d.code)}/pages/${p.number}.jpg`;
           figure.appendChild(img);
+          // Turning is for looking only: the stored page and its PDF stay as they are.
+          const turn = document.createElement("button");
+          turn.type = "button";
+          turn.className = "turn";
+          turn.textContent = "旋转查看";
+          let quarter = 0;
+          turn.addEventListener("click", () => {
+            quarter = (quarter + 1) % 4;
+            img.style.transform = quarter ? `rotate(${quarter * 90}deg)` : "";
+          });
+          figure.appendChild(turn);
+          if (!p.upright_sure) {
+            caption.textContent += "（未能判断方向，请核对）";
+            figure.classList.add("unsure");
+          }
         } else {
           caption.textContent += "（已按期限删除）";
         }

@@ -70,7 +70,7 @@ def capture_page(kiosk, ui) -> None:
     flow = kiosk.app.dropoff
     before = flow.draft.page_count
     kiosk.runtime.camera_simulator.place_page()
-    ui.wait_until(lambda: flow.draft.page_count == before + 1, 20, "the page to be captured and added")
+    ui.wait_until(lambda: flow.draft.page_count == before + 1, 60, "the page to be captured and added")
     kiosk.runtime.camera_simulator.take_page_away()
     capture = kiosk.screen("dropoff_capture")
     ui.wait_until(lambda: capture.hint == camera_zh.PLACE_PAGE, 10, "the empty platen on the preview")

@@ -258,6 +258,10 @@ class DropoffSettings:
     # Scans (pages and PDF) are deleted this many days after a case closes (result
     # collected, or rejected); the figures the county needs are kept.
     scan_retention_days: int = 30
+    # A case waiting for 补正 this many days with nothing from the citizen lapses (逾期未补正):
+    # it closes, the citizen's lookup says so, and the scans' retention starts. Without
+    # this a case the citizen gave up on would keep their scans for ever.
+    correction_wait_days: int = 30
     max_pages_per_material: int = 10
     max_pages: int = 40
     # Progress lookup by code + the ID number's last 4: this many wrong tries in
@@ -272,6 +276,8 @@ class DropoffSettings:
         require(50 <= self.min_free_disk_mb <= 100_000, file, f"{prefix}.min_free_disk_mb", "must be 50-100000",
                 "use 500")
         require(1 <= self.scan_retention_days <= 3650, file, f"{prefix}.scan_retention_days", "must be 1-3650",
+                "use 30")
+        require(1 <= self.correction_wait_days <= 365, file, f"{prefix}.correction_wait_days", "must be 1-365",
                 "use 30")
         require(1 <= self.max_pages_per_material <= 50, file, f"{prefix}.max_pages_per_material", "must be 1-50",
                 "use 10")

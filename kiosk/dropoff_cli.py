@@ -26,7 +26,7 @@ from devices.base.cli_output import add_json_flag, print_json
 from devices.base.clock import ManualClock, SystemClock, parse_local
 from devices.base.errors import KioskError
 
-STATUSES = ("submitted", "accepted", "correction", "rejected", "ready", "collected", "all")
+STATUSES = ("submitted", "accepted", "correction", "rejected", "ready", "collected", "lapsed", "all")
 
 
 def _common(parser: argparse.ArgumentParser, staff: bool = False) -> argparse.ArgumentParser:

@@ -50,6 +50,19 @@ DEFAULT_WRITE_WAIT_SECONDS = 30.0
 # Store.migrate): table rebuilds go through sqlite-utils' transform_sql.
 MigrationStep = Union[str, Callable[["sqlite_utils.Database"], Iterable[str]]]
 Migration = tuple[int, str, MigrationStep]
+
+
+def _dropoffs_with_lapsed_status(db: "sqlite_utils.Database") -> list[str]:
+    """SQLite cannot change a CHECK in place: sqlite-utils' rebuild (which keeps the
+    constraints, the rows and the indexes) with 'lapsed' added to the status list."""
+    statements = list(db["dropoffs"].transform_sql())
+    listed = "'ready', 'collected')"
+    if statements[0].count(listed) != 1:
+        raise RuntimeError("the dropoffs table's status CHECK is not the one migration 5 created")
+    statements[0] = statements[0].replace(listed, "'ready', 'collected', 'lapsed')")
+    return statements
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     (
         1,
@@ -370,7 +383,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         # Pages stored before this migration were not judged: they count as sure.
         "ALTER TABLE dropoff_pages ADD COLUMN upright_sure INTEGER NOT NULL DEFAULT 1 CHECK (upright_sure IN (0, 1));",
     ),
+    (
+        11,
+        "drop-offs: status 'lapsed' (a correction never brought in closes after correction_wait_days)",
+        _dropoffs_with_lapsed_status,
+    ),
 )
+
 
 
 class Store:

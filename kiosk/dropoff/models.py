@@ -22,6 +22,7 @@ STATUS_ZH = {
     "rejected": "不予受理",
     "ready": "已办好，请到综合出件窗口领取",
     "collected": "已领取",
+    "lapsed": "逾期未补正，本次投递已结束",
 }
 OPEN_STATUSES = ("submitted", "accepted", "correction", "ready")
 

@@ -364,7 +364,11 @@ class DropoffService:
             raise DropoffError(f"correction reasons {unknown or 'missing'}; choose from {sorted(CORRECTION_REASONS)}",
                                "请选择补正原因")
         note = "；".join([CORRECTION_REASONS[r] for r in reasons] + ([text.strip()] if text.strip() else []))
-        return self._decide(code, "correct", "correction", note, actor, {"reasons": reasons, "text": text.strip()})
+        wait_days = self.settings.dropoff.correction_wait_days
+        until = (self.clock.now() + dt.timedelta(days=wait_days)).astimezone(HALL_TZ).date()
+        note += f"。请在{until.year}年{until.month}月{until.day}日前到综合受理窗口补正，逾期本次投递将结束"
+        return self._decide(code, "correct", "correction", note, actor,
+                            {"reasons": reasons, "text": text.strip(), "until": until.isoformat()})
 
     def reject(self, code: str, reason: str, actor: str) -> StaffView:
         if not reason.strip():
@@ -469,7 +473,7 @@ class DropoffService:
     def _progress(self, row) -> Progress:
         with self.store.read() as conn:
             audit = conn.execute("SELECT at, action, data FROM dropoff_audit WHERE dropoff_id = ? AND action IN"
-                                 " ('submitted', 'accepted', 'correction', 'rejected', 'ready', 'collected')"
+                                 " ('submitted', 'accepted', 'correction', 'rejected', 'ready', 'collected', 'lapsed')"
                                  " ORDER BY id", (row["id"],)).fetchall()
         steps = []
         for entry in audit:
@@ -491,6 +495,32 @@ class DropoffService:
                 names |= {r[0] for r in conn.execute("SELECT pdf_blob FROM dropoffs WHERE pdf_blob IS NOT NULL")}
             return names
         return self.blobs.sweep(referenced)
+
+    def close_lapsed_corrections(self) -> int:
+        """Close the cases that waited for 补正 longer than correction_wait_days (daily job).
+
+        The citizen's lookup then says the drop-off has ended, and the scans' retention
+        starts from now. Returns how many cases lapsed."""
+        now = self.clock.now()
+        wait_days = self.settings.dropoff.correction_wait_days
+        cutoff = _iso(now - dt.timedelta(days=wait_days))
+        note = f"超过{wait_days}天未补正，本次投递已结束。如仍需办理，请重新投递或到综合受理窗口办理"
+        with self.store.query() as conn:
+            due = conn.execute(
+                "SELECT d.id, d.code FROM dropoffs d WHERE d.status = 'correction' AND"
+                " (SELECT MAX(a.at) FROM dropoff_audit a WHERE a.dropoff_id = d.id AND a.action = 'correction') < ?",
+                (cutoff,)).fetchall()
+        for row in due:
+            with self.store.write() as conn:
+                # The status is checked again inside the write: staff may have accepted it meanwhile.
+                changed = conn.execute("UPDATE dropoffs SET status = 'lapsed', status_note = ?, closed_at = ?,"
+                                       " updated_at = ? WHERE id = ? AND status = 'correction'",
+                                       (note, _iso(now), _iso(now), row["id"])).rowcount
+                if changed:
+                    self._audit(conn, row["id"], "lapsed", "system", {"days": wait_days})
+            if changed:
+                log.info("drop-off %s lapsed: no correction in %d days", row["code"], wait_days)
+        return len(due)
 
     def purge_expired_scans(self) -> int:
         """Delete the scans of cases closed more than scan_retention_days ago; keeps the row

@@ -82,7 +82,7 @@ def add_routes(app: FastAPI, ctx) -> None:
     @app.get("/api/dropoffs", tags=["dropoff review"], response_model=out.DropoffList,
              responses=errors(401, 403, 422, 503))
     def dropoffs(status: Literal["open", "all", "submitted", "accepted", "correction", "rejected", "ready",
-                                 "collected"] = Query("submitted"),
+                                 "collected", "lapsed"] = Query("submitted"),
                  account: Account = dropoff_reader) -> dict:
         """Drop-offs by status, oldest first: `submitted` (the inbox: waiting for review), `open` (every case
         not closed), `all`, or one status."""

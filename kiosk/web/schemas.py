@@ -397,7 +397,7 @@ class FollowupEnvelope(Closed):
     followup: FollowupOut
 
 
-DropoffStatus = Literal["submitted", "accepted", "correction", "rejected", "ready", "collected"]
+DropoffStatus = Literal["submitted", "accepted", "correction", "rejected", "ready", "collected", "lapsed"]
 
 
 class DropoffItem(Closed):

@@ -256,3 +256,40 @@ def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(tmp_path)
     assert "updated_at" in _columns(store, "window_state") and "changed_at" not in _columns(store, "window_state")
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1  # back on after the attempt
     store.close()
+
+
+def test_the_lapsed_status_migration_keeps_every_drop_off_row_and_index(tmp_path, monkeypatch):
+    """Migration 11 rebuilds the dropoffs table to allow 'lapsed': a hall upgraded with cases
+    in it keeps them as they were, the indexes and the other tables' references."""
+    import kiosk.store
+
+    path = tmp_path / "hall.db"
+    version_11 = next(i for i, m in enumerate(MIGRATIONS) if m[0] == 11)
+    monkeypatch.setattr(kiosk.store, "MIGRATIONS", MIGRATIONS[:version_11])
+    old = Store(path)
+    assert old.schema_version() == 10
+    with old.write() as conn:
+        conn.execute("INSERT INTO dropoffs (code, matter_id, matter_name, status, holder_lookup, holder_sealed,"
+                     " page_count, materials, submitted_at, updated_at) VALUES ('K7M2P9QX', 'm', '事项', 'correction',"
+                     " 'h', 's', 1, '[]', '2026-11-28T19:30:00+08:00', '2026-11-30T09:30:00+08:00')")
+        conn.execute("INSERT INTO dropoff_pages (dropoff_id, page_number, material_index, material_name, blob,"
+                     " width, height, size_bytes) VALUES (1, 1, 0, '户口簿', 'b1', 10, 10, 100)")
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("UPDATE dropoffs SET status = 'lapsed'")
+    old.close()
+    monkeypatch.setattr(kiosk.store, "MIGRATIONS", MIGRATIONS)
+
+    store = Store(path)
+    assert store.schema_version() == MIGRATIONS[-1][0]
+    with store.write() as conn:
+        conn.execute("UPDATE dropoffs SET status = 'lapsed' WHERE code = 'K7M2P9QX'")
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("UPDATE dropoffs SET status = 'gone'")
+    with store.read() as conn:
+        assert [tuple(r) for r in conn.execute("SELECT id, status, page_count FROM dropoffs")] == [(1, "lapsed", 1)]
+        assert conn.execute("SELECT blob FROM dropoff_pages WHERE dropoff_id = 1").fetchone()[0] == "b1"
+        indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'"
+                                                   " AND tbl_name = 'dropoffs' AND sql IS NOT NULL")}
+    assert indexes == {"dropoffs_by_holder", "dropoffs_by_status", "dropoffs_closed"}
+    assert store.integrity_problems() == []
+    store.close()

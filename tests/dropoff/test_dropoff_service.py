@@ -176,6 +176,39 @@ def test_the_pdf_export_is_the_audited_way_out_and_never_overwrites(hall, page_j
     assert actions == ["转县人社局"]
 
 
+def test_a_correction_never_brought_in_lapses_and_its_scans_then_go(hall, page_jpegs, clock):
+    """A citizen told to bring a 补正 who never comes: the case ends after correction_wait_days,
+    the lookup says so, and the scans' retention runs from then (not for ever)."""
+    service = hall.dropoff
+    wait_days = hall.settings.dropoff.correction_wait_days
+    waiting = service.submit(fill_draft(service, page_jpegs)).code
+    answered = service.submit(fill_draft(service, page_jpegs)).code
+    clock.advance(days=2, hours=-10)  # Monday 2026-11-30 09:30
+    for code in (waiting, answered):
+        service.request_correction(code, ["missing"], "", "staff:li")
+    # The citizen is told the last day with the request.
+    told = service.progress_by_code(waiting, ID_NUMBER[-4:]).note_zh
+    assert "请在2026年12月30日前到综合受理窗口补正" in told
+    clock.advance(days=wait_days - 1)
+    service.accept(answered, "staff:li")  # this one came back in time
+    assert service.close_lapsed_corrections() == 0
+    clock.advance(days=1, minutes=1)
+    assert service.close_lapsed_corrections() == 1
+    assert service.close_lapsed_corrections() == 0  # once only
+
+    progress = service.progress_by_code(waiting, ID_NUMBER[-4:])
+    assert progress.status == "lapsed" and progress.status_zh == "逾期未补正，本次投递已结束"
+    assert f"超过{wait_days}天未补正" in progress.note_zh
+    assert [s.status for s in progress.steps] == ["submitted", "correction", "lapsed"]
+    assert service.show(answered).status == "accepted"
+    assert [v.code for v in service.list("lapsed")] == [waiting]
+    with pytest.raises(DropoffStateError):
+        service.accept(waiting, "staff:li")  # ended: a new drop-off or the counter
+    clock.advance(days=hall.settings.dropoff.scan_retention_days + 1)
+    assert service.purge_expired_scans() == 1
+    assert service.show(waiting).scans_deleted and not service.show(answered).scans_deleted
+
+
 def test_scans_go_after_retention_and_the_figures_stay(hall, page_jpegs, clock, data_dir, caplog):
     service = hall.dropoff
     kept = service.submit(fill_draft(service, page_jpegs)).code

@@ -145,7 +145,7 @@ def test_correction_and_rejection_take_their_reasons(as_role, hall, dropoff):
     assert post(manager, f"/api/dropoffs/{dropoff.code}/correction", {}).status_code == 409  # no reason at all
     asked = post(manager, f"/api/dropoffs/{dropoff.code}/correction",
                  {"reasons": ["unclear", "missing"], "text": "请补拍户口本首页"}).json()["dropoff"]
-    assert asked["status"] == "correction" and asked["status_note"] == "照片看不清；材料不全；请补拍户口本首页"
+    assert asked["status"] == "correction" and asked["status_note"].startswith("照片看不清；材料不全；请补拍户口本首页。请在")
     assert [d["status"] for d in manager.get("/api/dropoffs?status=open").json()["dropoffs"]] == ["correction"]
 
     other = hall.dropoff.submit(fill_draft(hall.dropoff, page_jpegs()))

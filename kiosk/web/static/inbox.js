@@ -14,7 +14,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const ALLOWED = { accept: ["submitted", "correction"], correction: ["submitted"], reject: ["submitted", "correction"],
                     ready: ["accepted"], collected: ["ready"] };
   const DONE = { accept: "已受理", correction: "已发送补正要求", reject: "已不予受理", ready: "已标记为待领取", collected: "已领取，办结" };
-  const ACTIONS = { accepted: "受理", correction: "要求补正", rejected: "不予受理", ready: "办好待领取", collected: "已领取",
+  const ACTIONS = { accepted: "受理", correction: "要求补正", rejected: "不予受理", ready: "办好待领取", collected: "已领取", lapsed: "逾期未补正，已结束",
                     submitted: "提交", viewed: "查看", scans_deleted: "到期删除材料", pdf_exported: "导出PDF" };
   let current = null;
 

@@ -15,6 +15,7 @@ it to a Kivy Label every time its texture is re-made (text, width or font size c
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 # May not start a line: 点号 (、，。；：！？), closing quotes, brackets and book-title marks,
@@ -99,39 +100,60 @@ def break_lines(text: str, max_width: float, measure: Measure,
     widths = _Widths(measure, {} if char_widths is None else char_widths)
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        if not paragraph or measure(paragraph) <= max_width:
+        if widths.of_characters(paragraph) <= max_width:
             lines.append(paragraph)
-            continue
-        lines.extend(_break_paragraph(paragraph, max_width, widths))
+        else:
+            lines.extend(_break_paragraph(paragraph, max_width, widths))
     return lines
 
 
 def _fits(text: str, max_width: float, widths: _Widths) -> bool:
-    # The sum of the characters' widths is never less than the real width (measured:
-    # 0 to 4 px more over 2000 mixed Chinese/Latin strings), so only a sum that is too
-    # wide needs the real measure.
-    return widths.of_characters(text) <= max_width or widths.measure(text) <= max_width
+    return widths.of_characters(text) <= max_width or _measured_fits(text, max_width, widths)
+
+
+def _measured_fits(text: str, max_width: float, widths: _Widths) -> bool:
+    """Whether text the cached widths add up too wide for still fits by the real measure.
+
+    The sum of the characters' widths is never less than the real width, and equal to it
+    for Chinese; only kerning between Latin letters and digits makes the real width
+    smaller (measured: 0 to 4 px over 2000 mixed strings). The real measure is asked only
+    then: SDL_ttf measures a line of distinct Chinese characters at about 15 µs a
+    character (its glyph cache is small), against a dictionary look-up for a cached width.
+    """
+    return _may_be_kerned(text) and widths.measure(text) <= max_width
+
+
+# Two Latin letters, digits or ASCII signs side by side: the only pairs the kerning table
+# of a font (all SDL_ttf reads) can move closer or further apart.
+_LATIN_PAIR = re.compile("[!-~\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]{2}")
+
+
+def _may_be_kerned(text: str) -> bool:
+    return _LATIN_PAIR.search(text) is not None
 
 
 def _break_paragraph(paragraph: str, max_width: float, widths: _Widths) -> list[str]:
     lines: list[str] = []
-    line = ""
+    line, line_width = "", 0.0  # line_width: the sum of its characters' widths, spaces included
     for piece in unbreakable_pieces(paragraph):
-        if line and _fits(line + piece.rstrip(" "), max_width, widths):
-            line += piece
-            continue
+        visible = piece.rstrip(" ")
+        visible_width = widths.of_characters(visible)
+        piece_width = visible_width + widths.of_characters(piece[len(visible):])
         if line:
+            if line_width + visible_width <= max_width or _measured_fits(line + visible, max_width, widths):
+                line, line_width = line + piece, line_width + piece_width
+                continue
             lines.append(line.rstrip(" "))
-            line = ""
-        if _fits(piece.rstrip(" "), max_width, widths):
-            line = piece
+        if visible_width <= max_width or _measured_fits(visible, max_width, widths):
+            line, line_width = piece, piece_width
         else:
             *full_lines, line = _cut_wide_piece(piece, max_width, widths)
             lines.extend(full_lines)
+            line_width = widths.of_characters(line)
     if line.rstrip(" ") or not lines:
         lines.append(line.rstrip(" "))
     # Guarantee to the caller (and to Kivy, which would cut an over-wide line again):
-    # every line fits by the real measure.
+    # every line fits by the real measure, not only by the sum of its characters.
     return [part for line in lines for part in _split_if_too_wide(line, max_width, widths)]
 
 
@@ -159,7 +181,8 @@ def _cut_wide_piece(piece: str, max_width: float, widths: _Widths) -> list[str]:
 
 
 def _split_if_too_wide(line: str, max_width: float, widths: _Widths) -> list[str]:
-    if len(line) <= 1 or widths.measure(line) <= max_width:
+    # Kerning could also widen a pair of Latin characters: a line with one is measured for real.
+    if len(line) <= 1 or not _may_be_kerned(line) or widths.measure(line) <= max_width:
         return [line]
     return _cut_wide_piece(line, max_width, widths)
 

@@ -7,32 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from line_breaks import laid_out_lines, line_break_faults
 from screens import texts_zh as zh
-from screens.cjk_wrap import LINE_END_FORBIDDEN, LINE_START_FORBIDDEN
 
 pytestmark = pytest.mark.ui
-
-
-def laid_out_lines(label) -> list[str]:
-    """The lines of `label` as Kivy's layout_text cut them (what is drawn)."""
-    label.texture_update()
-    return ["".join(word.text for word in line.words) for line in label._label._cached_lines]
-
-
-def line_break_faults(label) -> list[str]:
-    lines = laid_out_lines(label)
-    faults = []
-    for previous, line in zip(lines, lines[1:]):
-        if line[:1] in LINE_START_FORBIDDEN:
-            faults.append(f"line starts with {line[0]!r}: …{previous[-6:]!r} | {line[:6]!r}…")
-        if previous[-1:] in LINE_END_FORBIDDEN:
-            faults.append(f"line ends with {previous[-1]!r}: …{previous[-6:]!r} | {line[:6]!r}…")
-    # Only a space where a line ends may go (Kivy drops those too).
-    if "".join(lines).replace(" ", "") != label.text.replace("\n", "").replace(" ", ""):
-        faults.append(f"text lost: {lines!r}")
-    if len(lines) > 1 and any(label._label.get_extents(line)[0] > label.text_size[0] for line in lines):
-        faults.append("a line is wider than the label")
-    return faults
 
 
 def _start(start_kiosk, portrait: bool, elderly: bool):

@@ -20,6 +20,7 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from screens import texts_zh as zh
+from screens.cjk_wrap import ChineseLineBreaking
 from screens.kvload import load_kv_beside
 
 INITIALS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -27,7 +28,12 @@ STAFF_TAPS = 5
 STAFF_TAP_WINDOW_S = 4.0
 
 
-class KLabel(Label):
+class WrappingLabel(ChineseLineBreaking, Label):
+    """A Label whose wrapped lines follow the Chinese line-breaking rules (screens/cjk_wrap.py):
+    no 。or ） at a line start, no （ at a line end, no ID number cut in two."""
+
+
+class KLabel(WrappingLabel):
     """Wrapping label whose height follows its text."""
 
     role = StringProperty("body")

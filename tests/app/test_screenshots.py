@@ -2,13 +2,15 @@
 for a person to look at (test-artifacts/app/; `export_to_png` draws the widget tree
 into its own framebuffer, so the window need not present frames), and checked by machine for the two
 faults a person would see first: text set in a font without Chinese (tofu), and
-text that sticks out of or is cut off by its box."""
+text that sticks out of or is cut off by its box; and wrapped Chinese text that puts
+a 。 or ） at the start of a line or a （ at its end."""
 
 from __future__ import annotations
 
 import pytest
 
 from kiosk.idle import IdleTimer
+from line_breaks import rule_faults
 from screens.fonts import FONT_NAME
 
 pytestmark = pytest.mark.ui
@@ -55,6 +57,10 @@ def layout_problems(root) -> list[str]:
             problems.append(f"{name}: text {tw:.0f} px wide in a {widget.width:.0f} px box")
         if th > widget.height + SLACK:
             problems.append(f"{name}: text {th:.0f} px tall in a {widget.height:.0f} px box")
+        # Markup labels (the buttons) are still wrapped by Kivy alone: screens/cjk_wrap.py
+        # pre-breaks plain text only.
+        if not widget.markup and not widget.shorten:
+            problems += [f"{name}: {fault}" for fault in rule_faults(widget)]
         box = _rect(widget)
         for ancestor in _ancestors(widget, root):
             if isinstance(ancestor, ScrollView):

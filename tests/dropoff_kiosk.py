@@ -8,14 +8,15 @@ import dataclasses
 from dropoff_drafts import ID_NUMBER, MATTER, PHONE
 
 
-def with_quick_camera(settings):
-    """The hall's settings with a small, quick simulated camera (the real sizes take seconds per still)."""
+def with_quick_camera(settings, **changes):
+    """The hall's settings with a small, quick simulated camera (the real sizes take seconds per still);
+    `changes`: more [devices.camera] settings."""
     from kiosk.root.runtime import _replace_keep_source
 
-    camera = dataclasses.replace(settings.devices.camera, driver="simulator", simulator_source="",
-                                 preview_width=640, preview_height=480, still_width=1600, still_height=1200,
-                                 stable_frames=4, simulator_fps=20.0, read_codes=False, read_timeout_seconds=2.0,
-                                 reopen_interval_seconds=0.2, frozen_frames=10)
+    quick = dict(driver="simulator", simulator_source="", preview_width=640, preview_height=480,
+                 still_width=1600, still_height=1200, stable_frames=4, simulator_fps=20.0, read_codes=False,
+                 read_timeout_seconds=2.0, reopen_interval_seconds=0.2, frozen_frames=10)
+    camera = dataclasses.replace(settings.devices.camera, **(quick | changes))
     return _replace_keep_source(settings, devices=dataclasses.replace(settings.devices, camera=camera))
 
 

@@ -75,6 +75,9 @@ def capture_page(kiosk, ui) -> None:
     kiosk.runtime.camera_simulator.take_page_away()
     capture = kiosk.screen("dropoff_capture")
     ui.wait_until(lambda: capture.hint == camera_zh.PLACE_PAGE, 10, "the empty platen on the preview")
+    # The hint changes with the first empty frame, the auto-capture re-arms after the second
+    # (autocapture.StillTrigger): a page laid down in between may count as the same page, never taken.
+    ui.wait_until(lambda: kiosk.runtime.camera.trigger.armed, 10, "the camera to be ready for the next page")
 
 
 def to_phone(kiosk, ui) -> None:

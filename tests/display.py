@@ -22,8 +22,19 @@ XVFB_ARGS = ("-screen", "0", "1920x1080x24", "+extension", "GLX", "-nolisten", "
 
 
 def start_own_display(timeout: float = 20.0) -> subprocess.Popen | None:
-    """Start Xvfb on a free display number and point $DISPLAY at it; None without Xvfb.
+    """Start Xvfb on a free display number and point $DISPLAY at it; None without Xvfb."""
+    started = start_display(timeout)
+    if started is None:
+        return None
+    process, name = started
+    os.environ["DISPLAY"] = name
+    return process
 
+
+def start_display(timeout: float = 20.0) -> tuple[subprocess.Popen, str] | None:
+    """Start Xvfb on a free display number: the server and its name (":N"); None without Xvfb.
+
+    For a child process that needs a screen of its own; stop it with `stop_display`.
     `-displayfd` makes Xvfb pick the number itself (no race with other servers on
     the machine) and write it once it accepts connections.
     """
@@ -51,8 +62,7 @@ def start_own_display(timeout: float = 20.0) -> subprocess.Popen | None:
         raise
     finally:
         os.close(read_end)
-    os.environ["DISPLAY"] = f":{int(number)}"
-    return process
+    return process, f":{int(number)}"
 
 
 def stop_display(process: subprocess.Popen | None) -> None:

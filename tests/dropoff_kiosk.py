@@ -8,14 +8,15 @@ import dataclasses
 from dropoff_drafts import ID_NUMBER, MATTER, PHONE
 
 
-def with_quick_camera(settings):
-    """The hall's settings with a small, quick simulated camera (the real sizes take seconds per still)."""
+def with_quick_camera(settings, **changes):
+    """The hall's settings with a small, quick simulated camera (the real sizes take seconds per still);
+    `changes`: more [devices.camera] settings."""
     from kiosk.root.runtime import _replace_keep_source
 
-    camera = dataclasses.replace(settings.devices.camera, driver="simulator", simulator_source="",
-                                 preview_width=640, preview_height=480, still_width=1600, still_height=1200,
-                                 stable_frames=4, simulator_fps=20.0, read_codes=False, read_timeout_seconds=2.0,
-                                 reopen_interval_seconds=0.2, frozen_frames=10)
+    quick = dict(driver="simulator", simulator_source="", preview_width=640, preview_height=480,
+                 still_width=1600, still_height=1200, stable_frames=4, simulator_fps=20.0, read_codes=False,
+                 read_timeout_seconds=2.0, reopen_interval_seconds=0.2, frozen_frames=10)
+    camera = dataclasses.replace(settings.devices.camera, **(quick | changes))
     return _replace_keep_source(settings, devices=dataclasses.replace(settings.devices, camera=camera))
 
 
@@ -74,6 +75,9 @@ def capture_page(kiosk, ui) -> None:
     kiosk.runtime.camera_simulator.take_page_away()
     capture = kiosk.screen("dropoff_capture")
     ui.wait_until(lambda: capture.hint == camera_zh.PLACE_PAGE, 10, "the empty platen on the preview")
+    # The hint changes with the first empty frame, the auto-capture re-arms after the second
+    # (autocapture.StillTrigger): a page laid down in between may count as the same page, never taken.
+    ui.wait_until(lambda: kiosk.runtime.camera.trigger.armed, 10, "the camera to be ready for the next page")
 
 
 def to_phone(kiosk, ui) -> None:

@@ -75,7 +75,10 @@ def test_a_number_taken_while_another_process_holds_the_database_for_10_s(kiosk,
         ui.pump(2)
         assert kiosk.app.theme.elderly
         longest = max(longest, pump_for(3.0, ui))
-        assert longest < 0.5, f"the UI loop stalled for {longest:.2f} s while the database was held"
+        # A blocked UI thread would stall for the whole 10 s hold. The bound leaves room for a
+        # CI box's scheduling (0.72 s was seen at a load of 15); the tap's response time
+        # while the database is held is measured in bench/app_bench.py (p95 < 100 ms).
+        assert longest < 1.0, f"the UI loop stalled for {longest:.2f} s while the database was held"
         assert holder.poll() is None, "the lock was released too early for this test to mean anything"
     finally:
         holder.wait(timeout=20)

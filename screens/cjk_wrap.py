@@ -196,27 +196,79 @@ def _font_key(options: dict) -> tuple:
         "font_size", "font_name_r", "bold", "italic", "font_hinting", "font_kerning", "font_features"))
 
 
+# A markup tag: [b], [/size], [color=#fff], [font=…]. Only [color] leaves widths alone.
+_MARKUP_TAG = re.compile(r"\[(/?)([a-z_]+)(?:=[^\]]*)?\]")
+
+
+def break_plain_markup_lines(markup: str, max_width: float, measure: Measure,
+                             char_widths: dict[str, float] | None = None) -> str:
+    """Kivy markup with its plain lines broken by `break_lines`: a line with no tag in it
+    and inside no tag that changes widths ([b], [size], [font]…) is measured in the label's
+    own font, so it can be broken like plain text; every other line is left to Kivy."""
+    lines, open_tags = [], 0
+    for line in markup.split("\n"):
+        if "[" not in line and open_tags == 0:
+            lines.append("\n".join(break_lines(line, max_width, measure, char_widths)))
+            continue
+        lines.append(line)
+        for closing, name in _MARKUP_TAG.findall(line):
+            if name != "color":
+                open_tags = max(0, open_tags + (-1 if closing else 1))
+    return "\n".join(lines)
+
+
 class ChineseLineBreaking:
-    """Mixin for a Kivy Label (put it before Label in the bases): wraps its text by
+    """Mixin for a Kivy Label or Button (put it first in the bases): wraps its text by
     `break_lines` with the label's own font, every time the texture is re-made.
 
     The label's `text` stays the caller's text; only the core label that draws it gets the
-    broken lines. Labels that do not wrap (no width in text_size), shorten, justify or use
-    markup are left to Kivy.
+    broken lines. With markup, the plain lines are broken (the hint under a big button's
+    title); lines with tags are left to Kivy. Labels that do not wrap (no width in
+    text_size), shorten or justify are left to Kivy.
     """
 
     def texture_update(self, *args) -> None:
         core = self._label
-        if not self.markup:  # with markup, Kivy's texture_update sets the core text itself
+        width = _wrap_width(self)
+        if self.markup:
             text = self.text
-            width = _wrap_width(self)
-            if width is not None and text:
+            if width is not None and text and not self.strip:
                 core.resolve_font_name()
-                char_widths = _CHAR_WIDTHS.setdefault(_font_key(core.options), {})
-                text = "\n".join(break_lines(text, width, _measure_width(core), char_widths))
-            # Always set: lines broken for an earlier width must not outlive it.
-            core.text = text
+                broken = break_plain_markup_lines(text, width, _measure_width(core), _char_widths(core))
+                if broken != text:
+                    self._markup_texture_update(broken)
+                    return
+            super().texture_update(*args)
+            return
+        text = self.text
+        if width is not None and text:
+            core.resolve_font_name()
+            text = "\n".join(break_lines(text, width, _measure_width(core), _char_widths(core)))
+        # Always set: lines broken for an earlier width must not outlive it.
+        core.text = text
         super().texture_update(*args)
+
+    def _markup_texture_update(self, text: str) -> None:
+        """What Label.texture_update does for markup, given the broken text instead of
+        `self.text` (which it reads itself): the colour wrapped around it, the refs and
+        anchors kept for taps on [ref] spans."""
+        from kivy.utils import get_hex_from_color
+
+        core = self._label
+        self.texture = None
+        colour = get_hex_from_color(self.disabled_color if self.disabled else self.color)
+        core.text = f"[color={colour}]{text}[/color]"
+        core.refresh()
+        if core.texture:
+            core.texture.bind()
+        self.refs, self.anchors = core.refs, core.anchors
+        self.texture = core.texture
+        self.texture_size = list(core.texture.size) if core.texture else (0, 0)
+        self.is_shortened = core.is_shortened
+
+
+def _char_widths(core) -> dict[str, float]:
+    return _CHAR_WIDTHS.setdefault(_font_key(core.options), {})
 
 
 def _wrap_width(label) -> float | None:

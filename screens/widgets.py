@@ -39,8 +39,9 @@ class KLabel(WrappingLabel):
     role = StringProperty("body")
 
 
-class KButton(Button):
-    """Flat rounded button; `kind` is "primary" or "secondary"."""
+class KButton(ChineseLineBreaking, Button):
+    """Flat rounded button; `kind` is "primary" or "secondary". Its plain lines wrap by the
+    Chinese line-breaking rules (the hint under 取号, a matter's long name)."""
 
     kind = StringProperty("primary")
 

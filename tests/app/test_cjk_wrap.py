@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from screens.cjk_wrap import LINE_END_FORBIDDEN, LINE_START_FORBIDDEN, break_lines
+from screens.cjk_wrap import LINE_END_FORBIDDEN, LINE_START_FORBIDDEN, break_lines, break_plain_markup_lines
 
 
 def fake_width(text: str) -> int:
@@ -125,3 +125,17 @@ def test_a_line_narrower_than_one_character_gets_one_character_a_line():
     # A label not laid out yet can be 0 px wide: nothing is lost, nothing fails.
     assert break_lines("请刷证。", 0, fake_width) == ["请", "刷", "证", "。"]
     assert break_lines("请刷证。", 5, fake_width) == ["请", "刷", "证", "。"]
+
+
+def test_markup_breaks_only_the_plain_lines_outside_tags_that_change_widths():
+    # The big button: an icon line, a title in [size], then a plain hint that wraps.
+    markup = "[font=icons]X[/font]\n[size=60]取号[/size]\n刷身份证或直接取号，排队办事"
+    broken = break_plain_markup_lines(markup, 90, fake_width).split("\n")
+    assert broken[:2] == ["[font=icons]X[/font]", "[size=60]取号[/size]"]
+    assert broken[2:] == ["刷身份证或直接取", "号，排队办事"]  # the ， does not start a line
+    # Inside a [size] or [b] span that crosses lines, the widths are not the label's: left alone.
+    spanning = "[b]刷身份证或直接取号\n，排队办事[/b]"
+    assert break_plain_markup_lines(spanning, 90, fake_width) == spanning
+    # [color] leaves widths alone: the line after a closed colour span is plain again.
+    coloured = "[color=#ff0000]注意[/color]\n刷身份证或直接取号，排队办事"
+    assert break_plain_markup_lines(coloured, 90, fake_width).split("\n")[1:] == ["刷身份证或直接取", "号，排队办事"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from line_breaks import laid_out_lines, line_break_faults
+from screens.cjk_wrap import LINE_START_FORBIDDEN
 from screens import texts_zh as zh
 
 pytestmark = pytest.mark.ui
@@ -58,6 +59,13 @@ def test_guides_and_consent_wrap_by_the_chinese_line_breaking_rules(start_kiosk,
         faults += [f"consent for {guide.id}: {fault}" for fault in line_break_faults(notice)]
         wrapped["consent"] += _wrapped_lines(notice)
 
+    # The big buttons' plain lines (the hint under 取号, a matter's long name) follow the rules too.
+    kiosk.go("home")
+    ui.pump(3)
+    home = kiosk.screen("home")
+    for button in (home.ids.take_number,):
+        lines = laid_out_lines(button)
+        faults += [f"home button {lines!r}" for line in lines[1:] if line[:1] in LINE_START_FORBIDDEN]
     assert not faults, "\n".join(faults)
     # The texts really wrap at this size, so the check had something to check (at
     # 1920x1080 in normal mode each line of the consent text fits the width).

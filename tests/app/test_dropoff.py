@@ -212,8 +212,9 @@ def test_the_tile_and_the_guide_field_show_only_while_the_flow_is_on_and_the_cam
                                                                                            monkeypatch):
     kiosk = dropoff_kiosk
     home = kiosk.screen("home")
-    ui.wait_until(lambda: kiosk.runtime.features.dropoff, 10, "the camera probe")
-    assert not kiosk.runtime.camera_running  # probed, then stopped: no CPU spent while nobody scans
+    # Probed, then stopped: no CPU spent while nobody scans (the stop follows the probe's answer).
+    ui.wait_until(lambda: kiosk.runtime.features.dropoff and not kiosk.runtime.camera_running, 10,
+                  "the camera probe, then the camera stopped")
     home.refresh()
     ui.settle()
     assert home.ids.dropoff.get_root_window() is not None and not home.ids.dropoff.disabled

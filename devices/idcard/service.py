@@ -180,6 +180,8 @@ def action_for_status(sw3: int) -> StatusAction:
 
 # Silent retries of a failing card before the citizen is told (notes §4: cap at 2-3).
 MAX_READ_ATTEMPTS = 3
+# Per stage, the status words that answer a different command (see _card_failed).
+_ANSWERS_OF_OTHER_COMMANDS = {"find": (codec.SW_OK,), "select": (codec.SW_CARD_FOUND, codec.SW_NO_CARD)}
 # Consecutive "no card" polls that mean the card has really been taken away.
 ABSENT_POLLS_TO_RELEASE = 2
 # Consecutive unanswered polls after which the port is reopened and re-probed.
@@ -570,6 +572,14 @@ class IdCardReaderService:
             message_en = f"card {stage} failed: SW3={sw3:02X} ({codec.STATUS_NAMES.get(sw3, 'unknown status')})"
         else:
             message_en = f"card {stage} failed: {reason or 'no answer'}"
+        # The SAM frame does not say which command it answers. A find answered "success"
+        # (90) or a select answered "card found" (9F) is the late answer to the command
+        # before it, which came after that command's deadline: the line is out of step
+        # for one exchange, not the card at fault. Retried quietly like a moved card; a
+        # module that keeps doing it is still reported after MAX_READ_ATTEMPTS.
+        if sw3 is not None and sw3 in _ANSWERS_OF_OTHER_COMMANDS.get(stage, ()):
+            message_en += " (an answer out of step: a late answer to the previous command)"
+            status_action = dataclasses.replace(status_action, retry=True)
         if status_action.retry:
             self._failures += 1
             if self._failures < MAX_READ_ATTEMPTS:

@@ -251,6 +251,19 @@ def test_card_moved_mid_read_once_is_retried_quietly(simulated_reader, reader_se
     assert not events.of(ReaderProblem)
 
 
+@pytest.mark.parametrize("sw3, stage", [(0x90, "find"), (0x9F, "select")])
+def test_an_answer_out_of_step_is_retried_and_the_card_still_read(simulated_reader, reader_service, sw3, stage):
+    """A late answer to the previous command, read as this command's (seen under load: a find
+    answered 90, a select 9F), once latched the card behind 请重新放置证件 until it was lifted."""
+    sim = simulated_reader()
+    _, events = reader_service(sim.port_path)
+    events.wait_for(ReaderReady)
+    sim.set_fault(sw3, on=stage, times=1)
+    sim.place_card("resident")
+    events.wait_for(CardRead, timeout=8)
+    assert not events.of(ReaderProblem)
+
+
 @pytest.mark.parametrize("sw3, stage, action, message_zh", [
     (0x41, "read", ProblemAction.PLACE_AGAIN, "没有读好，请拿起证件，再平放在读卡区，不要移动"),
     (0x32, "read", ProblemAction.CARD_UNREADABLE, "这张证件读不出来，请到窗口请工作人员帮忙"),

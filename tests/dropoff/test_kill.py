@@ -106,8 +106,10 @@ class KioskChild:
         """SIGKILL; once it returns, every line the kiosk printed before dying has been read."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-        self._reader.join(10)
+        # A killed process stuck in an fsync dies only once the disk answers: with two suites
+        # and an install on one box that took more than 10 s.
+        self.process.wait(60)
+        self._reader.join(60)
 
 
 def _kill_moments(rng: random.Random) -> list[float | None]:

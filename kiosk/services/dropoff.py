@@ -472,9 +472,10 @@ class DropoffService:
 
     def _progress(self, row) -> Progress:
         with self.store.read() as conn:
-            audit = conn.execute("SELECT at, action, data FROM dropoff_audit WHERE dropoff_id = ? AND action IN"
-                                 " ('submitted', 'accepted', 'correction', 'rejected', 'ready', 'collected', 'lapsed')"
-                                 " ORDER BY id", (row["id"],)).fetchall()
+            # The steps of the timeline are the audit rows that set a status (views, exports are not).
+            marks = ", ".join("?" * len(STATUS_ZH))
+            audit = conn.execute(f"SELECT at, action, data FROM dropoff_audit WHERE dropoff_id = ? AND action IN"
+                                 f" ({marks}) ORDER BY id", (row["id"], *STATUS_ZH)).fetchall()
         steps = []
         for entry in audit:
             text = STATUS_ZH[entry["action"]]
@@ -510,6 +511,7 @@ class DropoffService:
                 "SELECT d.id, d.code FROM dropoffs d WHERE d.status = 'correction' AND"
                 " (SELECT MAX(a.at) FROM dropoff_audit a WHERE a.dropoff_id = d.id AND a.action = 'correction') < ?",
                 (cutoff,)).fetchall()
+        lapsed = 0
         for row in due:
             with self.store.write() as conn:
                 # The status is checked again inside the write: staff may have accepted it meanwhile.
@@ -519,8 +521,9 @@ class DropoffService:
                 if changed:
                     self._audit(conn, row["id"], "lapsed", "system", {"days": wait_days})
             if changed:
+                lapsed += 1
                 log.info("drop-off %s lapsed: no correction in %d days", row["code"], wait_days)
-        return len(due)
+        return lapsed
 
     def purge_expired_scans(self) -> int:
         """Delete the scans of cases closed more than scan_retention_days ago; keeps the row

@@ -284,12 +284,22 @@ def test_a_card_laid_after_hours_is_answered_on_screen_and_aloud(start_kiosk, ui
     # GIVEN Saturday morning, nobody in the hall
     kiosk = start_kiosk(moment=CLOSED_MOMENT)
     home = kiosk.screen("home")
+    guides = home.ids.guides
+    guides_before = (tuple(guides.to_window(*guides.pos)), tuple(guides.size))
     # WHEN a villager lays her card on the reader
     kiosk.place_card("elderly", wait_for=None)
     ui.wait_until(lambda: home.message != "", 6, "the answer to the card")
+    ui.pump(3)
     # THEN Home says when the hall takes numbers again and what can be done now, and speaks it
     assert kiosk.current == "home"
     assert home.message.startswith("现在不是办公时间，请在11月30日（周一）8:30以后再来取号")
     assert "办事指南" in home.message
     assert home.message in kiosk.app.voice.spoken
     assert kiosk.app.session.is_empty  # nothing of her is kept
+    # The answer is shown over the top of the screen: 办事指南 has not moved under her finger
+    # (it once pushed every tile down, and back up 12 s later), and a tap on it still works.
+    assert (tuple(guides.to_window(*guides.pos)), tuple(guides.size)) == guides_before
+    banner = home.ids.message_banner
+    assert banner.opacity == 1 and banner.get_root_window() is not None
+    ui.tap(guides)
+    assert kiosk.current == "guides"

@@ -153,8 +153,9 @@ def test_after_hours_home_shows_opening_time_and_guides_stay_open(start_kiosk, u
     assert home.ids.take_number.parent is None  # no 取号 button that leads nowhere
     assert home.ids.closed.get_root_window() is not None
     assert home.closed_message == "现在不是办公时间，请在11月30日（周一）8:30以后再来取号"
-    # A card laid down after hours does not start a visit.
+    # A card laid down after hours does not start a visit: Home answers it and stays.
     kiosk.place_card("resident", wait_for=None)
+    ui.wait_until(lambda: home.message != "", 6, "the answer to the card")
     kiosk.remove_card()
     assert kiosk.current == "home" and kiosk.app.session.is_empty
     ui.tap(home.ids.guides)

@@ -1,6 +1,6 @@
 """`kiosk dropoff …`: the 综合受理 window's review of drop-offs, and assisted submission.
 
-    kiosk dropoff list [--status submitted|accepted|correction|rejected|ready|collected|all]
+    kiosk dropoff list [--status submitted|accepted|correction|rejected|ready|collected|lapsed|all]
     kiosk dropoff show CODE            the holder, phone, pages and the audit trail
     kiosk dropoff accept CODE          assigns the case number 办件编号; the time limit starts
     kiosk dropoff correct CODE --reason missing --reason unclear [--text …]
@@ -25,8 +25,9 @@ from pathlib import Path
 from devices.base.cli_output import add_json_flag, print_json
 from devices.base.clock import ManualClock, SystemClock, parse_local
 from devices.base.errors import KioskError
+from kiosk.dropoff.models import STATUSES as CASE_STATUSES
 
-STATUSES = ("submitted", "accepted", "correction", "rejected", "ready", "collected", "lapsed", "all")
+STATUSES = (*CASE_STATUSES, "all")
 
 
 def _common(parser: argparse.ArgumentParser, staff: bool = False) -> argparse.ArgumentParser:

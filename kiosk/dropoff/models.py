@@ -24,6 +24,9 @@ STATUS_ZH = {
     "collected": "已领取",
     "lapsed": "逾期未补正，本次投递已结束",
 }
+# Every status, in the order a case goes through them: the CLI's --status choices and the
+# hall server's Literal types are built from this one list (a new status is added above only).
+STATUSES = tuple(STATUS_ZH)
 OPEN_STATUSES = ("submitted", "accepted", "correction", "ready")
 
 

@@ -81,8 +81,7 @@ def add_routes(app: FastAPI, ctx) -> None:
     # -- the drop-off inbox ----------------------------------------------------------------------
     @app.get("/api/dropoffs", tags=["dropoff review"], response_model=out.DropoffList,
              responses=errors(401, 403, 422, 503))
-    def dropoffs(status: Literal["open", "all", "submitted", "accepted", "correction", "rejected", "ready",
-                                 "collected", "lapsed"] = Query("submitted"),
+    def dropoffs(status: out.DropoffListFilter = Query("submitted"),
                  account: Account = dropoff_reader) -> dict:
         """Drop-offs by status, oldest first: `submitted` (the inbox: waiting for review), `open` (every case
         not closed), `all`, or one status."""

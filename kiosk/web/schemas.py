@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiosk.dropoff.models import STATUSES as CASE_STATUSES
+
 # At least one character a person can see. Not r"\S": pydantic's regex engine counts the
 # control characters U+001C-U+001F as visible while Python's str.strip() removes them, so
 # a note of only those passed the schema and was then refused as empty (schemathesis).
@@ -397,7 +399,9 @@ class FollowupEnvelope(Closed):
     followup: FollowupOut
 
 
-DropoffStatus = Literal["submitted", "accepted", "correction", "rejected", "ready", "collected", "lapsed"]
+# Literal[tuple] is Literal of each member: the statuses as kiosk.dropoff.models lists them.
+DropoffStatus = Literal[CASE_STATUSES]  # type: ignore[valid-type]
+DropoffListFilter = Literal[("open", "all", *CASE_STATUSES)]  # type: ignore[valid-type]
 
 
 class DropoffItem(Closed):
